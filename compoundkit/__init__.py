@@ -1,0 +1,71 @@
+"""compoundkit: unit-safe calculations, validation and records for pharmacy compounding.
+
+compoundkit supports a licensed pharmacist's calculations and documentation; it
+does not replace professional judgment.
+
+Importing the package is cheap: pint, numpy and the catalog load on first use.
+
+>>> import compoundkit
+>>> compoundkit.Strength.parse("2 % w/w").fraction()
+0.02
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from compoundkit._version import __version__
+from compoundkit.errors import (
+    BatchError,
+    CatalogError,
+    CompoundkitError,
+    DensityRequiredError,
+    DimensionError,
+    FormulaFileError,
+    FormulationError,
+    StrengthParseError,
+    UnknownIngredientError,
+)
+
+if TYPE_CHECKING:
+    from compoundkit.units import Q_, Basis, Strength, ureg
+
+__all__ = [
+    "Q_",
+    "Basis",
+    "BatchError",
+    "CatalogError",
+    "CompoundkitError",
+    "DensityRequiredError",
+    "DimensionError",
+    "FormulaFileError",
+    "FormulationError",
+    "Strength",
+    "StrengthParseError",
+    "UnknownIngredientError",
+    "__version__",
+    "ureg",
+]
+
+# Name -> module that defines it; imported on first attribute access (PEP 562).
+_LAZY = {
+    "Basis": "compoundkit.units",
+    "Strength": "compoundkit.units",
+    "Q_": "compoundkit.units",
+    "ureg": "compoundkit.units",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'compoundkit' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    if name not in ("Q_", "ureg"):  # the registry stays lazy until used
+        globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

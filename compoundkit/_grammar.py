@@ -1,0 +1,293 @@
+"""compoundkit's own strict grammar for numbers and units in user text.
+
+Nothing here calls pint: user text never reaches pint's expression evaluator
+(which would happily compute ``9**9**9``). Only plain decimals and a closed
+list of pharmacy units are accepted.
+
+>>> parse_amount("120g")
+(120.0, 'g')
+>>> parse_amount("0.5 kg")
+(0.5, 'kg')
+>>> parse_amount("8 mL", allowed=("volume",))
+(8.0, 'mL')
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Final
+
+from compoundkit.errors import StrengthParseError
+
+__all__ = [
+    "DIMENSION",
+    "FACTOR",
+    "MAX_TEXT",
+    "PINT_NAME",
+    "Scanner",
+    "format_number",
+    "parse_amount",
+    "unit_symbol",
+]
+
+#: Longest user text (strength, amount) accepted, in characters.
+MAX_TEXT: Final = 100
+
+#: Largest magnitude accepted anywhere in user text (1e9: a billion grams is 1,000 t).
+MAX_NUMBER: Final = 1e9
+
+#: Canonical unit symbol -> physical dimension.
+DIMENSION: Final[dict[str, str]] = {
+    "mcg": "mass",
+    "mg": "mass",
+    "g": "mass",
+    "kg": "mass",
+    "mL": "volume",
+    "L": "volume",
+    "unit": "count",
+    "dose": "count",
+    "capsule": "count",
+    "tablet": "count",
+    "suppository": "count",
+    "troche": "count",
+}
+
+#: Canonical unit symbol -> factor to the dimension's base unit (g, mL, unit).
+FACTOR: Final[dict[str, float]] = {
+    "mcg": 1e-6,
+    "mg": 1e-3,
+    "g": 1.0,
+    "kg": 1e3,
+    "mL": 1.0,
+    "L": 1e3,
+    "unit": 1.0,
+    "dose": 1.0,
+    "capsule": 1.0,
+    "tablet": 1.0,
+    "suppository": 1.0,
+    "troche": 1.0,
+}
+
+#: Canonical unit symbol -> the pint unit name used at the API boundary.
+PINT_NAME: Final[dict[str, str]] = {
+    "mcg": "microgram",
+    "mg": "milligram",
+    "g": "gram",
+    "kg": "kilogram",
+    "mL": "milliliter",
+    "L": "liter",
+    "unit": "dosage_unit",
+    "dose": "dosage_unit",
+    "capsule": "dosage_unit",
+    "tablet": "dosage_unit",
+    "suppository": "dosage_unit",
+    "troche": "dosage_unit",
+}
+
+# Spellings accepted in user text -> canonical symbol. "mcg" is canonical rather
+# than "µg", as ISMP recommends, since a handwritten µ is misread as m.
+_ALIASES: Final[dict[str, str]] = {
+    "mcg": "mcg",
+    "µg": "mcg",
+    "μg": "mcg",
+    "ug": "mcg",
+    "microgram": "mcg",
+    "micrograms": "mcg",
+    "mg": "mg",
+    "milligram": "mg",
+    "milligrams": "mg",
+    "g": "g",
+    "gm": "g",
+    "gram": "g",
+    "grams": "g",
+    "kg": "kg",
+    "kilogram": "kg",
+    "kilograms": "kg",
+    "ml": "mL",
+    "milliliter": "mL",
+    "milliliters": "mL",
+    "millilitre": "mL",
+    "millilitres": "mL",
+    "l": "L",
+    "liter": "L",
+    "liters": "L",
+    "litre": "L",
+    "litres": "L",
+    "unit": "unit",
+    "units": "unit",
+    "dose": "dose",
+    "doses": "dose",
+    "capsule": "capsule",
+    "capsules": "capsule",
+    "cap": "capsule",
+    "tablet": "tablet",
+    "tablets": "tablet",
+    "tab": "tablet",
+    "suppository": "suppository",
+    "suppositories": "suppository",
+    "troche": "troche",
+    "troches": "troche",
+}
+
+# Case matters for mass units (mg is not Mg); volume and count words are case-free.
+_CASE_FREE: Final = frozenset({"ml", "l", "liter", "litre", "liters", "litres"})
+
+_NUMBER_RE: Final = re.compile(r"\d{1,30}(?:\.\d{0,30})?|\.\d{1,30}")
+_WORD_RE: Final = re.compile(r"[A-Za-zµμ]{1,20}")
+
+
+def unit_symbol(word: str) -> str | None:
+    """The canonical symbol for a unit spelling, or None if it is not a known unit.
+
+    >>> unit_symbol("ML"), unit_symbol("µg"), unit_symbol("furlongs")
+    ('mL', 'mcg', None)
+    """
+    if word in _ALIASES:
+        return _ALIASES[word]
+    lowered = word.lower()
+    if lowered in _CASE_FREE or (lowered in _ALIASES and DIMENSION[_ALIASES[lowered]] != "mass"):
+        return _ALIASES[lowered]
+    return None
+
+
+def allowed_units(dimensions: Iterable[str]) -> str:
+    """The canonical symbols of the given dimensions, for error messages."""
+    wanted = set(dimensions)
+    return ", ".join(sym for sym, dim in DIMENSION.items() if dim in wanted)
+
+
+def format_number(value: float) -> str:
+    """Shortest decimal text (no exponent) that parses back to exactly ``value``.
+
+    >>> format_number(10.0), format_number(0.1), format_number(1e-05)
+    ('10', '0.1', '0.00001')
+    """
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    text = format(Decimal(repr(value)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class Scanner:
+    """A cursor over user text that reports errors with the position of the bad character."""
+
+    __slots__ = ("pos", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def fail(self, reason: str, position: int | None = None) -> StrengthParseError:
+        """An error pointing at ``position`` (default: the cursor)."""
+        return StrengthParseError(self.text, self.pos if position is None else position, reason)
+
+    def skip_spaces(self) -> None:
+        """Move past blanks."""
+        text, pos = self.text, self.pos
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        self.pos = pos
+
+    def at_end(self) -> bool:
+        """True once only blanks remain."""
+        self.skip_spaces()
+        return self.pos >= len(self.text)
+
+    def peek(self) -> str:
+        """The next character, or '' at the end."""
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def accept(self, char: str) -> bool:
+        """Consume ``char`` if it is next (after blanks)."""
+        self.skip_spaces()
+        if self.peek() == char:
+            self.pos += 1
+            return True
+        return False
+
+    def number(self, what: str = "a number") -> float:
+        """A plain positive decimal; a clear error for signs, exponents, nan, inf, powers."""
+        self.skip_spaces()
+        start = self.pos
+        rest = self.text[start:]
+        match = _NUMBER_RE.match(rest)
+        if match is None:
+            lowered = rest[:3].lower()
+            if rest.startswith("-"):
+                raise self.fail(f"{what} must be positive; a '-' sign is not allowed")
+            if rest.startswith("+"):
+                raise self.fail(f"write {what} without a '+' sign")
+            if lowered in ("nan", "inf"):
+                raise self.fail(
+                    f"{what} must be a finite decimal such as 10 or 0.5, not {rest[:3]!r}"
+                )
+            if not rest:
+                raise self.fail(f"expected {what} here, but the text ends")
+            raise self.fail(f"expected {what} (a decimal such as 10 or 0.5), found {rest[0]!r}")
+        self.pos = start + match.end()
+        nxt = self.peek()
+        if nxt in ("e", "E") and self.text[self.pos + 1 : self.pos + 2] in set("0123456789+-"):
+            raise self.fail("exponents are not allowed; write the number out in full")
+        if self.text.startswith("**", self.pos) or nxt == "^":
+            raise self.fail("powers and expressions are not allowed; write one plain number")
+        if nxt in ("*", "+", "(", ")") or (nxt == "-" and self.text[self.pos + 1 : self.pos + 2]):
+            raise self.fail("expressions are not allowed; write one plain number")
+        value = float(match.group())
+        if value == 0.0:
+            raise self.fail(f"{what} must be greater than zero", start)
+        if not math.isfinite(value) or value > MAX_NUMBER:
+            raise self.fail(f"{what} is out of range (at most {MAX_NUMBER:g})", start)
+        return value
+
+    def unit(self, dimensions: Iterable[str]) -> str:
+        """A unit word from the closed list for ``dimensions``; an error lists what is allowed."""
+        self.skip_spaces()
+        start = self.pos
+        match = _WORD_RE.match(self.text, start)
+        wanted = tuple(dimensions)
+        if match is None:
+            found = repr(self.peek()) if self.peek() else "the end of the text"
+            raise self.fail(f"expected a unit ({allowed_units(wanted)}), found {found}")
+        word = match.group()
+        symbol = unit_symbol(word)
+        if symbol is None:
+            raise self.fail(f"unknown unit {word!r}; allowed: {allowed_units(wanted)}", start)
+        if DIMENSION[symbol] not in wanted:
+            raise self.fail(
+                f"unit {word!r} is a {DIMENSION[symbol]}; expected {' or '.join(wanted)} "
+                f"({allowed_units(wanted)})",
+                start,
+            )
+        self.pos = match.end()
+        return symbol
+
+
+def check_length(text: object, what: str) -> str:
+    """Reject non-text, empty and over-long input before any parsing work."""
+    if not isinstance(text, str):
+        raise StrengthParseError(
+            repr(text), None, f"{what} must be text, not {type(text).__name__}"
+        )
+    stripped = text.strip()
+    if not stripped:
+        raise StrengthParseError(text, None, f"empty {what}")
+    if len(stripped) > MAX_TEXT:
+        raise StrengthParseError(
+            stripped, None, f"{what} is {len(stripped)} characters long; at most {MAX_TEXT} allowed"
+        )
+    return stripped
+
+
+def parse_amount(
+    text: str, allowed: Iterable[str] = ("mass", "volume"), what: str = "amount"
+) -> tuple[float, str]:
+    """Parse ``'120 g'``-style text into (magnitude, canonical symbol), strictly."""
+    scanner = Scanner(check_length(text, what))
+    value = scanner.number(what)
+    symbol = scanner.unit(tuple(allowed))
+    if not scanner.at_end():
+        raise scanner.fail(f"unexpected text after the {what}")
+    return value, symbol

@@ -1,0 +1,188 @@
+"""Errors raised by compoundkit.
+
+Every error is a :class:`CompoundkitError` and also the builtin a caller would
+naturally catch (``ValueError`` for bad values, ``LookupError`` for unknown
+names, ``OSError`` for storage problems), so ``except ValueError`` keeps working
+for code that does not know compoundkit.
+
+>>> issubclass(StrengthParseError, ValueError)
+True
+>>> str(StrengthParseError("10 %w/x", 5, "unknown basis 'w/x'; allowed: w/w, w/v, v/v"))
+"unknown basis 'w/x'; allowed: w/w, w/v, v/v\\n  10 %w/x\\n       ^"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "BatchError",
+    "BudError",
+    "CatalogError",
+    "CompoundkitError",
+    "DensityRequiredError",
+    "DimensionError",
+    "DosageFormError",
+    "FormulaFileError",
+    "FormulationError",
+    "LogIntegrityError",
+    "LogStorageError",
+    "RecordError",
+    "SchemaVersionError",
+    "StrengthParseError",
+    "UnknownIngredientError",
+    "UnknownVehicleError",
+]
+
+
+class CompoundkitError(Exception):
+    """Base class of every error compoundkit raises on purpose."""
+
+
+class StrengthParseError(CompoundkitError, ValueError):
+    """A strength text does not follow compoundkit's strength grammar.
+
+    ``text`` is the input (shortened when very long) and ``position`` the index
+    of the offending character, shown with a caret under it.
+    """
+
+    def __init__(self, text: str, position: int | None, reason: str) -> None:
+        self.text = text if len(text) <= 80 else text[:77] + "..."
+        self.position = position
+        self.reason = reason
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        if self.position is None or self.position > len(self.text):
+            if not self.text or self.text in self.reason:
+                return self.reason
+            return f"{self.reason}: {self.text!r}"
+        return f"{self.reason}\n  {self.text}\n  {' ' * self.position}^"
+
+
+class DimensionError(CompoundkitError, ValueError):
+    """A quantity has the wrong physical dimension (a volume where a mass is needed...)."""
+
+
+class DosageFormError(CompoundkitError, ValueError):
+    """A dosage form (or physical state) is not one compoundkit knows."""
+
+
+class DensityRequiredError(DimensionError):
+    """A conversion between mass and volume was asked for without a density."""
+
+
+class UnknownIngredientError(CompoundkitError, LookupError):
+    """No ingredient in the catalog answers to ``name``; ``suggestions`` are close matches."""
+
+    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        hint = ""
+        if self.suggestions:
+            hint = "; did you mean " + " or ".join(f"{s!r}" for s in self.suggestions) + "?"
+        super().__init__(f"unknown ingredient {name!r}{hint}")
+
+    def __str__(self) -> str:  # LookupError would otherwise repr() the message
+        return str(self.args[0])
+
+
+class UnknownVehicleError(CompoundkitError, LookupError):
+    """No vehicle (base) in the catalog answers to ``name``."""
+
+    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        hint = ""
+        if self.suggestions:
+            hint = "; did you mean " + " or ".join(f"{s!r}" for s in self.suggestions) + "?"
+        super().__init__(
+            f"unknown vehicle {name!r}{hint} (give a catalog id, or an inline table "
+            "such as {{ name = '...', aqueous = true, preserved = true }})"
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class CatalogError(CompoundkitError, ValueError):
+    """A catalog (ingredient or vehicle) file or entry is invalid.
+
+    The message names the file, the entry and the field.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        entry: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.file = file
+        self.entry = entry
+        self.field = field
+        where = ", ".join(
+            part
+            for part in (
+                file and f"file {file}",
+                entry and f"entry {entry!r}",
+                field and f"field {field!r}",
+            )
+            if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class FormulaFileError(CompoundkitError, ValueError):
+    """A formula file cannot be read or does not follow the formula file format."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        where = ""
+        if file:
+            where = file + (f":{line}" if line else "")
+        if field:
+            where = f"{where} [{field}]" if where else f"[{field}]"
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class FormulationError(CompoundkitError, ValueError):
+    """A formulation has error-level findings; ``findings`` holds all of them."""
+
+    def __init__(self, message: str, findings: Sequence[object] = ()) -> None:
+        self.findings = tuple(findings)
+        super().__init__(message)
+
+
+class BatchError(CompoundkitError, ValueError):
+    """A batch cannot be computed as asked (size, count, excess, potency or balance)."""
+
+
+class BudError(CompoundkitError, ValueError):
+    """A beyond-use date cannot be assigned as asked."""
+
+
+class RecordError(CompoundkitError, ValueError):
+    """A master formulation record or compounding record is invalid."""
+
+
+class SchemaVersionError(RecordError):
+    """A saved record uses a schema version this compoundkit cannot read."""
+
+
+class LogIntegrityError(CompoundkitError, ValueError):
+    """The record log's hash chain is broken (an entry was edited, removed or reordered)."""
+
+
+class LogStorageError(CompoundkitError, OSError):
+    """The record log cannot be opened or written (read-only file, full disk, not a log)."""
