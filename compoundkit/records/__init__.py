@@ -19,6 +19,13 @@ from compoundkit.records.bud import (
     get_rule_set,
     rule_sets,
 )
+from compoundkit.records.log import (
+    BadEntry,
+    LogEntry,
+    RecordLog,
+    UnknownEntryError,
+    VerifyReport,
+)
 
 __all__ = [
     "DEFAULT_RULE_SET",
@@ -26,8 +33,13 @@ __all__ = [
     "BudExtension",
     "BudResult",
     "BudRule",
+    "BadEntry",
     "BudRuleSet",
     "Citation",
+    "LogEntry",
+    "RecordLog",
+    "UnknownEntryError",
+    "VerifyReport",
     "assign_bud",
     "classify",
     "get_rule_set",
