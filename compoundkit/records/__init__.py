@@ -29,11 +29,11 @@ from compoundkit.records.log import (
 
 __all__ = [
     "DEFAULT_RULE_SET",
+    "BadEntry",
     "BudClass",
     "BudExtension",
     "BudResult",
     "BudRule",
-    "BadEntry",
     "BudRuleSet",
     "Citation",
     "LogEntry",
