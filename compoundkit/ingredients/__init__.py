@@ -1,0 +1,233 @@
+"""The ingredient catalog: typed, sourced, evidence-graded facts about each active.
+
+Four ingredients ship with compoundkit (ketoprofen, cyclobenzaprine, guaifenesin,
+magnesium chloride), one TOML file each under ``data/`` (format: ``data/README.md``).
+Users and apps add their own in code (:func:`register`), from a TOML file in the
+same format (:func:`load_file`), or through the ``compoundkit.ingredients`` entry-point
+group (an entry point may name an :class:`Ingredient`, a path to a TOML file, an
+iterable of these, or a callable returning one of these). A user entry never silently
+replaces another: a clash raises :class:`~compoundkit.errors.CatalogError` unless
+``override=True``.
+
+The data is read on first use, not at import. It helps a licensed pharmacist
+calculate and document; it is not medical advice.
+
+>>> from compoundkit import ingredients
+>>> ingredients.get("Guaifenesen").name
+'Guaifenesin'
+>>> mg = ingredients.get("magnesium chloride")
+>>> round(mg.form("hexahydrate").factor_to(mg.form("elemental")), 4)
+0.1196
+>>> try:
+...     ingredients.get("ketoprofin")
+... except LookupError as exc:
+...     print(exc)
+unknown ingredient 'ketoprofin'; did you mean 'ketoprofen'?
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from compoundkit.ingredients._catalog import (
+    ENTRY_POINT_GROUP,
+    Catalog,
+    ConfusableNameError,
+    normalize_name,
+)
+from compoundkit.ingredients._model import (
+    Caution,
+    Code,
+    Evidence,
+    Form,
+    Ingredient,
+    Label,
+    Mechanism,
+    Note,
+    ObservedStrength,
+    Physicochemical,
+    Range,
+    Reference,
+    Solubility,
+    StrengthRange,
+    UnknownFormError,
+    Use,
+    Value,
+)
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "SCHEMA_FILE",
+    "Catalog",
+    "Caution",
+    "Code",
+    "ConfusableNameError",
+    "Evidence",
+    "Form",
+    "Ingredient",
+    "Label",
+    "Mechanism",
+    "Note",
+    "ObservedStrength",
+    "Physicochemical",
+    "Range",
+    "Reference",
+    "Solubility",
+    "StrengthRange",
+    "UnknownFormError",
+    "Use",
+    "Value",
+    "all",
+    "default_catalog",
+    "export_dict",
+    "export_json",
+    "from_dict",
+    "from_toml",
+    "get",
+    "ids",
+    "json_schema",
+    "load_file",
+    "normalize_name",
+    "register",
+    "reset",
+    "schema",
+    "search",
+    "search_uses",
+]
+
+#: File name of the published JSON Schema, shipped inside this package.
+SCHEMA_FILE = "catalog.schema.json"
+
+_default = Catalog()
+
+
+def default_catalog() -> Catalog:
+    """The catalog the module-level functions use (shipped data + plugins + registrations)."""
+    return _default
+
+
+def get(name: str) -> Ingredient:
+    """The ingredient answering to ``name`` (id, name, synonym, trade name, known
+    misspelling; any case, spacing, hyphens or underscores).
+
+    Unknown names raise :class:`~compoundkit.errors.UnknownIngredientError` with close
+    matches; names of different drugs easily confused with a catalog one raise
+    :class:`ConfusableNameError` without suggestions.
+
+    >>> get("cyclobenzaprine hcl").id
+    'cyclobenzaprine'
+    """
+    return _default.get(name)
+
+
+def all() -> tuple[Ingredient, ...]:
+    """Every ingredient in the default catalog, in catalog order.
+
+    >>> [i.id for i in all()][:4]
+    ['ketoprofen', 'cyclobenzaprine', 'guaifenesin', 'magnesium-chloride']
+    """
+    return _default.all()
+
+
+def ids() -> tuple[str, ...]:
+    """Every ingredient id in the default catalog."""
+    return _default.ids()
+
+
+def search(
+    text: str | None = None,
+    *,
+    condition: str | None = None,
+    drug_class: str | None = None,
+    min_evidence: Evidence | str | None = None,
+    include_claims: bool = True,
+) -> tuple[Ingredient, ...]:
+    """Ingredients by use/condition and/or drug class (see :meth:`Catalog.search`).
+
+    >>> [i.id for i in search(drug_class="muscle relaxant")]
+    ['cyclobenzaprine', 'guaifenesin']
+    """
+    return _default.search(
+        text,
+        condition=condition,
+        drug_class=drug_class,
+        min_evidence=min_evidence,
+        include_claims=include_claims,
+    )
+
+
+def search_uses(
+    condition: str, *, min_evidence: Evidence | str | None = None, include_claims: bool = True
+) -> tuple[tuple[Ingredient, Use], ...]:
+    """``(ingredient, use)`` pairs matching ``condition``, strongest evidence first."""
+    return _default.search_uses(condition, min_evidence=min_evidence, include_claims=include_claims)
+
+
+def register(ingredient: Ingredient, *, override: bool = False) -> Ingredient:
+    """Add an ingredient built in code; clashes raise CatalogError unless ``override``."""
+    return _default.register(ingredient, override=override)
+
+
+def load_file(path: str | os.PathLike[str], *, override: bool = False) -> tuple[Ingredient, ...]:
+    """Load and register the ingredients of a catalog TOML file: all of them or none."""
+    return _default.load_file(path, override=override)
+
+
+def reset() -> None:
+    """Drop every registration made on the default catalog (for tests)."""
+    _default.reset()
+
+
+def from_toml(text: str, *, file: str = "<string>") -> tuple[Ingredient, ...]:
+    """Parse catalog TOML text into validated ingredients without registering them."""
+    from compoundkit.ingredients._loader import from_toml as _from_toml
+
+    return _from_toml(text, file=file)
+
+
+def from_dict(data: object, *, file: str = "<data>") -> tuple[Ingredient, ...]:
+    """Build validated ingredients from a parsed catalog document (e.g. a JSON export)."""
+    from compoundkit.ingredients._loader import from_dict as _from_dict
+
+    return _from_dict(data, file=file)
+
+
+def export_dict(ingredients: tuple[Ingredient, ...] | None = None) -> dict[str, Any]:
+    """The catalog (default: every ingredient) as a JSON-ready dict in the data format."""
+    from compoundkit.ingredients._export import export_dict as _export_dict
+
+    return _export_dict(all() if ingredients is None else ingredients)
+
+
+def export_json(ingredients: tuple[Ingredient, ...] | None = None, *, indent: int = 2) -> str:
+    """The catalog as JSON text, valid against :func:`schema`.
+
+    >>> import json
+    >>> json.loads(export_json())["schema_version"]
+    1
+    """
+    import json
+
+    return json.dumps(export_dict(ingredients), indent=indent, ensure_ascii=False) + "\n"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the catalog format, generated from the format declaration."""
+    from compoundkit.ingredients._spec import json_schema as _json_schema
+
+    return _json_schema()
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema shipped with the package (``catalog.schema.json``).
+
+    >>> schema()["title"]
+    'compoundkit ingredient catalog'
+    """
+    import json
+    from importlib import resources
+
+    text = resources.files(__name__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    result: dict[str, Any] = json.loads(text)
+    return result
