@@ -1,0 +1,242 @@
+"""Chemistry of the amounts: mmol, mEq, elemental content, density and specific gravity.
+
+Moles count the ingredient's moiety (the parent ion or molecule the catalog converts
+between forms by): 1 g of magnesium chloride hexahydrate (MW 203.295 g/mol, from the
+catalog's formula) holds 4.919 mmol of Mg, 9.84 mEq (valence 2) and 0.1196 g of
+elemental Mg. Molecular weights are the catalog's computed ones, the same values its
+form conversion factors use.
+
+>>> round(millimoles("1 g", "magnesium chloride", "hexahydrate").magnitude, 3)
+4.919
+>>> round(milliequivalents("1 g", "magnesium chloride", "hexahydrate").magnitude, 2)
+9.84
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Final
+
+from compoundkit._grammar import FACTOR, Scanner, check_length
+from compoundkit.calc.weighing import CalculationError, positive_magnitude
+from compoundkit.errors import CatalogError, DimensionError
+from compoundkit.units import magnitude, quantity
+
+if TYPE_CHECKING:
+    import pint
+
+    from compoundkit.ingredients import Form, Ingredient
+
+__all__ = [
+    "WATER_DENSITY_G_PER_ML",
+    "amount_for_elemental",
+    "density_from_specific_gravity",
+    "elemental_content",
+    "mass_from_volume",
+    "milliequivalents",
+    "millimoles",
+    "mmol_from_grams",
+    "specific_gravity",
+    "volume_from_mass",
+]
+
+#: The reference density specific gravity is taken against, in g/mL. Pharmacy
+#: calculations (USP <1160>, and the pharmaceutical calculations texts) treat specific
+#: gravity as numerically equal to the density in g/mL, i.e. relative to 1.000 g/mL;
+#: compoundkit follows that convention. (USP <841> measures specific gravity against
+#: water at 25 °C, whose density is 0.99705 g/mL: a strict USP <841> value is about
+#: 0.3 % above the density in g/mL.)
+WATER_DENSITY_G_PER_ML: Final = 1.0
+
+
+# --------------------------------------------------------------------------- pure math
+
+
+def mmol_from_grams(grams: float, molecular_weight: float, moiety_count: int = 1) -> float:
+    """Millimoles of the moiety in ``grams`` of a form of ``molecular_weight`` g/mol.
+
+    ``moiety_count`` is the moles of moiety per mole of the form (2 for a salt with two
+    of the ion). Plain floats: the core of :func:`millimoles`.
+
+    >>> round(mmol_from_grams(1.0, 203.295), 3)
+    4.919
+    """
+    if not (math.isfinite(molecular_weight) and molecular_weight > 0):
+        raise CalculationError(f"molecular_weight: {molecular_weight!r} must be above zero")
+    if moiety_count < 1:
+        raise CalculationError(f"moiety_count: {moiety_count!r} must be 1 or more")
+    return grams * 1000.0 * moiety_count / molecular_weight
+
+
+# --------------------------------------------------------------------------- catalog
+
+
+def _resolve(ingredient: Ingredient | str, form: Form | str) -> tuple[Ingredient, Form]:
+    """The catalog Ingredient and Form (names are looked up, objects used as they are)."""
+    from compoundkit import ingredients
+
+    item = ingredients.get(ingredient) if isinstance(ingredient, str) else ingredient
+    if isinstance(form, str):
+        return item, item.form(form)
+    if form.ingredient_id and form.ingredient_id != item.id:
+        raise CatalogError(
+            f"form {form.id!r} belongs to {form.ingredient_id!r}, not {item.id!r}", field="form"
+        )
+    return item, form
+
+
+def _element_form(item: Ingredient, element: str) -> Form:
+    """The form of ``item`` that is the element itself (formula ``Mg``, or its alias)."""
+    for candidate in item.forms:
+        if candidate.formula.strip() == element.strip():
+            return candidate
+    elemental = [f.formula for f in item.forms if f.formula.isalpha() and len(f.formula) <= 2]
+    allowed = ", ".join(elemental) if elemental else "none"
+    raise CalculationError(
+        f"element: {item.name} has no elemental form {element!r} in the catalog; "
+        f"elemental forms: {allowed}"
+    )
+
+
+def millimoles(
+    amount: object, ingredient: Ingredient | str, form: Form | str
+) -> pint.Quantity[Any]:
+    """Millimoles of the ingredient's moiety in ``amount`` (a mass) of ``form``.
+
+    ``ingredient`` is an :class:`~compoundkit.ingredients.Ingredient` or a catalog
+    name; ``form`` a form (or its id or alias, such as ``"hexahydrate"``).
+
+    >>> round(millimoles("500 mg", "magnesium chloride", "anhydrous").magnitude, 3)
+    5.252
+    """
+    grams = positive_magnitude(amount, "gram", field="amount")
+    _, chosen = _resolve(ingredient, form)
+    return quantity(
+        mmol_from_grams(grams, chosen.computed_molecular_weight, chosen.moiety_count),
+        "millimole",
+    )
+
+
+def milliequivalents(
+    amount: object, ingredient: Ingredient | str, form: Form | str
+) -> pint.Quantity[Any]:
+    """Milliequivalents of the moiety ion in ``amount`` of ``form``: mmol x valence.
+
+    Needs the ingredient's valence (2 for magnesium); the result is in the registry's
+    ``milliequivalent`` unit, its own dimension so mEq and mmol are never mixed.
+
+    >>> milliequivalents("1 g", "magnesium chloride", "hexahydrate")
+    <Quantity(9.837920..., 'milliequivalent')>
+    """
+    grams = positive_magnitude(amount, "gram", field="amount")
+    item, chosen = _resolve(ingredient, form)
+    if item.valence is None:
+        raise CalculationError(
+            f"ingredient: {item.name} has no valence in the catalog, so milliequivalents are "
+            "undefined (only ions have them); use millimoles()"
+        )
+    mmol = mmol_from_grams(grams, chosen.computed_molecular_weight, chosen.moiety_count)
+    return quantity(mmol * item.valence, "milliequivalent")
+
+
+def elemental_content(
+    amount: object, ingredient: Ingredient | str, form: Form | str, element: str = "Mg"
+) -> pint.Quantity[Any]:
+    """Mass of the elemental moiety ``element`` in ``amount`` of ``form`` (in grams).
+
+    The element must be one of the ingredient's catalog forms (e.g. magnesium
+    chloride's ``elemental-magnesium``, formula ``Mg``).
+
+    >>> elemental_content("1 g", "magnesium chloride", "hexahydrate")
+    <Quantity(0.119555..., 'gram')>
+    """
+    grams = positive_magnitude(amount, "gram", field="amount")
+    item, chosen = _resolve(ingredient, form)
+    return quantity(grams * chosen.factor_to(_element_form(item, element)), "gram")
+
+
+def amount_for_elemental(
+    element_amount: object, ingredient: Ingredient | str, form: Form | str, element: str = "Mg"
+) -> pint.Quantity[Any]:
+    """Mass of ``form`` that holds ``element_amount`` of the element (in grams).
+
+    >>> amount_for_elemental("1 g", "magnesium chloride", "hexahydrate")
+    <Quantity(8.364328..., 'gram')>
+    """
+    grams = positive_magnitude(element_amount, "gram", field="element_amount")
+    item, chosen = _resolve(ingredient, form)
+    return quantity(grams * _element_form(item, element).factor_to(chosen), "gram")
+
+
+# --------------------------------------------------------------------------- density
+
+
+def _density_g_per_ml(density: object) -> float:
+    """A density as g/mL from a Quantity (any registry) or strict text like ``1.05 g/mL``."""
+    if isinstance(density, str):
+        scanner = Scanner(check_length(density, "density"))
+        number = scanner.number("the density")
+        mass_unit = scanner.unit(("mass",))
+        if not scanner.accept("/"):
+            raise scanner.fail("a density is a mass per volume, as in 1.05 g/mL")
+        volume_unit = scanner.unit(("volume",))
+        if not scanner.at_end():
+            raise scanner.fail("unexpected text after the density")
+        return number * FACTOR[mass_unit] / FACTOR[volume_unit]
+    value = float(magnitude(density, "gram / milliliter", field="density"))
+    if not (math.isfinite(value) and value > 0):
+        raise CalculationError(f"density: {density} must be a finite density above zero")
+    return value
+
+
+def mass_from_volume(volume: object, density: object) -> pint.Quantity[Any]:
+    """Mass of ``volume`` at ``density`` (a mass per volume, e.g. ``"0.85 g/mL"``), in g.
+
+    >>> mass_from_volume("8 mL", "0.85 g/mL")
+    <Quantity(6.8, 'gram')>
+    """
+    millilitres = positive_magnitude(volume, "milliliter", field="volume")
+    return quantity(millilitres * _density_g_per_ml(density), "gram")
+
+
+def volume_from_mass(mass: object, density: object) -> pint.Quantity[Any]:
+    """Volume of ``mass`` at ``density``, in mL.
+
+    >>> volume_from_mass("6.8 g", "0.85 g/mL")
+    <Quantity(8.0, 'milliliter')>
+    """
+    grams = positive_magnitude(mass, "gram", field="mass")
+    return quantity(grams / _density_g_per_ml(density), "milliliter")
+
+
+def specific_gravity(density: object) -> pint.Quantity[Any]:
+    """Specific gravity of a density, relative to 1.000 g/mL (the pharmacy convention,
+    see :data:`WATER_DENSITY_G_PER_ML`), as a dimensionless Quantity.
+
+    >>> specific_gravity("1.05 g/mL")
+    <Quantity(1.05, 'dimensionless')>
+    """
+    return quantity(_density_g_per_ml(density) / WATER_DENSITY_G_PER_ML, "dimensionless")
+
+
+def density_from_specific_gravity(sg: object) -> pint.Quantity[Any]:
+    """The density in g/mL of a specific gravity (a number or a dimensionless Quantity),
+    relative to 1.000 g/mL (see :data:`WATER_DENSITY_G_PER_ML`).
+
+    >>> density_from_specific_gravity(1.05)
+    <Quantity(1.05, 'gram / milliliter')>
+    """
+    if isinstance(sg, bool):
+        raise CalculationError(f"sg: {sg!r} is not a specific gravity")
+    if isinstance(sg, int | float):
+        value = float(sg)
+    elif hasattr(sg, "magnitude"):
+        value = float(magnitude(sg, "dimensionless", field="sg"))
+    else:
+        raise DimensionError(
+            f"sg: {sg!r} is not a specific gravity; give a number such as 1.05 "
+            "or a dimensionless Quantity"
+        )
+    if not (math.isfinite(value) and value > 0):
+        raise CalculationError(f"sg: {sg!r} must be a finite number above zero")
+    return quantity(value * WATER_DENSITY_G_PER_ML, "gram / milliliter")

@@ -1,0 +1,697 @@
+"""Balances, minimum weighable quantities and aliquot plans.
+
+A quantity below a balance's minimum weighable quantity (MWQ) must not be weighed
+directly (USP <1176>, USP <41>): the aliquot method weighs a multiple of it, dilutes
+that with an inert diluent to a known total and weighs the part of the mixture that
+holds the amount needed. Every figure here is a pint Quantity at the boundary and a
+plain float inside; figures to weigh are rounded in one place, :func:`round_to_increment`.
+
+>>> Balance.class_iii().minimum_weight
+<Quantity(120.0, 'milligram')>
+>>> plan = aliquot_plan("30 mg", "120 mg")
+>>> plan.weigh, plan.diluent_amount, plan.aliquot
+(<Quantity(120.0, 'milligram')>, <Quantity(360.0, 'milligram')>, <Quantity(120.0, 'milligram')>)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from compoundkit._grammar import FACTOR, MAX_TEXT, Scanner, format_number
+from compoundkit.errors import BatchError, CompoundkitError, StrengthParseError
+from compoundkit.units import magnitude, quantity
+
+if TYPE_CHECKING:
+    import pint
+
+__all__ = [
+    "AliquotPlan",
+    "Balance",
+    "CalculationError",
+    "aliquot_plan",
+    "minimum_weighable_quantity",
+    "round_to_increment",
+    "usp41_minimum_weight",
+]
+
+
+class CalculationError(CompoundkitError, ValueError):
+    """A pharmacy calculation cannot be done with the values given.
+
+    The message names the argument, its value and what is allowed.
+    """
+
+
+#: USP <41>: minimum weight = 2000 x s (0.10 % requirement, coverage k = 2) ...
+USP41_SD_FACTOR: Final = 2000.0
+#: ... and s is taken as at least 0.41 d (d = readability), so the floor is 820 d.
+USP41_READABILITY_FLOOR: Final = 0.41
+
+#: Class III prescription balance (USP <1176>): sensitivity requirement 6 mg ...
+CLASS_III_SENSITIVITY_MG: Final = 6.0
+#: ... weighed with at most 5 % error, so MWQ = 6 mg / 0.05 = 120 mg.
+CLASS_III_ERROR_PERCENT: Final = 5.0
+
+#: Figures from an SR-type balance are stated to the milligram unless told otherwise.
+DEFAULT_READABILITY_MG: Final = 1.0
+
+_BALANCE_FORMS: Final = (
+    "class-iii | sr=<mass>,error=<percent>[,d=<mass>] | usp41:s=<mass>,d=<mass> "
+    "(e.g. sr=6mg,error=5% or usp41:s=0.15mg,d=0.1mg)"
+)
+
+
+# --------------------------------------------------------------------------- input checks
+
+
+def positive_magnitude(value: object, unit: str, *, field: str, allow_zero: bool = False) -> float:
+    """The magnitude of ``value`` in ``unit`` as a float, refusing nan, inf and <= 0.
+
+    ``value`` is a pint Quantity from any registry, or strict text such as ``"6 mg"``.
+
+    >>> positive_magnitude("6 mg", "milligram", field="sensitivity")
+    6.0
+    """
+    number = float(magnitude(value, unit, field=field))
+    if not math.isfinite(number):
+        raise CalculationError(f"{field}: {value} is not a finite quantity")
+    if number < 0 or (number == 0 and not allow_zero):
+        least = "zero or more" if allow_zero else "greater than zero"
+        raise CalculationError(f"{field}: {value} must be {least}")
+    return number
+
+
+def error_percent(value: object, *, field: str = "max_error") -> float:
+    """An acceptable weighing error as a percent, strictly between 0 and 100.
+
+    Accepts a pint Quantity in percent or any dimensionless unit (``Q_(5, "percent")``,
+    ``Q_(0.05, "dimensionless")``) or text such as ``"5%"``. A bare number is refused:
+    0.05 could mean 5 % or 0.05 %.
+
+    >>> error_percent("5 %")
+    5.0
+    """
+    if isinstance(value, str):
+        scanner = Scanner(value.strip()[: MAX_TEXT + 1])
+        try:
+            number = scanner.number(field)
+            if not scanner.accept("%") or not scanner.at_end():
+                raise scanner.fail(f"{field} is a percent such as 5%")
+        except StrengthParseError as exc:
+            raise CalculationError(
+                f"{field}: {value!r} is not a percent such as '5%' ({exc.reason})"
+            ) from None
+    elif isinstance(value, bool | int | float):
+        raise CalculationError(
+            f"{field}: {value!r} has no unit; give a percent such as '5%' or Q_(5, 'percent')"
+        )
+    else:
+        number = float(magnitude(value, "percent", field=field))
+    if not (math.isfinite(number) and 0.0 < number < 100.0):
+        raise CalculationError(
+            f"{field}: {value} must be more than 0 % and less than 100 % (e.g. 5 %)"
+        )
+    return number
+
+
+# --------------------------------------------------------------------------- rounding
+
+
+def round_to_increment(value: float, increment: float) -> float:
+    """``value`` rounded to a whole number of ``increment``, halves away from zero.
+
+    The one place figures to weigh are rounded. Both numbers are read as the decimals
+    they print as (``0.1235`` is 0.1235, not the binary float just below it), so a
+    half is always a half; the result is the float nearest the rounded decimal.
+
+    >>> round_to_increment(0.1235, 0.001), round_to_increment(82.04, 0.1)
+    (0.124, 82.0)
+    >>> round_to_increment(-0.0005, 0.001)
+    -0.001
+    """
+    if not (math.isfinite(increment) and increment > 0):
+        raise CalculationError(f"increment: {increment!r} must be a finite number above zero")
+    if not math.isfinite(value):
+        raise CalculationError(f"value: {value!r} must be a finite number")
+    step = Decimal(repr(float(increment)))
+    count = (Decimal(repr(float(value))) / step).to_integral_value(rounding=ROUND_HALF_UP)
+    return float(count * step)
+
+
+# --------------------------------------------------------------------------- MWQ
+
+
+def minimum_weighable_quantity(sensitivity: object, max_error: object) -> pint.Quantity[Any]:
+    """Minimum weighable quantity MWQ = SR / acceptable error (USP <1176>).
+
+    ``sensitivity`` is the balance's sensitivity requirement (a mass); ``max_error`` a
+    percent (``Q_(5, "percent")``, ``"5%"``) or a dimensionless fraction.
+
+    >>> minimum_weighable_quantity("6 mg", "5%")
+    <Quantity(120.0, 'milligram')>
+    >>> minimum_weighable_quantity("10 mg", "5%")
+    <Quantity(200.0, 'milligram')>
+    """
+    sr_mg = positive_magnitude(sensitivity, "milligram", field="sensitivity")
+    percent = error_percent(max_error)
+    return quantity(sr_mg * 100.0 / percent, "milligram")
+
+
+def usp41_minimum_weight(
+    repeatability_sd: object, readability: object = None
+) -> pint.Quantity[Any]:
+    """USP <41> minimum weight: 2000 x s, with s taken as at least 0.41 d (so >= 820 d).
+
+    ``repeatability_sd`` is the standard deviation s of at least 10 replicate weighings;
+    ``readability`` the balance's scale interval d (optional; without it no floor applies).
+
+    >>> usp41_minimum_weight("0.15 mg")
+    <Quantity(300.0, 'milligram')>
+    >>> usp41_minimum_weight("0.02 mg", "0.1 mg")
+    <Quantity(82.0, 'milligram')>
+    """
+    s_mg = positive_magnitude(
+        repeatability_sd, "milligram", field="repeatability_sd", allow_zero=readability is not None
+    )
+    if readability is None:
+        return quantity(USP41_SD_FACTOR * s_mg, "milligram")
+    d_mg = positive_magnitude(readability, "milligram", field="readability")
+    return quantity(USP41_SD_FACTOR * max(s_mg, USP41_READABILITY_FLOOR * d_mg), "milligram")
+
+
+# --------------------------------------------------------------------------- balance
+
+
+def _finite_positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not (isinstance(value, float) and math.isfinite(value) and value > 0):
+        raise BatchError(f"balance {attribute.name}: {value!r} must be a finite number above zero")
+
+
+def _mg_text(mg: float) -> str:
+    """A mass given in mg as short text: ``120 mg``, ``1.5 g`` (from 1000 mg up)."""
+    if abs(mg) >= 1000.0:
+        return f"{format_number(float(Decimal(repr(mg)) / 1000))} g"
+    return f"{format_number(mg)} mg"
+
+
+@attrs.frozen
+class Balance:
+    """A balance: the smallest quantity it may weigh and the increment figures round to.
+
+    Build one with a named constructor: :meth:`class_iii`, :meth:`from_sensitivity`,
+    :meth:`usp41`, or :meth:`parse` for the CLI text. ``spec`` is the CLI text that
+    rebuilds the balance. ``minimum_g``, ``increment_g`` and :meth:`round_g` are the
+    float fast path for batch calculations.
+
+    >>> b = Balance.parse("usp41:s=0.15mg,d=0.1mg")
+    >>> b.minimum_weight, b.readability
+    (<Quantity(300.0, 'milligram')>, <Quantity(0.1, 'milligram')>)
+    >>> b.round_g(0.04567)
+    0.0457
+    """
+
+    minimum_mg: float = attrs.field(converter=float, validator=_finite_positive)
+    """Minimum weighable quantity, in milligrams."""
+    increment_mg: float = attrs.field(converter=float, validator=_finite_positive)
+    """Rounding increment for figures to weigh (the readability), in milligrams."""
+    description: str
+    """One line for a weigh sheet, with the rule and its USP citation."""
+    spec: str
+    """CLI text that rebuilds this balance (``Balance.parse(b.spec) == b``)."""
+    minimum_g: float = attrs.field(init=False, eq=False, repr=False)
+    """Minimum weighable quantity, in grams (float fast path)."""
+    increment_g: float = attrs.field(init=False, eq=False, repr=False)
+    """Rounding increment, in grams (float fast path)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.increment_mg > self.minimum_mg:
+            raise BatchError(
+                f"balance readability {_mg_text(self.increment_mg)} is larger than its "
+                f"minimum weighable quantity {_mg_text(self.minimum_mg)}"
+            )
+        # attrs documents object.__setattr__ in __attrs_post_init__ for frozen classes.
+        object.__setattr__(self, "minimum_g", float(Decimal(repr(self.minimum_mg)) / 1000))
+        object.__setattr__(self, "increment_g", float(Decimal(repr(self.increment_mg)) / 1000))
+
+    # ----------------------------------------------------------------- constructors
+
+    @classmethod
+    def class_iii(cls) -> Balance:
+        """Class III prescription balance: SR 6 mg at 5 % error, MWQ 120 mg (USP <1176>).
+
+        >>> Balance.class_iii().description
+        'Class III prescription balance (SR 6 mg, 5 % error): minimum 120 mg (USP <1176>)'
+        """
+        minimum = CLASS_III_SENSITIVITY_MG * 100.0 / CLASS_III_ERROR_PERCENT
+        return cls(
+            minimum,
+            DEFAULT_READABILITY_MG,
+            f"Class III prescription balance (SR {_mg_text(CLASS_III_SENSITIVITY_MG)}, "
+            f"{format_number(CLASS_III_ERROR_PERCENT)} % error): minimum {_mg_text(minimum)} "
+            "(USP <1176>)",
+            "class-iii",
+        )
+
+    @classmethod
+    def from_sensitivity(
+        cls, sensitivity: object, max_error: object, readability: object = None
+    ) -> Balance:
+        """A balance of sensitivity requirement ``sensitivity`` used at ``max_error``.
+
+        ``readability`` (default 1 mg) is the increment figures to weigh round to.
+
+        >>> Balance.from_sensitivity("10 mg", "5%").minimum_weight
+        <Quantity(200.0, 'milligram')>
+        """
+        sr_mg = positive_magnitude(sensitivity, "milligram", field="sensitivity")
+        percent = error_percent(max_error)
+        minimum = sr_mg * 100.0 / percent
+        d_mg = (
+            DEFAULT_READABILITY_MG
+            if readability is None
+            else positive_magnitude(readability, "milligram", field="readability")
+        )
+        spec = f"sr={format_number(sr_mg)}mg,error={format_number(percent)}%"
+        if d_mg != DEFAULT_READABILITY_MG:
+            spec += f",d={format_number(d_mg)}mg"
+        return cls(
+            minimum,
+            d_mg,
+            f"Balance with SR {_mg_text(sr_mg)} at {format_number(percent)} % error: "
+            f"minimum {_mg_text(minimum)} (MWQ = SR / error, USP <1176>)",
+            spec,
+        )
+
+    @classmethod
+    def usp41(cls, repeatability_sd: object, readability: object) -> Balance:
+        """An electronic balance qualified by USP <41>: minimum 2000 s, at least 820 d.
+
+        >>> Balance.usp41("0.02 mg", "0.1 mg").minimum_weight
+        <Quantity(82.0, 'milligram')>
+        """
+        minimum = float(usp41_minimum_weight(repeatability_sd, readability).magnitude)
+        s_mg = positive_magnitude(
+            repeatability_sd, "milligram", field="repeatability_sd", allow_zero=True
+        )
+        d_mg = positive_magnitude(readability, "milligram", field="readability")
+        rule = "2000 s" if s_mg >= USP41_READABILITY_FLOOR * d_mg else "820 d, as s < 0.41 d"
+        return cls(
+            minimum,
+            d_mg,
+            f"Electronic balance (s {_mg_text(s_mg)}, d {_mg_text(d_mg)}): minimum "
+            f"{_mg_text(minimum)} ({rule}; USP <41>)",
+            f"usp41:s={format_number(s_mg)}mg,d={format_number(d_mg)}mg",
+        )
+
+    @classmethod
+    def parse(cls, text: str) -> Balance:
+        """A balance from CLI text: ``class-iii``, ``sr=6mg,error=5%[,d=1mg]`` or
+        ``usp41:s=0.15mg,d=0.1mg``. Parsed strictly (never by pint).
+
+        >>> Balance.parse("sr=6mg,error=5%").minimum_weight
+        <Quantity(120.0, 'milligram')>
+        >>> Balance.parse("sr=abc")
+        Traceback (most recent call last):
+        ...
+        compoundkit.errors.BatchError: balance 'sr=abc': sr: expected the sensitivity ...
+        """
+        if not isinstance(text, str):
+            raise BatchError(
+                f"balance must be text, not {type(text).__name__}; allowed: {_BALANCE_FORMS}"
+            )
+        stripped = text.strip()
+        if not stripped or len(stripped) > MAX_TEXT:
+            raise BatchError(
+                f"balance {text[:40]!r}: give 1 to {MAX_TEXT} characters; allowed: {_BALANCE_FORMS}"
+            )
+        lowered = stripped.lower()
+        if lowered in ("class-iii", "class iii", "classiii"):
+            return cls.class_iii()
+        try:
+            if lowered.startswith("usp41:"):
+                values = _key_values(stripped[6:], required=("s", "d"), optional=())
+                return cls.usp41(
+                    quantity(values["s"], "milligram"), quantity(values["d"], "milligram")
+                )
+            if "=" in stripped:
+                values = _key_values(stripped, required=("sr", "error"), optional=("d",))
+                readability = values.get("d")
+                return cls.from_sensitivity(
+                    quantity(values["sr"], "milligram"),
+                    quantity(values["error"], "percent"),
+                    None if readability is None else quantity(readability, "milligram"),
+                )
+        except CompoundkitError as exc:
+            raise BatchError(f"balance {stripped!r}: {exc}; allowed: {_BALANCE_FORMS}") from None
+        raise BatchError(f"balance {stripped!r} is not a balance form; allowed: {_BALANCE_FORMS}")
+
+    # ----------------------------------------------------------------- quantities
+
+    @property
+    def minimum_weight(self) -> pint.Quantity[Any]:
+        """The minimum weighable quantity, in milligrams."""
+        return quantity(self.minimum_mg, "milligram")
+
+    @property
+    def readability(self) -> pint.Quantity[Any]:
+        """The increment figures to weigh are rounded to, in milligrams."""
+        return quantity(self.increment_mg, "milligram")
+
+    # ----------------------------------------------------------------- fast path
+
+    def round_g(self, grams: float) -> float:
+        """``grams`` rounded to the readability (halves away from zero), in grams.
+
+        >>> Balance.class_iii().round_g(0.0305)
+        0.031
+        """
+        return round_to_increment(grams, self.increment_g)
+
+    def is_weighable_g(self, grams: float) -> bool:
+        """True when ``grams`` may be weighed directly (at or above the minimum)."""
+        return grams >= self.minimum_g
+
+    def aliquot_plan(
+        self, needed_g: float, diluent: str = "the base", *, drug: str = "the drug"
+    ) -> AliquotPlan:
+        """The aliquot plan for ``needed_g`` grams (below the minimum) on this balance.
+
+        >>> Balance.class_iii().aliquot_plan(0.03, "the cream base").total
+        <Quantity(480.0, 'milligram')>
+        """
+        if not (isinstance(needed_g, float | int) and math.isfinite(needed_g)):
+            raise CalculationError(f"needed: {needed_g!r} must be a finite number of grams")
+        return _plan(
+            float(Decimal(repr(float(needed_g))) * 1000),
+            self.minimum_mg,
+            self.increment_mg,
+            diluent=diluent,
+            drug=drug,
+        )
+
+
+_KEY_WORDS: Final = {
+    "sr": "the sensitivity requirement",
+    "error": "the error",
+    "d": "the readability d",
+    "s": "the repeatability s",
+}
+
+
+def _key_values(
+    text: str, *, required: tuple[str, ...], optional: tuple[str, ...]
+) -> dict[str, float]:
+    """Parse ``key=value,key=value`` into magnitudes: masses in mg, ``error`` in percent."""
+    allowed = required + optional
+    values: dict[str, float] = {}
+    for part in text.split(","):
+        key, sep, raw = part.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in allowed:
+            shown = part.strip() or "(empty)"
+            raise CalculationError(
+                f"{shown!r}: expected key=value with a key among {', '.join(allowed)}"
+            )
+        if key in values:
+            raise CalculationError(f"{key} is given twice")
+        scanner = Scanner(raw.strip())
+        what = _KEY_WORDS[key]
+        try:
+            number = scanner.number(what)
+            if key == "error":
+                if not scanner.accept("%"):
+                    raise scanner.fail("the error is a percent such as 5%")
+                if not scanner.at_end():
+                    raise scanner.fail("unexpected text after the percent")
+                if number >= 100.0:
+                    raise scanner.fail("the error must be less than 100 %", 0)
+                values[key] = number
+            else:
+                symbol = scanner.unit(("mass",))
+                if not scanner.at_end():
+                    raise scanner.fail("unexpected text after the mass")
+                values[key] = float(Decimal(repr(number)) * Decimal(repr(FACTOR[symbol])) * 1000)
+        except StrengthParseError as exc:
+            raise CalculationError(f"{key}: {exc.reason} in {raw.strip()!r}") from None
+    missing = [key for key in required if key not in values]
+    if missing:
+        raise CalculationError(f"missing {', '.join(missing)}")
+    return values
+
+
+# --------------------------------------------------------------------------- aliquots
+
+
+@attrs.frozen
+class AliquotPlan:
+    """An aliquot plan: weigh ``weigh`` of the drug, add ``diluent_amount`` of the diluent
+    to make ``total``, mix, and weigh ``aliquot`` of the mixture, which holds ``delivered``.
+
+    ``factor`` is the whole multiple k: ``weigh`` is k x the amount needed (rounded to the
+    readability) and ``total`` is exactly k x ``aliquot``, so the aliquot holds
+    ``weigh / k``. Every weighed figure is a whole number of readability steps and at
+    least the minimum. Masses are stored in milligrams (``*_mg``); ``*_g`` properties are
+    the float fast path.
+
+    >>> print("\\n".join(aliquot_plan("30 mg", "120 mg", diluent="the cream base").steps()))
+    1. Weigh 120 mg of the drug (4 x 30 mg).
+    2. Add 360 mg of the cream base and mix until uniform: 480 mg of mixture.
+    3. Weigh 120 mg of the mixture (1/4): it holds 30 mg of the drug (120 mg x 120 mg / 480 mg).
+    """
+
+    needed_mg: float
+    """The amount of drug needed, in milligrams."""
+    weigh_mg: float
+    """Drug to weigh, in milligrams (k x needed, rounded to the readability)."""
+    diluent_mg: float
+    """Diluent to add, in milligrams."""
+    total_mg: float
+    """Mixture made, in milligrams (weigh + diluent = factor x aliquot)."""
+    aliquot_mg: float
+    """Mixture to weigh out, in milligrams; it holds ``weigh / factor`` of the drug."""
+    factor: int
+    """The whole multiple k (an int: total / aliquot and weigh / needed)."""
+    minimum_mg: float
+    """The minimum weighable quantity the plan respects, in milligrams."""
+    readability_mg: float
+    """The increment every figure is a whole number of, in milligrams."""
+    diluent: str = "the base"
+    """What the drug is diluted with (an inert diluent, or the base itself)."""
+    drug: str = "the drug"
+    """What is being weighed, for the steps' wording."""
+
+    def __attrs_post_init__(self) -> None:
+        figures = (self.weigh_mg, self.diluent_mg, self.aliquot_mg)
+        if min(figures) < self.minimum_mg:
+            raise CalculationError(
+                f"aliquot plan: every weighed step must be at least {_mg_text(self.minimum_mg)}"
+            )
+        if self.factor < 2 or not math.isclose(
+            self.weigh_mg + self.diluent_mg, self.total_mg, rel_tol=1e-12
+        ):
+            raise CalculationError("aliquot plan: weigh + diluent must make the total")
+        if not math.isclose(self.factor * self.aliquot_mg, self.total_mg, rel_tol=1e-12):
+            raise CalculationError("aliquot plan: the total must be factor x aliquot")
+
+    # ----------------------------------------------------------------- quantities
+
+    @property
+    def needed(self) -> pint.Quantity[Any]:
+        """The amount of drug needed."""
+        return quantity(self.needed_mg, "milligram")
+
+    @property
+    def weigh(self) -> pint.Quantity[Any]:
+        """The drug to weigh first."""
+        return quantity(self.weigh_mg, "milligram")
+
+    @property
+    def diluent_amount(self) -> pint.Quantity[Any]:
+        """The diluent to add."""
+        return quantity(self.diluent_mg, "milligram")
+
+    @property
+    def total(self) -> pint.Quantity[Any]:
+        """The mixture made."""
+        return quantity(self.total_mg, "milligram")
+
+    @property
+    def aliquot(self) -> pint.Quantity[Any]:
+        """The mixture to weigh out."""
+        return quantity(self.aliquot_mg, "milligram")
+
+    @property
+    def delivered_mg(self) -> float:
+        """Drug in the aliquot, aliquot x weigh / total, in milligrams."""
+        return self.aliquot_mg * self.weigh_mg / self.total_mg
+
+    @property
+    def delivered(self) -> pint.Quantity[Any]:
+        """Drug in the aliquot (equals ``needed`` within readability / (2 x factor))."""
+        return quantity(self.delivered_mg, "milligram")
+
+    # ----------------------------------------------------------------- fast path
+
+    @property
+    def weigh_g(self) -> float:
+        """Drug to weigh, in grams."""
+        return self.weigh_mg / 1000.0
+
+    @property
+    def diluent_g(self) -> float:
+        """Diluent to add, in grams."""
+        return self.diluent_mg / 1000.0
+
+    @property
+    def total_g(self) -> float:
+        """Mixture made, in grams."""
+        return self.total_mg / 1000.0
+
+    @property
+    def aliquot_g(self) -> float:
+        """Mixture to weigh out, in grams."""
+        return self.aliquot_mg / 1000.0
+
+    @property
+    def leftover_mg(self) -> float:
+        """Mixture left over after the aliquot is taken (to be discarded), in milligrams."""
+        return self.total_mg - self.aliquot_mg
+
+    # ----------------------------------------------------------------- text
+
+    def steps(self) -> list[str]:
+        """The plan as numbered sentences a second person can check."""
+        exact = self.weigh_mg == self.factor * self.needed_mg
+        how = f"{self.factor} x {_mg_text(self.needed_mg)}"
+        if not exact:
+            how += f", rounded to {_mg_text(self.readability_mg)}"
+        return [
+            f"1. Weigh {_mg_text(self.weigh_mg)} of {self.drug} ({how}).",
+            f"2. Add {_mg_text(self.diluent_mg)} of {self.diluent} and mix until uniform: "
+            f"{_mg_text(self.total_mg)} of mixture.",
+            f"3. Weigh {_mg_text(self.aliquot_mg)} of the mixture (1/{self.factor}): "
+            f"it holds {_mg_text(_display(self.delivered_mg))} of {self.drug} "
+            f"({_mg_text(self.aliquot_mg)} x {_mg_text(self.weigh_mg)} / "
+            f"{_mg_text(self.total_mg)}).",
+        ]
+
+
+def _display(mg: float) -> float:
+    """A computed mass shown to 12 significant figures (hides float noise in sentences)."""
+    return float(f"{mg:.12g}")
+
+
+def aliquot_plan(
+    needed: object,
+    minimum: object,
+    *,
+    diluent: str = "the base",
+    readability: object = None,
+    drug: str = "the drug",
+) -> AliquotPlan:
+    """The aliquot method for ``needed`` (below the minimum weighable quantity ``minimum``).
+
+    Weigh k x ``needed`` (k a round whole multiple, so that it is at least the minimum),
+    dilute with ``diluent`` to a total of k x the aliquot, mix, and weigh the aliquot.
+    Every weighed figure is at least ``minimum`` and a whole number of ``readability``
+    steps (default 1 mg). When ``needed`` is a whole number of steps the aliquot holds
+    exactly ``needed``; otherwise within ``readability / (2 k)``. Among a few round
+    multiples the plan picks the most exact, then the smallest total.
+
+    ``needed`` at or above ``minimum`` is an error (weigh it directly), as is
+    ``needed`` <= 0.
+
+    >>> aliquot_plan("12.5 mg", "120 mg").total
+    <Quantity(1200.0, 'milligram')>
+    """
+    needed_mg = positive_magnitude(needed, "milligram", field="needed")
+    minimum_mg = positive_magnitude(minimum, "milligram", field="minimum")
+    step_mg = (
+        DEFAULT_READABILITY_MG
+        if readability is None
+        else positive_magnitude(readability, "milligram", field="readability")
+    )
+    if step_mg > minimum_mg:
+        raise CalculationError(
+            f"readability: {_mg_text(step_mg)} is larger than the minimum "
+            f"{_mg_text(minimum_mg)}; the readability must be at most the minimum"
+        )
+    return _plan(needed_mg, minimum_mg, step_mg, diluent=diluent, drug=drug)
+
+
+def _nice_multiples() -> Iterator[int]:
+    """2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, ..."""
+    power = 1
+    while True:
+        for base in (10, 12, 15, 20, 25, 30, 40, 50, 60, 80):
+            value = base * power
+            if value % 10 == 0 and value >= 20:
+                yield value // 10
+        power *= 10
+
+
+def _round_up_figure(ticks: int) -> int:
+    """``ticks`` rounded up to two significant figures (121 -> 130, 85 -> 85)."""
+    step = int(10 ** max(0, len(str(ticks)) - 2))
+    return -(-ticks // step) * step
+
+
+#: How many round multiples past the smallest workable one the planner compares.
+_CANDIDATES: Final = 12
+
+
+def _plan(
+    needed_mg: float, minimum_mg: float, step_mg: float, *, diluent: str, drug: str
+) -> AliquotPlan:
+    """Choose k, W, A in whole readability steps (ticks); see :func:`aliquot_plan`."""
+    if not (math.isfinite(needed_mg) and needed_mg > 0):
+        raise CalculationError(f"needed: {needed_mg!r} mg must be a finite amount above zero")
+    if needed_mg >= minimum_mg:
+        raise CalculationError(
+            f"needed: {_mg_text(needed_mg)} is at or above the minimum weighable quantity "
+            f"{_mg_text(minimum_mg)}: weigh it directly, no aliquot is needed"
+        )
+    step = Decimal(repr(step_mg))
+    needed_ticks = Decimal(repr(needed_mg)) / step
+    minimum_ticks = int((Decimal(repr(minimum_mg)) / step).to_integral_value(ROUND_CEILING))
+    best: tuple[bool, int, Decimal, int, int, int] | None = None
+    seen = 0
+    for k in _nice_multiples():
+        exact = k * needed_ticks
+        if exact < minimum_ticks:
+            continue
+        weigh = int(exact.to_integral_value(ROUND_HALF_UP))
+        # total = k * aliquot and diluent = total - weigh must both be >= minimum.
+        aliquot = _round_up_figure(max(minimum_ticks, -(-(weigh + minimum_ticks) // k)))
+        error = abs(weigh - exact) / k
+        # Exact first, then the least material, then the least error.
+        key = (error != 0, k * aliquot, error, k, weigh, aliquot)
+        if best is None or key < best:
+            best = key
+        seen += 1
+        if seen >= _CANDIDATES:
+            break
+    if best is None:  # unreachable: the multiples are unbounded
+        raise CalculationError(f"needed: no aliquot plan for {_mg_text(needed_mg)}")
+    _, total, _, k, weigh, aliquot = best
+
+    def mg(ticks: int) -> float:
+        return float(ticks * step)
+
+    return AliquotPlan(
+        needed_mg=needed_mg,
+        weigh_mg=mg(weigh),
+        diluent_mg=mg(total - weigh),
+        total_mg=mg(total),
+        aliquot_mg=mg(aliquot),
+        factor=k,
+        minimum_mg=minimum_mg,
+        readability_mg=step_mg,
+        diluent=diluent,
+        drug=drug,
+    )
