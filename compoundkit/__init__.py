@@ -40,16 +40,20 @@ __all__ = [
     "DensityRequiredError",
     "DimensionError",
     "FormulaFileError",
+    "Formulation",
     "FormulationError",
     "Strength",
     "StrengthParseError",
     "UnknownIngredientError",
     "__version__",
+    "load_formula",
     "ureg",
 ]
 
 # Name -> module that defines it; imported on first attribute access (PEP 562).
 _LAZY = {
+    "Formulation": "compoundkit.formulas",
+    "load_formula": "compoundkit.formulas",
     "Basis": "compoundkit.units",
     "Strength": "compoundkit.units",
     "Q_": "compoundkit.units",

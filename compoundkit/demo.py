@@ -29,9 +29,23 @@ def strengths_demo() -> None:
             print(f"  {text!r:16} -> {str(exc).splitlines()[0]}")
 
 
+def weigh_sheet_demo() -> None:
+    """Check the muscle-spasm cream and print its weigh sheet for 120 g."""
+    from pathlib import Path
+
+    from compoundkit.cli._table import print_sheet
+    from compoundkit.formulas import load_formula
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "muscle-spasm-cream.toml"
+    formulation = load_formula(path)
+    print(f"\nThe muscle-spasm cream ({path.name}), 120 g:\n")
+    print_sheet(formulation.batch("120 g"))
+
+
 def main() -> None:
     """Print the demo."""
     strengths_demo()
+    weigh_sheet_demo()
 
 
 if __name__ == "__main__":

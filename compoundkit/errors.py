@@ -27,6 +27,7 @@ __all__ = [
     "FormulationError",
     "LogIntegrityError",
     "LogStorageError",
+    "OutputPathError",
     "RecordError",
     "SchemaVersionError",
     "StrengthParseError",
@@ -98,7 +99,7 @@ class UnknownVehicleError(CompoundkitError, LookupError):
             hint = "; did you mean " + " or ".join(f"{s!r}" for s in self.suggestions) + "?"
         super().__init__(
             f"unknown vehicle {name!r}{hint} (give a catalog id, or an inline table "
-            "such as {{ name = '...', aqueous = true, preserved = true }})"
+            "such as { name = '...', aqueous = true, preserved = true })"
         )
 
     def __str__(self) -> str:
@@ -135,7 +136,10 @@ class CatalogError(CompoundkitError, ValueError):
 
 
 class FormulaFileError(CompoundkitError, ValueError):
-    """A formula file cannot be read or does not follow the formula file format."""
+    """A formula file cannot be read or does not follow the formula file format.
+
+    ``problems`` lists every problem found (a formula is checked as a whole).
+    """
 
     def __init__(
         self,
@@ -144,10 +148,12 @@ class FormulaFileError(CompoundkitError, ValueError):
         file: str | None = None,
         line: int | None = None,
         field: str | None = None,
+        problems: Sequence[str] = (),
     ) -> None:
         self.file = file
         self.line = line
         self.field = field
+        self.problems = tuple(problems) or (message,)
         where = ""
         if file:
             where = file + (f":{line}" if line else "")
@@ -182,6 +188,10 @@ class SchemaVersionError(RecordError):
 
 class LogIntegrityError(CompoundkitError, ValueError):
     """The record log's hash chain is broken (an entry was edited, removed or reordered)."""
+
+
+class OutputPathError(CompoundkitError, ValueError):
+    """An output path is refused (outside the working folder, a folder, a device...)."""
 
 
 class LogStorageError(CompoundkitError, OSError):

@@ -1,0 +1,5 @@
+"""``python -m compoundkit``: the command line."""
+
+from compoundkit.cli import run
+
+run()

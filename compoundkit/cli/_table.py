@@ -1,0 +1,39 @@
+"""Terminal rendering of a batch sheet with rich (colour only on a terminal)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from compoundkit.formulas.batch import BatchSheet
+
+__all__ = ["print_sheet"]
+
+
+def print_sheet(sheet: BatchSheet) -> None:
+    """Print the weigh table, aliquot plans and findings."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from compoundkit.formulas.sheet_export import _title, sheet_rows
+
+    console = Console(highlight=False)
+    head, rows = sheet_rows(sheet)
+    keep = len(head) if any(row[-1] for row in rows) else len(head) - 1
+    table = Table(title=f"Weigh sheet: {_title(sheet)}", title_justify="left")
+    for name in head[:keep]:
+        justify = "right" if name in ("factor", "potency", "weigh") else "left"
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(*row[:keep], style="bold" if row[2] == "q.s." else None)
+    console.print(table)
+    console.print(f"Balance: {sheet.balance.description}. Potency policy: {sheet.potency_policy}.")
+    for line in sheet.lines:
+        if line.aliquot is not None:
+            console.print(f"\nAliquot plan for {line.name}:")
+            for number, step in enumerate(line.aliquot.steps(), 1):
+                console.print(f"  {number}. {step}")
+    if len(sheet.findings):
+        console.print("\nFindings:")
+        for finding in sheet.findings:
+            console.print(f"  {finding}", markup=False)

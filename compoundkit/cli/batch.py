@@ -1,0 +1,95 @@
+"""``compoundkit batch FORMULA --size 120g``: the weigh sheet."""
+
+from __future__ import annotations
+
+import click
+
+from compoundkit.cli._common import echo_json, handle_errors, key_values
+
+
+@click.command(
+    epilog="Examples:\n\n\b\n"
+    "  compoundkit batch examples/muscle-spasm-cream.toml --size 120g\n"
+    "  compoundkit batch cream.toml --size 30g --count 4 --excess 5%\n"
+    "  compoundkit batch cream.toml --size 120g --potency ketoprofen=98.5%\n"
+    "  compoundkit batch cream.toml --size 120g --balance usp41:s=0.15mg,d=0.1mg\n"
+    "  compoundkit batch cream.toml --size 120g --format json"
+)
+@click.argument("formula", metavar="FORMULA")
+@click.option("--size", required=True, help="Batch (or container) size: 120g, 0.5kg, 100mL.")
+@click.option("--count", type=int, default=None, help="Number of containers of --size.")
+@click.option("--excess", default=None, help="Excess for losses: 5% or 2g.")
+@click.option(
+    "--potency",
+    "potencies",
+    multiple=True,
+    metavar="NAME=PERCENT",
+    help="Stated potency of an ingredient lot, e.g. ketoprofen=98.5% (repeatable).",
+)
+@click.option(
+    "--potency-policy",
+    type=click.Choice(["certificate", "always"]),
+    default="certificate",
+    show_default=True,
+    help="When to correct for potency.",
+)
+@click.option(
+    "--balance",
+    default=None,
+    help="class-iii (default), sr=6mg,error=5%, or usp41:s=0.15mg,d=0.1mg.",
+)
+@click.option("--density", default=None, help="Preparation density, e.g. 1.05g/mL.")
+@click.option("--diluent", default=None, help="Aliquot diluent (default: the vehicle).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "markdown"]),
+    default="table",
+    show_default=True,
+)
+def batch(
+    formula: str,
+    size: str,
+    count: int | None,
+    excess: str | None,
+    potencies: tuple[str, ...],
+    potency_policy: str,
+    balance: str | None,
+    density: str | None,
+    diluent: str | None,
+    fmt: str,
+) -> None:
+    """Compute what to weigh of each ingredient of FORMULA for a batch."""
+    from compoundkit.errors import FormulationError
+    from compoundkit.formulas import load_formula
+
+    potency = key_values(potencies, "--potency", "ketoprofen=98.5%")
+    with handle_errors():
+        formulation = load_formula(formula)
+        try:
+            sheet = formulation.batch(
+                size,
+                count=count,
+                excess=excess,
+                potency=potency,
+                potency_policy=potency_policy,
+                balance=balance,
+                density=density,
+                diluent=diluent,
+            )
+        except FormulationError as exc:
+            from compoundkit.formulas.findings import Report
+
+            click.echo(Report(exc.findings).to_text(), err=True)  # type: ignore[arg-type]
+            click.echo(f"{formula}: not computed: the formula has errors", err=True)
+            raise SystemExit(1) from None
+    if fmt == "json":
+        echo_json(sheet.to_json())
+    elif fmt == "csv":
+        click.echo(sheet.to_csv(), nl=False)
+    elif fmt == "markdown":
+        click.echo(sheet.to_markdown(), nl=False)
+    else:
+        from compoundkit.cli._table import print_sheet
+
+        print_sheet(sheet)

@@ -1,0 +1,538 @@
+"""Batch sheets: what to weigh of each ingredient for a batch size.
+
+For each line: the moiety needed (batch x strength), the form conversion factor
+(salt or hydrate, from the catalog), the potency correction, the quantity to
+weigh and the figure rounded for the balance; lines below the balance's minimum
+weighable quantity get an aliquot plan. The vehicle is quantity sufficient
+(q.s.) to the total. All arithmetic is in floats (grams); Quantities are made
+only when a result is read.
+
+    weigh = made x fraction x factor / potency
+    vehicle = made - sum(weigh)
+
+>>> from compoundkit.formulas.io import loads_toml
+>>> f = loads_toml('''
+... name = "Ketoprofen 10 % cream"
+... dosage_form = "cream"
+... vehicle = "lipoderm-activemax"
+... container = "light-resistant jar"
+... [[ingredients]]
+... name = "ketoprofen"
+... strength = "10 % w/w"
+... ''')
+>>> sheet = f.batch("120 g")
+>>> sheet.lines[0].weigh
+<Quantity(12.0, 'gram')>
+>>> sheet.vehicle.weigh
+<Quantity(108.0, 'gram')>
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from compoundkit._grammar import FACTOR, Scanner, check_length, format_number, parse_amount
+from compoundkit.errors import BatchError, CompoundkitError, DimensionError
+from compoundkit.formulas.findings import Finding, Report, Severity
+from compoundkit.formulas.model import Component, Excipient
+from compoundkit.formulas.potency import POLICIES, Potency, potency_from
+from compoundkit.units import Strength, quantity
+
+if TYPE_CHECKING:
+    import pint
+
+    from compoundkit.calc.weighing import AliquotPlan, Balance
+    from compoundkit.formulas.model import Formulation
+
+__all__ = ["BatchSheet", "Excess", "SheetLine", "VehicleLine", "compute_batch"]
+
+#: Most containers in one batch (a guard against a slip such as --count 40000).
+MAX_COUNT: Final = 10_000
+#: Largest batch, in grams (1,000 kg); the smallest is any positive mass.
+MAX_BATCH_G: Final = 1e6
+
+
+def _grams(value: float, unit: str = "gram") -> pint.Quantity[Any]:
+    return quantity(value, unit)
+
+
+@attrs.frozen
+class Excess:
+    """Overage for losses: a percent of the batch or a fixed extra mass."""
+
+    percent: float | None = None
+    extra_g: float | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> Excess | None:
+        """From ``None``, ``"5%"``, ``"2 g"``, or a Quantity (percent or mass)."""
+        if value is None or isinstance(value, Excess):
+            return value
+        if isinstance(value, str):
+            text = check_length(value, "excess")
+            if text.endswith("%"):
+                scanner = Scanner(text[:-1])
+                number = scanner.number("the excess")
+                if not scanner.at_end():
+                    raise BatchError(f"excess {value!r}: write a percent such as 5%")
+                return cls._checked(percent=number)
+            number, unit = parse_amount(text, ("mass",), "excess")
+            return cls._checked(extra_g=number * FACTOR[unit])
+        if hasattr(value, "dimensionality") and hasattr(value, "to"):
+            from compoundkit.units import magnitude
+
+            if not value.dimensionless:
+                return cls._checked(extra_g=float(magnitude(value, "gram", field="excess")))
+            return cls._checked(percent=float(magnitude(value, "percent", field="excess")))
+        raise BatchError(
+            f"excess: give a percent such as '5%' or a mass such as '2 g', not {value!r}"
+        )
+
+    @classmethod
+    def _checked(cls, *, percent: float | None = None, extra_g: float | None = None) -> Excess:
+        amount = percent if percent is not None else extra_g
+        if amount is None or not math.isfinite(amount) or amount < 0:
+            raise BatchError(f"excess must be zero or more, not {amount}")
+        if percent is not None and percent > 100:
+            raise BatchError(f"excess of {percent:g} % is more than 100 %; check the figure")
+        return cls(percent=percent, extra_g=extra_g)
+
+    def made_g(self, prescribed_g: float) -> float:
+        """The quantity to make for ``prescribed_g`` grams prescribed."""
+        if self.percent is not None:
+            return prescribed_g * (1.0 + self.percent / 100.0)
+        return prescribed_g + (self.extra_g or 0.0)
+
+    def quantity(self) -> pint.Quantity[Any]:
+        """The excess as a Quantity (percent or grams)."""
+        if self.percent is not None:
+            return quantity(self.percent, "percent")
+        return _grams(self.extra_g or 0.0)
+
+    def __str__(self) -> str:
+        if self.percent is not None:
+            return f"{format_number(self.percent)} %"
+        return f"{format_number(self.extra_g or 0.0)} g"
+
+
+@attrs.frozen
+class SheetLine:
+    """One weighed ingredient or excipient of a batch sheet (floats in grams inside)."""
+
+    name: str
+    kind: str
+    form: str | None
+    expressed_as: str | None
+    form_name: str | None
+    strength: Strength | None
+    reference_amount: str | None
+    moiety_g: float
+    factor: float
+    potency: float
+    potency_note: str | None
+    weigh_g: float
+    rounded_g: float
+    below_minimum: bool
+    aliquot: AliquotPlan | None
+
+    @property
+    def moiety(self) -> pint.Quantity[Any]:
+        """The amount of the moiety the strength is expressed as."""
+        return _grams(self.moiety_g)
+
+    @property
+    def weigh(self) -> pint.Quantity[Any]:
+        """The quantity to weigh (before rounding)."""
+        return _grams(self.weigh_g)
+
+    @property
+    def rounded(self) -> pint.Quantity[Any]:
+        """The figure actually to weigh on the balance."""
+        return _grams(self.rounded_g)
+
+    def explain(self, made_g: float) -> str:
+        """The calculation trail for a second person to verify."""
+        if self.strength is not None:
+            steps = [f"{format_number(made_g)} g x {self.strength} = {self.moiety_g:.6g} g"]
+        else:
+            steps = [f"{self.reference_amount} per reference batch -> {self.moiety_g:.6g} g"]
+        if self.expressed_as and self.expressed_as != self.form:
+            steps.append(f"x {self.factor:.6g} ({self.expressed_as} -> {self.form})")
+        if self.potency != 1.0:
+            steps.append(f"/ potency {self.potency:.6g}")
+        if len(steps) > 1:
+            steps.append(f"= {self.weigh_g:.6g} g")
+        steps.append(f"-> weigh {self.rounded_g:.6g} g")
+        return f"{self.name}: " + " ".join(steps)
+
+
+@attrs.frozen
+class VehicleLine:
+    """The vehicle, quantity sufficient to the total."""
+
+    name: str
+    weigh_g: float
+    rounded_g: float
+    in_aliquots_g: float = 0.0
+
+    @property
+    def weigh(self) -> pint.Quantity[Any]:
+        """The vehicle in the preparation (q.s.)."""
+        return _grams(self.weigh_g)
+
+    @property
+    def rounded(self) -> pint.Quantity[Any]:
+        """The vehicle figure for the balance."""
+        return _grams(self.rounded_g)
+
+    @property
+    def add_separately(self) -> pint.Quantity[Any]:
+        """The vehicle to add besides what the aliquots already carry."""
+        return _grams(self.weigh_g - self.in_aliquots_g)
+
+
+@attrs.frozen
+class BatchSheet:
+    """A weigh sheet: the batch, every line, the vehicle q.s., findings and the balance."""
+
+    formulation: Formulation
+    size_g: float
+    count: int
+    excess: Excess | None
+    made_g: float
+    lines: tuple[SheetLine, ...]
+    vehicle: VehicleLine
+    balance: Balance
+    potency_policy: str
+    findings: Report
+
+    @property
+    def size(self) -> pint.Quantity[Any]:
+        """One container's size (or the whole batch when count is 1)."""
+        return _grams(self.size_g)
+
+    @property
+    def prescribed(self) -> pint.Quantity[Any]:
+        """The quantity prescribed: size x count."""
+        return _grams(self.size_g * self.count)
+
+    @property
+    def total(self) -> pint.Quantity[Any]:
+        """The quantity made: prescribed plus the excess for losses."""
+        return _grams(self.made_g)
+
+    def explain(self) -> list[str]:
+        """The whole calculation trail, one line per step."""
+        prescribed = self.size_g * self.count
+        head = [f"batch: {self.count} x {format_number(self.size_g)} g = {prescribed:.6g} g"]
+        if self.excess is not None:
+            head.append(f"excess {self.excess}: make {self.made_g:.6g} g")
+        body = [line.explain(self.made_g) for line in self.lines]
+        lines_total = sum(line.weigh_g for line in self.lines)
+        tail = (
+            f"{self.vehicle.name}: q.s. {self.made_g:.6g} - {lines_total:.6g} "
+            f"= {self.vehicle.weigh_g:.6g} g"
+        )
+        return head + body + [tail, f"balance: {self.balance.description}"]
+
+    # ----------------------------------------------------------------- exports
+
+    def to_dict(self) -> dict[str, Any]:
+        """The batch JSON contract (DESIGN.md): every quantity is {value, unit}."""
+        from compoundkit.formulas.sheet_export import sheet_to_dict
+
+        return sheet_to_dict(self)
+
+    def to_json(self) -> str:
+        """The batch as JSON text (the batch JSON contract)."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def to_csv(self) -> str:
+        """One row per line and the vehicle, in grams."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(
+            [
+                "name",
+                "form",
+                "strength",
+                "factor",
+                "potency",
+                "weigh_g",
+                "rounded_g",
+                "below_minimum",
+            ]
+        )
+        for line in self.lines:
+            writer.writerow(
+                [
+                    line.name,
+                    line.form or "",
+                    str(line.strength) if line.strength else line.reference_amount,
+                    repr(line.factor),
+                    repr(line.potency),
+                    repr(line.weigh_g),
+                    repr(line.rounded_g),
+                    "yes" if line.below_minimum else "no",
+                ]
+            )
+        vehicle = self.vehicle
+        writer.writerow(
+            [vehicle.name, "", "q.s.", "", "", repr(vehicle.weigh_g), repr(vehicle.rounded_g), "no"]
+        )
+        return out.getvalue()
+
+    def to_markdown(self) -> str:
+        """A Markdown weigh sheet with the calculation trail."""
+        from compoundkit.formulas.sheet_export import sheet_to_markdown
+
+        return sheet_to_markdown(self)
+
+    def _repr_html_(self) -> str:
+        from compoundkit.formulas.sheet_export import sheet_to_html
+
+        return sheet_to_html(self)
+
+
+# --------------------------------------------------------------------------- computing
+
+
+def _size_g(size: Any, density: float | None) -> float:
+    """The batch size in grams from a mass, or a volume with a density."""
+    from compoundkit.units import magnitude
+
+    if isinstance(size, int | float) and not isinstance(size, bool):
+        raise DimensionError(f"size: {size!r} has no unit; give a quantity such as '120 g'")
+    try:
+        grams = float(magnitude(size, "gram", field="size"))
+    except DimensionError:
+        millilitres = float(magnitude(size, "milliliter", field="size"))
+        if density is None:
+            raise DimensionError(
+                f"size: {size} is a volume; give the preparation's density "
+                "(density='1.05 g/mL') to make a volume of a w/w preparation"
+            ) from None
+        grams = millilitres * density
+    if not math.isfinite(grams) or grams <= 0:
+        raise BatchError(f"size must be a positive, finite quantity, not {size}")
+    return grams
+
+
+def _density_arg(density: Any, formulation: Formulation) -> float | None:
+    if density is None:
+        return formulation.density_g_per_ml
+    from compoundkit.units import _density
+
+    return _density(density)
+
+
+def _balance(balance: Any) -> Balance:
+    from compoundkit.calc.weighing import Balance
+
+    if balance is None:
+        return Balance.class_iii()
+    if isinstance(balance, Balance):
+        return balance
+    if isinstance(balance, str):
+        return Balance.parse(balance)
+    raise BatchError(f"balance: give a Balance or text such as 'class-iii', not {balance!r}")
+
+
+def _potencies(potency: Mapping[str, Any] | None, formulation: Formulation) -> dict[int, Potency]:
+    """Potency per line index, matching names to components (by catalog id) or excipients."""
+    if not potency:
+        return {}
+    from compoundkit import ingredients
+
+    result: dict[int, Potency] = {}
+    names = [c.name for c in formulation.ingredients] + [e.name for e in formulation.excipients]
+    for name, value in potency.items():
+        index = None
+        try:
+            wanted = ingredients.get(name).id
+            for i, component in enumerate(formulation.ingredients):
+                if component.ingredient.id == wanted:
+                    index = i
+        except CompoundkitError:
+            wanted = " ".join(name.lower().split())
+        if index is None:
+            for j, excipient in enumerate(formulation.excipients):
+                if " ".join(excipient.name.lower().split()) == wanted:
+                    index = len(formulation.ingredients) + j
+        if index is None:
+            raise BatchError(
+                f"potency: {name!r} is not in this formula; its ingredients are: {', '.join(names)}"
+            )
+        result[index] = potency_from(value, name)
+    return result
+
+
+def _count(count: int | None) -> int:
+    if count is None:
+        return 1
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
+        raise BatchError(f"count must be a whole number from 1 to {MAX_COUNT}, not {count!r}")
+    return count
+
+
+def compute_batch(
+    formulation: Formulation,
+    size: Any,
+    *,
+    count: int | None = None,
+    excess: Any = None,
+    potency: Mapping[str, Any] | None = None,
+    potency_policy: str = "certificate",
+    balance: Any = None,
+    density: Any = None,
+    diluent: str | None = None,
+) -> BatchSheet:
+    """The batch sheet of ``formulation`` for ``count`` containers of ``size``.
+
+    ``size`` is a mass (pint Quantity, or text such as ``"120 g"``), or a volume
+    with the preparation's ``density``. ``excess`` is a percent (``"5%"``) or a
+    mass (``"2 g"``). ``potency`` maps ingredient names to ``"98.5%"`` or a
+    :class:`Potency`; ``potency_policy`` is ``certificate`` (default) or ``always``.
+    ``balance`` is a :class:`~compoundkit.calc.Balance` or its text (``class-iii``,
+    ``sr=6mg,error=5%``, ``usp41:s=0.15mg,d=0.1mg``). ``diluent`` names the
+    aliquot diluent (default: the vehicle).
+
+    Raises :class:`~compoundkit.errors.FormulationError` when the formulation has
+    error-level findings, and :class:`~compoundkit.errors.BatchError` or
+    :class:`~compoundkit.errors.DimensionError` for bad arguments.
+    """
+    report = formulation.check()
+    if potency_policy not in POLICIES:
+        raise BatchError(
+            f"potency_policy {potency_policy!r} unknown; allowed: {', '.join(POLICIES)}"
+        )
+    n = _count(count)
+    size_g = _size_g(size, _density_arg(density, formulation))
+    excess_obj = Excess.parse(excess)
+    prescribed_g = size_g * n
+    made_g = excess_obj.made_g(prescribed_g) if excess_obj else prescribed_g
+    if made_g > MAX_BATCH_G:
+        raise BatchError(f"size: a batch of {made_g:g} g is over the {MAX_BATCH_G:g} g limit")
+    scale = _balance(balance)
+    potencies = _potencies(potency, formulation)
+    diluent_name = diluent or formulation.vehicle.name
+    items: list[Component | Excipient] = [*formulation.ingredients, *formulation.excipients]
+
+    lines: list[SheetLine] = []
+    extra: list[Finding] = []
+    for index, (line, item) in enumerate(zip(formulation.lines, items, strict=True)):
+        assert line.fraction is not None  # check() refused formulations without one
+        factor = line.factor
+        potency_value, note = 1.0, None
+        if index in potencies:
+            corrected, note = potencies[index].decide(potency_policy)
+            if corrected:
+                potency_value = potencies[index].as_is
+        coefficient = line.fraction * factor / potency_value
+        weigh_g = made_g * coefficient
+        below = not scale.is_weighable_g(weigh_g)
+        plan = scale.aliquot_plan(weigh_g, diluent_name, drug=line.name) if below else None
+        if below:
+            extra.append(
+                Finding(
+                    "CK201",
+                    Severity.WARNING,
+                    f"{weigh_g * 1000:.4g} mg is below the balance's minimum weighable "
+                    f"quantity ({scale.minimum_mg:g} mg): use the aliquot plan",
+                    line.name,
+                    "weigh the multiple, dilute, and take the aliquot as planned",
+                    "USP <1176> / <41> minimum weighable quantity; USP <1160> aliquots",
+                )
+            )
+        form = expressed = form_name = None
+        if isinstance(item, Component):
+            weighed_form = item.weighed_form()
+            form, form_name, expressed = (
+                weighed_form.id,
+                weighed_form.name,
+                item.expressed_form().id,
+            )
+        lines.append(
+            SheetLine(
+                name=line.name,
+                kind=line.kind,
+                form=form,
+                expressed_as=expressed,
+                form_name=form_name,
+                strength=line.strength,
+                reference_amount=str(item.amount) if item.amount is not None else None,
+                moiety_g=made_g * line.fraction,
+                factor=factor,
+                potency=potency_value,
+                potency_note=note,
+                weigh_g=weigh_g,
+                rounded_g=scale.round_g(weigh_g),
+                below_minimum=below,
+                aliquot=plan,
+            )
+        )
+    vehicle_g = made_g - sum(line.weigh_g for line in lines)
+    if vehicle_g < -1e-9 * made_g:
+        raise BatchError(
+            f"the weighed lines ({made_g - vehicle_g:.6g} g) exceed the batch ({made_g:.6g} g) "
+            "after potency correction: the vehicle would be negative"
+        )
+    vehicle_g = max(vehicle_g, 0.0)
+    rounded_vehicle = scale.round_g(made_g - sum(line.rounded_g for line in lines))
+    in_aliquots = sum(
+        plan.aliquot_g - line.weigh_g
+        for line in lines
+        if (plan := line.aliquot) is not None and diluent_name == formulation.vehicle.name
+    )
+    vehicle = VehicleLine(
+        formulation.vehicle.name, vehicle_g, max(rounded_vehicle, 0.0), in_aliquots
+    )
+    findings = Report(report.findings + tuple(extra))
+    return BatchSheet(
+        formulation=formulation,
+        size_g=size_g,
+        count=n,
+        excess=excess_obj,
+        made_g=made_g,
+        lines=tuple(lines),
+        vehicle=vehicle,
+        balance=scale,
+        potency_policy=potency_policy,
+        findings=findings,
+    )
+
+
+def weigh_many(formulation: Formulation, sizes: Any, *, excess: Any = None) -> dict[str, Any]:
+    """Quantities to weigh for many batch sizes at once (notebooks).
+
+    ``sizes`` is a pint Quantity holding a numpy array of masses. Returns
+    ``{line name: Quantity array, ..., vehicle name: Quantity array}`` in grams,
+    identical to the scalar path (no potency; same arithmetic, in (lines x sizes)).
+    """
+    import numpy as np
+
+    from compoundkit.units import magnitude
+
+    formulation.check()
+    grams = np.asarray(magnitude(sizes, "gram", field="sizes"), dtype=np.float64)
+    if grams.ndim != 1 or not np.all(np.isfinite(grams)) or not np.all(grams > 0):
+        raise BatchError("sizes must be a 1-D array of positive, finite masses")
+    excess_obj = Excess.parse(excess)
+    made = np.asarray(
+        excess_obj.made_g(grams) if excess_obj else grams,  # type: ignore[arg-type]
+        dtype=np.float64,
+    )
+    coefficients = np.asarray(
+        [(line.fraction or 0.0) * line.factor for line in formulation.lines], dtype=np.float64
+    )
+    weighed = np.outer(coefficients, made)
+    result = {line.name: quantity(weighed[i], "gram") for i, line in enumerate(formulation.lines)}
+    result[formulation.vehicle.name] = quantity(made - weighed.sum(axis=0), "gram")
+    return result

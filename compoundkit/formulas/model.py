@@ -1,0 +1,373 @@
+"""Formulations: ingredients and excipients in a vehicle, as strengths or reference amounts.
+
+A component is given either as a strength (``10 % w/w``) or as an amount of a
+stated reference batch (``makes = "100 g"``, ``amount = "14 g"``), as published
+formulas do; both describe the same formulation. Everything is immutable: use
+:func:`attrs.evolve` (or :meth:`Formulation.evolve`) for variants.
+
+Strengths are normalised once, when a formulation is built, to a float: grams of
+the form weighed per gram of preparation (``weigh_fraction``). Batch sheets and
+validation work from those floats.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from compoundkit._grammar import FACTOR, format_number
+from compoundkit.errors import DensityRequiredError, DimensionError, FormulaFileError
+from compoundkit.formulas.vehicles import Vehicle
+from compoundkit.units import Basis, Strength, resolve_basis
+
+if TYPE_CHECKING:
+    import pint
+
+    from compoundkit.formulas.batch import BatchSheet
+    from compoundkit.formulas.findings import Report
+    from compoundkit.ingredients import Form, Ingredient
+
+__all__ = ["Amount", "Component", "Excipient", "Formulation"]
+
+
+@attrs.frozen
+class Amount:
+    """A mass or volume as written in a formula (``14 g``, ``8 mL``).
+
+    >>> Amount.parse("8 mL").grams(density_g_per_ml=0.85)
+    6.8
+    """
+
+    value: float
+    unit: str
+
+    @classmethod
+    def parse(cls, text: str) -> Amount:
+        """Parse with compoundkit's strict grammar (no pint evaluation)."""
+        from compoundkit._grammar import parse_amount
+
+        value, unit = parse_amount(text, ("mass", "volume"), "amount")
+        return cls(value, unit)
+
+    @property
+    def is_volume(self) -> bool:
+        """True for mL or L."""
+        return self.unit in ("mL", "L")
+
+    def grams(self, density_g_per_ml: float | None = None) -> float:
+        """The mass in grams; a volume needs a density (g/mL)."""
+        base = self.value * FACTOR[self.unit]
+        if not self.is_volume:
+            return base
+        if density_g_per_ml is None:
+            raise DensityRequiredError(
+                f"{self} is a volume: give its density (e.g. density = '0.85 g/mL') to weigh it"
+            )
+        return base * density_g_per_ml
+
+    def quantity(self) -> pint.Quantity[Any]:
+        """As a pint Quantity."""
+        from compoundkit._grammar import PINT_NAME
+        from compoundkit.units import quantity
+
+        return quantity(self.value, PINT_NAME[self.unit])
+
+    def __str__(self) -> str:
+        return f"{format_number(self.value)} {self.unit}"
+
+
+@attrs.frozen
+class Component:
+    """A catalog ingredient in a formulation.
+
+    ``form`` is the form weighed (None: the ingredient's usual form, as written in
+    the catalog); ``expressed_as`` is the form or moiety the strength refers to
+    (None: the form weighed). Exactly one of ``strength`` and ``amount`` is given.
+    ``written_name`` keeps the name as the formula wrote it (for round trips and
+    for the salt-form consistency check).
+    """
+
+    ingredient: Ingredient
+    strength: Strength | None = None
+    amount: Amount | None = None
+    form: str | None = None
+    expressed_as: str | None = None
+    written_name: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if (self.strength is None) == (self.amount is None):
+            raise FormulaFileError(
+                f"{self.name}: give either a strength or an amount (of the reference batch)",
+                field="strength",
+            )
+        # Resolve the forms now so an unknown form fails when the formula is built.
+        self.weighed_form()
+        self.expressed_form()
+
+    @property
+    def name(self) -> str:
+        """The catalog name of the ingredient."""
+        return self.ingredient.name
+
+    def weighed_form(self) -> Form:
+        """The catalog form that is weighed."""
+        return self.ingredient.form(self.form)
+
+    def expressed_form(self) -> Form:
+        """The catalog form (or moiety) the strength is expressed as."""
+        return self.ingredient.form(self.expressed_as) if self.expressed_as else self.weighed_form()
+
+    @property
+    def form_stated(self) -> bool:
+        """True when the formula names the form weighed or the form the strength refers to."""
+        return self.form is not None or self.expressed_as is not None
+
+    def factor(self) -> float:
+        """Grams of the weighed form per gram of the moiety the strength is expressed as.
+
+        Cyclobenzaprine expressed as base, weighed as HCl: 1.1324.
+        """
+        return self.expressed_form().factor_to(self.weighed_form())
+
+
+@attrs.frozen
+class Excipient:
+    """A non-catalog ingredient (ethoxy diglycol, zinc oxide, mineral oil...).
+
+    ``density_g_per_ml`` turns a volume amount (``8 mL``) into a mass.
+    """
+
+    name: str
+    strength: Strength | None = None
+    amount: Amount | None = None
+    density_g_per_ml: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if (self.strength is None) == (self.amount is None):
+            raise FormulaFileError(
+                f"{self.name}: give either a strength or an amount (of the reference batch)",
+                field="strength",
+            )
+        if self.density_g_per_ml is not None and not (
+            math.isfinite(self.density_g_per_ml) and self.density_g_per_ml > 0
+        ):
+            raise FormulaFileError(f"{self.name}: density must be positive", field="density")
+
+
+@attrs.frozen
+class Line:
+    """One weighed line of a formulation, normalised to floats (internal)."""
+
+    name: str
+    kind: str  # "active" or "excipient"
+    strength: Strength | None  # resolved, as written (None for reference amounts)
+    fraction: float | None  # moiety g per g of preparation (None: w/v without density)
+    factor: float  # g weighed per g of moiety
+    problem: str | None  # why the fraction could not be computed
+
+
+def _line_fraction(
+    strength: Strength | None,
+    amount: Amount | None,
+    makes_g: float | None,
+    density: float | None,
+    item_density: float | None,
+    dosage_form: str,
+) -> tuple[Strength | None, float | None, str | None]:
+    """(resolved strength, g of moiety per g of preparation, problem)."""
+    if amount is not None:
+        if makes_g is None:
+            return None, None, "an amount needs the reference batch size ('makes')"
+        try:
+            return None, amount.grams(item_density) / makes_g, None
+        except DensityRequiredError as exc:
+            return None, None, str(exc)
+    assert strength is not None
+    try:
+        resolved = strength.resolve(dosage_form)
+    except DimensionError:  # unknown dosage form: a finding reports it
+        resolved = strength
+    basis = resolved.basis
+    if basis is Basis.W_W:
+        return resolved, resolved.canonical, None
+    if basis is Basis.W_V:
+        if density is None:
+            return resolved, None, "a w/v strength needs the preparation's density"
+        return resolved, resolved.canonical / density, None
+    if basis is Basis.V_V:
+        if density is None or item_density is None:
+            return resolved, None, "a v/v strength needs both densities"
+        return resolved, resolved.canonical * item_density / density, None
+    return resolved, None, f"a {basis.value} strength cannot be part of a {dosage_form}"
+
+
+def _components(items: Iterable[Component]) -> tuple[Component, ...]:
+    return tuple(items)
+
+
+def _excipients(items: Iterable[Excipient]) -> tuple[Excipient, ...]:
+    return tuple(items)
+
+
+def _texts(items: Iterable[str]) -> tuple[str, ...]:
+    return (items,) if isinstance(items, str) else tuple(items)
+
+
+@attrs.frozen
+class Formulation:
+    """A topical preparation: components and excipients in a vehicle, q.s. to the total.
+
+    ``makes`` is the reference batch that ``amount`` entries belong to;
+    ``density_g_per_ml`` is the preparation's measured density (needed for w/v
+    strengths in a semisolid and for batch sizes given as volumes).
+    """
+
+    name: str
+    dosage_form: str
+    vehicle: Vehicle
+    ingredients: tuple[Component, ...] = attrs.field(default=(), converter=_components)
+    excipients: tuple[Excipient, ...] = attrs.field(default=(), converter=_excipients)
+    route: str = "topical"
+    makes: Amount | None = None
+    density_g_per_ml: float | None = None
+    indication: str | None = None
+    container: str | None = None
+    storage: str | None = None
+    description: str | None = None
+    notes: tuple[str, ...] = attrs.field(default=(), converter=_texts)
+    _lines: tuple[Line, ...] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.density_g_per_ml is not None and not (
+            math.isfinite(self.density_g_per_ml) and self.density_g_per_ml > 0
+        ):
+            raise FormulaFileError("the preparation's density must be positive", field="density")
+        makes_g = None
+        if self.makes is not None:
+            try:
+                makes_g = self.makes.grams(self.density_g_per_ml)
+            except DensityRequiredError:
+                makes_g = None
+        lines = []
+        for component in self.ingredients:
+            strength, fraction, problem = _line_fraction(
+                component.strength,
+                component.amount,
+                makes_g,
+                self.density_g_per_ml,
+                None,
+                self.dosage_form,
+            )
+            lines.append(
+                Line(component.name, "active", strength, fraction, component.factor(), problem)
+            )
+        for excipient in self.excipients:
+            strength, fraction, problem = _line_fraction(
+                excipient.strength,
+                excipient.amount,
+                makes_g,
+                self.density_g_per_ml,
+                excipient.density_g_per_ml,
+                self.dosage_form,
+            )
+            lines.append(Line(excipient.name, "excipient", strength, fraction, 1.0, problem))
+        object.__setattr__(self, "_lines", tuple(lines))
+
+    # ----------------------------------------------------------------- views
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        """Every weighed line (actives, then excipients), normalised to floats."""
+        return self._lines
+
+    def bare_percent_basis(self) -> Basis | None:
+        """The basis a bare percent takes in this dosage form, or None if the form is unknown."""
+        try:
+            return resolve_basis(self.dosage_form)
+        except DimensionError:
+            return None
+        except ValueError:
+            return None
+
+    def evolve(self, **changes: Any) -> Formulation:
+        """A copy with ``changes`` applied (validated again)."""
+        return attrs.evolve(self, **changes)
+
+    # ----------------------------------------------------------------- behaviour
+
+    def validate(self) -> Report:
+        """Run every validation rule; returns a report of all findings (never raises)."""
+        from compoundkit.formulas.rules import validate
+
+        return validate(self)
+
+    def check(self) -> Report:
+        """Validate, raising :class:`~compoundkit.errors.FormulationError` if any error is found."""
+        report = self.validate()
+        report.raise_for_errors()
+        return report
+
+    def batch(
+        self,
+        size: Any,
+        *,
+        count: int | None = None,
+        excess: Any = None,
+        potency: Mapping[str, Any] | None = None,
+        potency_policy: str = "certificate",
+        balance: Any = None,
+        density: Any = None,
+        diluent: str | None = None,
+    ) -> BatchSheet:
+        """The weigh sheet for ``size`` (or ``count`` containers of ``size``).
+
+        See :func:`compoundkit.formulas.batch.compute_batch` for every argument.
+        """
+        from compoundkit.formulas.batch import compute_batch
+
+        return compute_batch(
+            self,
+            size,
+            count=count,
+            excess=excess,
+            potency=potency,
+            potency_policy=potency_policy,
+            balance=balance,
+            density=density,
+            diluent=diluent,
+        )
+
+    # ----------------------------------------------------------------- serialisation
+
+    def to_dict(self) -> dict[str, Any]:
+        """The formula as a plain dict in the formula-file format."""
+        from compoundkit.formulas.io import formulation_to_dict
+
+        return formulation_to_dict(self)
+
+    def to_toml(self) -> str:
+        """The formula as TOML text (the formula-file format)."""
+        from compoundkit.formulas.io import dumps_toml
+
+        return dumps_toml(self)
+
+    def to_json(self) -> str:
+        """The formula as JSON text (same structure as the TOML file)."""
+        from compoundkit.formulas.io import dumps_json
+
+        return dumps_json(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> Formulation:
+        """Build a formulation from a formula-file mapping; all problems reported at once."""
+        from compoundkit.formulas.io import formulation_from_dict
+
+        return formulation_from_dict(data, source=source)
+
+
+def names(items: Sequence[Component | Excipient]) -> list[str]:
+    """The display names of components and excipients."""
+    return [item.name for item in items]

@@ -1,0 +1,440 @@
+"""Validation rules for formulations: each with a stable code, a severity and a source.
+
+Every rule runs on every validation and returns findings; none raises. The
+table :data:`RULES` documents them (code, title, severity, where the rule comes
+from), and ``compoundkit check`` prints their findings like a linter.
+
+>>> sorted(RULES)[:3]
+['CK101', 'CK102', 'CK103']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from compoundkit.errors import CompoundkitError
+from compoundkit.formulas.findings import Finding, Report, Severity
+from compoundkit.units import Basis, Strength, resolve_basis
+
+if TYPE_CHECKING:
+    from compoundkit.formulas.model import Component, Formulation
+
+__all__ = ["RULES", "Rule", "validate"]
+
+USP_PERCENT: Final = "USP General Notices, 'Percentage Measurements'"
+USP_795_MFR: Final = "USP <795> Master Formulation Record: identities and amounts of all components"
+DOMAIN_MGCL2: Final = "Magnesium chloride monograph facts (ingredient catalog)"
+
+
+@attrs.frozen
+class Rule:
+    """A validation rule's identity: code, title, default severity and source."""
+
+    code: str
+    title: str
+    severity: Severity
+    source: str
+    check: Callable[[Formulation], Iterator[Finding]]
+
+    def finding(
+        self,
+        message: str,
+        *,
+        component: str | None = None,
+        hint: str = "",
+        severity: Severity | None = None,
+    ) -> Finding:
+        """A finding of this rule."""
+        return Finding(self.code, severity or self.severity, message, component, hint, self.source)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    code: str, title: str, severity: Severity, source: str
+) -> Callable[[Callable[[Formulation], Iterator[Finding]]], Rule]:
+    """Register a rule function under ``code``."""
+
+    def register(check: Callable[[Formulation], Iterator[Finding]]) -> Rule:
+        if code in RULES:
+            raise ValueError(f"rule code {code} registered twice")
+        RULES[code] = Rule(code, title, severity, source, check)
+        return RULES[code]
+
+    return register
+
+
+def validate(formulation: Formulation) -> Report:
+    """Run every rule; a rule that fails unexpectedly becomes an error finding, never a crash."""
+    findings: list[Finding] = []
+    for entry in RULES.values():
+        try:
+            findings.extend(entry.check(formulation))
+        except CompoundkitError as exc:
+            findings.append(entry.finding(f"could not be checked: {exc}", severity=Severity.ERROR))
+    return Report(tuple(findings))
+
+
+def _fraction_as(component: Component, fraction: float, form_name: str | None) -> float:
+    """A component's w/w fraction re-expressed as the catalog form ``form_name``."""
+    if form_name is None:
+        return fraction
+    target = component.ingredient.form(form_name)
+    return fraction * component.expressed_form().factor_to(target)
+
+
+def _actives(formulation: Formulation) -> Iterator[tuple[Component, float | None]]:
+    for component, line in zip(formulation.ingredients, formulation.lines, strict=False):
+        yield component, line.fraction
+
+
+# ----------------------------------------------------------------------- the rules
+
+
+@rule("CK101", "strength basis fits the dosage form", Severity.ERROR, USP_PERCENT)
+def _basis_fits(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK101"]
+    for line in formulation.lines:
+        if line.problem and "makes" not in line.problem:
+            yield this.finding(
+                f"{line.strength or 'amount'}: {line.problem} (in a {formulation.dosage_form})",
+                component=line.name,
+                hint="give the measured density of the preparation (density = '1.05 g/mL'), "
+                "or write the strength as w/w",
+            )
+
+
+@rule("CK102", "bare percent resolved by the USP rule", Severity.INFO, USP_PERCENT)
+def _bare_percent(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK102"]
+    basis = formulation.bare_percent_basis()
+    written = [(c.name, c.strength) for c in formulation.ingredients] + [
+        (e.name, e.strength) for e in formulation.excipients
+    ]
+    for name, strength in written:
+        if strength is not None and not strength.is_resolved and basis is not None:
+            yield this.finding(
+                f"{strength} read as {strength.resolve(formulation.dosage_form)}: "
+                f"a bare percent in a {formulation.dosage_form} means {basis.value}",
+                component=name,
+                hint=f"write '{strength} {basis.value}' to make it explicit",
+            )
+
+
+@rule("CK103", "actives and excipients leave room for the vehicle", Severity.ERROR, USP_795_MFR)
+def _total(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK103"]
+    fractions = [line.fraction for line in formulation.lines if line.fraction is not None]
+    weighed = sum(
+        line.fraction * line.factor for line in formulation.lines if line.fraction is not None
+    )
+    if not fractions:
+        return
+    if weighed > 1.0 + 1e-12:
+        yield this.finding(
+            f"actives and excipients weigh {weighed * 100:.4g} % of the preparation "
+            "(over 100 %): the vehicle would be negative",
+            hint="lower the strengths, or remove an ingredient",
+        )
+    elif weighed > 1.0 - 1e-12:
+        yield this.finding(
+            "actives and excipients make up 100 % of the preparation: no vehicle is left",
+            severity=Severity.WARNING,
+            hint="check the strengths; the vehicle is quantity sufficient to 100 %",
+        )
+
+
+@rule("CK104", "each ingredient appears once", Severity.ERROR, USP_795_MFR)
+def _duplicates(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK104"]
+    seen: set[str] = set()
+    for component in formulation.ingredients:
+        if component.ingredient.id in seen:
+            yield this.finding(
+                f"{component.name} is listed more than once",
+                component=component.name,
+                hint="combine the entries into one strength",
+            )
+        seen.add(component.ingredient.id)
+    names: set[str] = set()
+    for excipient in formulation.excipients:
+        key = " ".join(excipient.name.lower().split())
+        if key in names:
+            yield this.finding(
+                f"excipient {excipient.name} is listed more than once",
+                component=excipient.name,
+                hint="combine the entries",
+            )
+        names.add(key)
+
+
+def _range_fraction(strength: Strength, dosage_form: str) -> float | None:
+    try:
+        resolved = strength.resolve(dosage_form)
+    except CompoundkitError:
+        return None
+    return resolved.canonical if resolved.basis is Basis.W_W else None
+
+
+@rule(
+    "CK105", "strength within the catalog's typical range", Severity.WARNING, "ingredient catalog"
+)
+def _typical(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK105"]
+    for component, fraction in _actives(formulation):
+        typical = component.ingredient.typical_strength
+        if typical is None or fraction is None:
+            continue
+        value = _fraction_as(component, fraction, typical.form)
+        high = _range_fraction(typical.high, formulation.dosage_form)
+        low = _range_fraction(typical.low, formulation.dosage_form) if typical.low else None
+        sourced = "" if typical.sourced else " (an unsourced range: pharmacy practice)"
+        outside = (high is not None and value > high * (1 + 1e-12)) or (
+            low is not None and value < low * (1 - 1e-12)
+        )
+        if outside:
+            yield this.finding(
+                f"{value * 100:.4g} % w/w is outside the typical topical range {typical}{sourced}",
+                component=component.name,
+                hint="check the prescription; document the reason for an unusual strength",
+            )
+
+
+@rule("CK106", "strength not above the catalog's maximum", Severity.ERROR, "ingredient catalog")
+def _maximum(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK106"]
+    for component, fraction in _actives(formulation):
+        maximum = component.ingredient.max_strength
+        if maximum is None or fraction is None:
+            continue
+        value = _fraction_as(component, fraction, maximum.form)
+        high = _range_fraction(maximum.high, formulation.dosage_form)
+        if high is not None and value > high * (1 + 1e-12):
+            yield this.finding(
+                f"{value * 100:.4g} % w/w is above the maximum {maximum.high}",
+                component=component.name,
+                hint="lower the strength",
+            )
+
+
+@rule("CK107", "salt or hydrate form stated where it matters", Severity.ERROR, DOMAIN_MGCL2)
+def _ambiguous_form(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK107"]
+    for component in formulation.ingredients:
+        if component.ingredient.strength_form_required and not component.form_stated:
+            forms = ", ".join(form.id for form in component.ingredient.forms)
+            yield this.finding(
+                f"'{component.name} {component.strength or component.amount}' is ambiguous: "
+                "the strength differs several-fold between forms",
+                component=component.name,
+                hint=f"state form = ... and/or expressed_as = ... (one of: {forms})",
+            )
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(re.split(r"[\s\-_,()]+", text.lower())) + " "
+
+
+@rule("CK108", "salt or hydrate stated consistently", Severity.ERROR, USP_795_MFR)
+def _consistent_form(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK108"]
+    for component in formulation.ingredients:
+        if not component.written_name:
+            continue
+        written = _words(component.written_name)
+        weighed = component.weighed_form()
+        for form in component.ingredient.forms:
+            if form.id == weighed.id:
+                continue
+            own = {_words(n) for n in weighed.names()}
+            named = [n for n in form.names() if _words(n) in written and _words(n) not in own and n]
+            if named:
+                yield this.finding(
+                    f"the name '{component.written_name}' says {form.name} but the form "
+                    f"weighed is {weighed.name}",
+                    component=component.name,
+                    hint=f"set form = '{form.id}', or write the plain ingredient name",
+                )
+                break
+
+
+@rule(
+    "CK109",
+    "no electrolyte load in a salt-sensitive vehicle",
+    Severity.WARNING,
+    "Vehicle catalog (PLO, emulsions) and magnesium chloride formulation notes",
+)
+def _electrolytes(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK109"]
+    vehicle = formulation.vehicle
+    sensitive = vehicle.salt_tolerance == "sensitive" or (
+        vehicle.salt_tolerance == "unknown" and vehicle.type in ("emulsion", "lotion")
+    )
+    if not sensitive:
+        return
+    for component in formulation.ingredients:
+        if component.ingredient.physicochemical.electrolyte:
+            yield this.finding(
+                f"{component.name} is an electrolyte and {vehicle.name} is salt-sensitive: "
+                "it can thin, break or shift the gelation of the base",
+                component=component.name,
+                hint="use a salt-tolerant base (e.g. lipoderm-activemax) or add a thickener",
+            )
+
+
+@rule(
+    "CK110",
+    "no alkaline vehicle with an amine salt that precipitates",
+    Severity.ERROR,
+    "Cyclobenzaprine hydrochloride physicochemical facts (ingredient catalog)",
+)
+def _alkaline(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK110"]
+    if formulation.vehicle.ph_character != "alkaline":
+        return
+    for component in formulation.ingredients:
+        if component.ingredient.physicochemical.precipitates_in_alkaline:
+            yield this.finding(
+                f"{component.name}: the free base precipitates from an alkaline vehicle "
+                f"({formulation.vehicle.name})",
+                component=component.name,
+                hint="choose a neutral or acidic base and avoid alkaline additives",
+            )
+
+
+@rule(
+    "CK111",
+    "no salting out beside an electrolyte in a water phase",
+    Severity.WARNING,
+    "Guaifenesin and magnesium chloride physicochemical facts (ingredient catalog)",
+)
+def _salting_out(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK111"]
+    if not formulation.vehicle.aqueous:
+        return
+    electrolytes = [
+        c.name for c in formulation.ingredients if c.ingredient.physicochemical.electrolyte
+    ]
+    if not electrolytes:
+        return
+    for component in formulation.ingredients:
+        if component.ingredient.physicochemical.salted_out_by_electrolytes:
+            yield this.finding(
+                f"{component.name} is salted out of water by electrolytes "
+                f"({', '.join(electrolytes)}) in the aqueous {formulation.vehicle.name}",
+                component=component.name,
+                hint="dissolve it in a cosolvent (e.g. propylene glycol) before adding the "
+                "electrolyte, and check the preparation for crystals",
+            )
+
+
+_LIGHT_RESISTANT: Final = ("light-resistant", "light resistant", "amber", "opaque", "airless")
+
+
+@rule(
+    "CK112",
+    "photosensitive ingredient: label and light-resistant container",
+    Severity.WARNING,
+    "Ketoprofen photolability and photosensitivity (ingredient catalog; EMA 2010)",
+)
+def _light(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK112"]
+    container = (formulation.container or "").lower()
+    protected = any(word in container for word in _LIGHT_RESISTANT)
+    seen: set[str] = set()
+    for component in formulation.ingredients:
+        if not component.ingredient.physicochemical.light_sensitive:
+            continue
+        if component.ingredient.id in seen:
+            continue
+        seen.add(component.ingredient.id)
+        labels = "; ".join(label.text for label in component.ingredient.auxiliary_labels)
+        if protected:
+            yield this.finding(
+                f"{component.name} is light-sensitive: the container is light-resistant; "
+                f"apply the auxiliary labels ({labels})",
+                component=component.name,
+                severity=Severity.INFO,
+            )
+        else:
+            yield this.finding(
+                f"{component.name} is light-sensitive but the container "
+                f"({formulation.container or 'not stated'}) is not stated as light-resistant",
+                component=component.name,
+                hint=f"container = 'light-resistant ...'; auxiliary labels: {labels}",
+            )
+
+
+@rule("CK113", "vehicle's maximum load not exceeded", Severity.ERROR, "Vehicle catalog")
+def _load(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK113"]
+    maximum = formulation.vehicle.max_load
+    if maximum is None:
+        return
+    limit = _range_fraction(maximum, formulation.dosage_form)
+    load = sum(
+        line.fraction * line.factor for line in formulation.lines if line.fraction is not None
+    )
+    if limit is not None and load > limit * (1 + 1e-12):
+        yield this.finding(
+            f"the load of {load * 100:.4g} % w/w exceeds {formulation.vehicle.name}'s "
+            f"maximum of {maximum}",
+            hint="lower the strengths or choose a base that takes a higher load",
+        )
+
+
+@rule(
+    "CK114",
+    "evidence for the intended use",
+    Severity.INFO,
+    "Evidence grades of the ingredient catalog",
+)
+def _evidence(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK114"]
+    indication = formulation.indication
+    if not indication:
+        return
+    for component in formulation.ingredients:
+        uses = [u for u in component.ingredient.uses if u.matches(indication)]
+        topical = [u for u in uses if "topical" in u.route.lower()] or uses
+        if not topical:
+            yield this.finding(
+                f"no evidence recorded for {component.name} in {indication}",
+                component=component.name,
+                hint="document the rationale for including it",
+            )
+            continue
+        best = max(topical, key=lambda u: -u.evidence.rank)
+        if best.evidence.value in ("unsupported", "theoretical"):
+            yield this.finding(
+                f"{component.name} for {indication} ({best.route}): evidence "
+                f"'{best.evidence.value}'; {best.summary}",
+                component=component.name,
+                hint="keep the claim off the label; discuss with the prescriber",
+            )
+
+
+@rule("CK115", "amounts belong to a stated reference batch", Severity.ERROR, USP_795_MFR)
+def _makes(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK115"]
+    for line in formulation.lines:
+        if line.problem and "makes" in line.problem:
+            yield this.finding(
+                f"{line.name}: {line.problem}",
+                component=line.name,
+                hint="add makes = '100 g' (the batch the amounts are for)",
+            )
+
+
+@rule("CK116", "the dosage form is known", Severity.ERROR, USP_PERCENT)
+def _dosage_form(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK116"]
+    try:
+        resolve_basis(formulation.dosage_form)
+    except CompoundkitError as exc:
+        yield this.finding(str(exc), hint="use a dosage form such as cream, gel or ointment")
