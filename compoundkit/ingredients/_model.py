@@ -468,6 +468,16 @@ class Ingredient:
                 entry=self.id,
                 field="default_form",
             )
+        owners: dict[str, str] = {}
+        for f in self.forms:
+            for name in f.names():
+                owner = owners.setdefault(_form_key(name), f.id)
+                if owner != f.id:
+                    raise CatalogError(
+                        f"form name {name!r} is used by forms {owner!r} and {f.id!r}",
+                        entry=self.id,
+                        field="forms",
+                    )
         if self.valence is not None and self.valence < 1:
             raise CatalogError("valence must be 1 or more", entry=self.id, field="valence")
 

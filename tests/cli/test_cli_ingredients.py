@@ -1,0 +1,95 @@
+"""The ``ingredients`` command group (list, show, search), invoked through click."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from compoundkit import ingredients as catalog
+from compoundkit.cli.ingredients import ingredients
+from compoundkit.errors import UnknownIngredientError
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_bare_group_prints_table(runner: CliRunner) -> None:
+    result = runner.invoke(ingredients, [])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("id")
+    for ident in catalog.ids():
+        assert any(line.startswith(ident) for line in lines)
+    assert "[unsourced]" in result.output  # guaifenesin's range
+    assert "not medical advice" in result.output
+
+
+def test_list_json_validates(runner: CliRunner) -> None:
+    result = runner.invoke(ingredients, ["--format", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    jsonschema.validate(data, catalog.schema(), cls=jsonschema.Draft202012Validator)
+    assert len(data["ingredients"]) == 4
+
+
+def test_show_card(runner: CliRunner) -> None:
+    result = runner.invoke(ingredients, ["show", "Cyclobenzaprine HCl"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.startswith("Cyclobenzaprine (cyclobenzaprine)")
+    assert "Mechanism:" in out
+    assert "brainstem" in out
+    assert "topical: limited" in out
+    assert "1 g = 1.1324 g hydrochloride" in out  # base -> HCl (the weighed form)
+    assert "1 g hydrochloride = 0.8831 g" in out
+    assert "Cautions" in out
+    assert "serotonin" in out.lower()
+    assert "[brutcher-2019]" in out
+
+
+def test_show_magnesium_card(runner: CliRunner) -> None:
+    result = runner.invoke(ingredients, ["show", "magnesium-chloride", "--format", "table"])
+    assert result.exit_code == 0
+    assert "4.919 mmol = 9.84 mEq" in result.output
+    assert "CLAIM, unsupported" in result.output
+    assert "must state the form" in result.output
+
+
+def test_show_json(runner: CliRunner) -> None:
+    result = runner.invoke(ingredients, ["show", "guaifenesen", "--format", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["id"] == "guaifenesin"
+    assert data["typical_strength"]["sourced"] is False
+
+
+def test_show_unknown_raises_compoundkit_error(runner: CliRunner) -> None:
+    result = runner.invoke(ingredients, ["show", "ketoprofin"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, UnknownIngredientError)
+    assert "did you mean 'ketoprofen'" in str(result.exception)
+
+
+def test_bad_format_is_usage_error(runner: CliRunner) -> None:
+    result = runner.invoke(ingredients, ["--format", "csv"])
+    assert result.exit_code == 2
+    assert "Invalid value" in result.output
+
+
+def test_search(runner: CliRunner) -> None:
+    result = runner.invoke(ingredients, ["search", "--condition", "muscle spasm"])
+    assert result.exit_code == 0
+    assert "cyclobenzaprine" in result.output
+    assert "ketoprofen" not in result.output
+    result = runner.invoke(ingredients, ["search", "--class", "nsaid", "--format", "json"])
+    assert [i["id"] for i in json.loads(result.output)] == ["ketoprofen"]
+    result = runner.invoke(ingredients, ["search", "zzz"])
+    assert result.exit_code == 0
+    assert "no ingredient matches" in result.output
+    result = runner.invoke(ingredients, ["search"])
+    assert result.exit_code == 2
