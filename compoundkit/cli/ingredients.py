@@ -180,7 +180,7 @@ def render_card(ing: Ingredient) -> str:
     if ing.valence is not None:
         lines.append(
             f"  1 g {default.id} = {ing.mmol_per_gram().magnitude:.3f} mmol "
-            f"= {ing.meq_per_gram():.2f} mEq (valence {ing.valence})"
+            f"= {ing.meq_per_gram().magnitude:.2f} mEq (valence {ing.valence})"
         )
     section("Strength")
     if ing.strength_form_required:

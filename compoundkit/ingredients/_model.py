@@ -524,15 +524,15 @@ class Ingredient:
 
         return quantity(self.form(form).mmol_moiety_per_gram(), "millimole / gram")
 
-    def meq_per_gram(self, form: str | None = None) -> float:
-        """Milliequivalents of the moiety ion in 1 g of ``form``, a plain float in mEq/g.
+    def meq_per_gram(self, form: str | None = None) -> pint.Quantity[Any]:
+        """Milliequivalents of the moiety ion in 1 g of ``form``, as a Quantity in mEq/g.
 
-        Needs the ingredient's ``valence``. (A float, because the unit registry has
-        no equivalent unit.)
+        Needs the ingredient's ``valence`` (mEq = mmol x valence).
 
         >>> from compoundkit import ingredients
-        >>> round(ingredients.get("magnesium chloride").meq_per_gram("hexahydrate"), 2)
-        9.84
+        >>> q = ingredients.get("magnesium chloride").meq_per_gram("hexahydrate")
+        >>> round(q.magnitude, 2), str(q.units)
+        (9.84, 'milliequivalent / gram')
         """
         if self.valence is None:
             raise CatalogError(
@@ -540,7 +540,10 @@ class Ingredient:
                 entry=self.id,
                 field="valence",
             )
-        return self.form(form).mmol_moiety_per_gram() * self.valence
+        from compoundkit.units import quantity
+
+        value = self.form(form).mmol_moiety_per_gram() * self.valence
+        return quantity(value, "milliequivalent / gram")
 
     # ----------------------------------------------------------------- other views
 

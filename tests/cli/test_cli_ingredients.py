@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
 import jsonschema
 import pytest
 from click.testing import CliRunner
 
 from compoundkit import ingredients as catalog
+from compoundkit.cli import main
 from compoundkit.cli.ingredients import ingredients
 from compoundkit.errors import UnknownIngredientError
 
@@ -93,3 +96,82 @@ def test_search(runner: CliRunner) -> None:
     assert "no ingredient matches" in result.output
     result = runner.invoke(ingredients, ["search"])
     assert result.exit_code == 2
+
+
+# --------------------------------------------------------------------------- real entry point
+
+
+@pytest.fixture
+def fresh_default_catalog() -> Iterator[None]:
+    catalog.reset()
+    yield
+    catalog.reset()
+
+
+_USER_TOML = """
+[[ingredients]]
+id = "example-active"
+name = "Example active"
+drug_class = "example"
+default_form = "base"
+
+[ingredients.mechanism]
+summary = "Example."
+sources = ["r1"]
+
+[[ingredients.uses]]
+condition = "example"
+route = "topical"
+evidence = "theoretical"
+summary = "Example data for a test."
+sources = ["r1"]
+
+[[ingredients.forms]]
+id = "base"
+name = "Example active"
+formula = "C10H14O4"
+molecular_weight = {mw}
+sources = ["r1"]
+
+[ingredients.physicochemical]
+
+[[ingredients.references]]
+id = "r1"
+citation = "Test data."
+kind = "secondary"
+"""
+
+
+def test_main_show_unknown_exits_2(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["ingredients", "show", "ketoprofin"])
+    assert result.exit_code == 2
+    assert "did you mean 'ketoprofen'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_main_lists(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["ingredients"])
+    assert result.exit_code == 0
+    assert "magnesium-chloride" in result.output
+
+
+def test_main_catalog_option(
+    runner: CliRunner, tmp_path: Path, fresh_default_catalog: None
+) -> None:
+    path = tmp_path / "house.toml"
+    path.write_text(_USER_TOML.format(mw="198.22"), encoding="utf-8")
+    result = runner.invoke(main, ["--catalog", str(path), "ingredients", "show", "Example Active"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Example active (example-active)")
+
+
+def test_main_bad_catalog_file_exits_2(
+    runner: CliRunner, tmp_path: Path, fresh_default_catalog: None
+) -> None:
+    path = tmp_path / "house.toml"
+    path.write_text(_USER_TOML.format(mw="199.5"), encoding="utf-8")
+    result = runner.invoke(main, ["--catalog", str(path), "ingredients"])
+    assert result.exit_code == 2
+    assert "entry 'example-active'" in result.stderr
+    assert "field 'forms[0].molecular_weight'" in result.stderr
+    assert "example-active" not in catalog.ids()

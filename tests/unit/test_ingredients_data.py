@@ -96,7 +96,8 @@ def test_magnesium_mmol_meq_and_elemental() -> None:
     # 1 g hexahydrate = 4.919 mmol = 9.84 mEq Mg (valence 2)
     mmol = mg.mmol_per_gram("hexahydrate")
     assert round(mmol.to("mmol/g").magnitude, 3) == 4.919
-    assert round(mg.meq_per_gram("hexahydrate"), 2) == 9.84
+    meq = mg.meq_per_gram("hexahydrate")
+    assert round(meq.to("mEq/g").magnitude, 2) == 9.84
     assert mg.valence == 2
     # 8.364 g hexahydrate per 1 g elemental Mg
     assert round(mg.factor("elemental", "hexahydrate"), 3) == 8.364
