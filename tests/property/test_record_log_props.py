@@ -43,7 +43,9 @@ appends = st.lists(
     min_size=1,
     max_size=8,
 )
-io_settings = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+# Each example writes a SQLite file (fsync): no per-example deadline; the number of
+# examples comes from the active hypothesis profile.
+io_settings = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @contextlib.contextmanager
