@@ -566,7 +566,7 @@ class AliquotPlan:
 
     def steps(self) -> list[str]:
         """The plan as numbered sentences a second person can check."""
-        exact = self.weigh_mg == self.factor * self.needed_mg
+        exact = math.isclose(self.weigh_mg, self.factor * self.needed_mg, rel_tol=1e-9)
         how = f"{self.factor} x {_mg_text(self.needed_mg)}"
         if not exact:
             how += f", rounded to {_mg_text(self.readability_mg)}"
@@ -600,7 +600,7 @@ def aliquot_plan(
     dilute with ``diluent`` to a total of k x the aliquot, mix, and weigh the aliquot.
     Every weighed figure is at least ``minimum`` and a whole number of ``readability``
     steps (default 1 mg). When ``needed`` is a whole number of steps the aliquot holds
-    exactly ``needed``; otherwise within ``readability / (2 k)``. Among a few round
+    ``needed`` (to float precision); otherwise within ``readability / (2 k)``. Among a few round
     multiples the plan picks the most exact, then the smallest total.
 
     ``needed`` at or above ``minimum`` is an error (weigh it directly), as is
@@ -644,6 +644,9 @@ def _round_up_figure(ticks: int) -> int:
 #: How many round multiples past the smallest workable one the planner compares.
 _CANDIDATES: Final = 12
 
+#: Significant figures the planner reads the amount needed to.
+_SIGNIFICANT: Final = 12
+
 
 def _plan(
     needed_mg: float, minimum_mg: float, step_mg: float, *, diluent: str, drug: str
@@ -657,7 +660,9 @@ def _plan(
             f"{_mg_text(minimum_mg)}: weigh it directly, no aliquot is needed"
         )
     step = Decimal(repr(step_mg))
-    needed_ticks = Decimal(repr(needed_mg)) / step
+    # Read ``needed`` to 12 significant figures: float noise (0.0342 mg arriving as
+    # 0.03420000000000001 from a gram -> milligram conversion) is not a remainder.
+    needed_ticks = Decimal(f"{needed_mg:.{_SIGNIFICANT}g}") / step
     minimum_ticks = int((Decimal(repr(minimum_mg)) / step).to_integral_value(ROUND_CEILING))
     best: tuple[bool, int, Decimal, int, int, int] | None = None
     seen = 0
