@@ -27,13 +27,21 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from compoundkit._grammar import format_number
 from compoundkit.errors import CompoundkitError, FormulaFileError
 from compoundkit.formulas.model import Amount, Component, Excipient, Formulation
-from compoundkit.formulas.vehicles import Vehicle, get_vehicle, vehicle_from_dict
+from compoundkit.formulas.vehicles import (
+    Vehicle,
+    get_vehicle,
+    vehicle_from_dict,
+    vehicle_problems,
+)
 from compoundkit.units import Strength
+
+if TYPE_CHECKING:
+    from compoundkit.ingredients import Ingredient
 
 __all__ = [
     "dumps_json",
@@ -80,9 +88,18 @@ class _Problems:
         self.items.append((path, message))
 
 
-def _text(value: Any, path: tuple[str | int, ...], problems: _Problems) -> str | None:
+#: What each text field holds, for messages about a value of the wrong type.
+_STRENGTH: Final = "a strength as text, such as '10 % w/w', '20 mg/g' or '1:1000'"
+_AMOUNT: Final = "an amount as text, such as '14 g' or '8 mL'"
+_DENSITY: Final = "a density as text, such as '1.05 g/mL'"
+
+
+def _text(
+    value: Any, path: tuple[str | int, ...], problems: _Problems, what: str = "non-empty text"
+) -> str | None:
     if not isinstance(value, str) or not value.strip():
-        problems.add(path, f"must be non-empty text, not {value!r}")
+        shown = "an empty text" if isinstance(value, str) else f"{value!r}"
+        problems.add(path, f"must be {what}, not {shown}")
         return None
     if len(value) > 2000:
         problems.add(path, f"is {len(value)} characters long; at most 2000 allowed")
@@ -91,7 +108,7 @@ def _text(value: Any, path: tuple[str | int, ...], problems: _Problems) -> str |
 
 
 def _strength(value: Any, path: tuple[str | int, ...], problems: _Problems) -> Strength | None:
-    text = _text(value, path, problems)
+    text = _text(value, path, problems, _STRENGTH)
     if text is None:
         return None
     try:
@@ -102,7 +119,7 @@ def _strength(value: Any, path: tuple[str | int, ...], problems: _Problems) -> S
 
 
 def _amount(value: Any, path: tuple[str | int, ...], problems: _Problems) -> Amount | None:
-    text = _text(value, path, problems)
+    text = _text(value, path, problems, _AMOUNT)
     if text is None:
         return None
     try:
@@ -113,7 +130,7 @@ def _amount(value: Any, path: tuple[str | int, ...], problems: _Problems) -> Amo
 
 
 def _density(value: Any, path: tuple[str | int, ...], problems: _Problems) -> float | None:
-    text = _text(value, path, problems)
+    text = _text(value, path, problems, _DENSITY)
     if text is None:
         return None
     from compoundkit.units import _density as parse_density
@@ -143,43 +160,83 @@ def _same_name(written: str, *names: str) -> bool:
     return key(written) in {key(name) for name in names}
 
 
+def _name(entry: Mapping[str, Any], path: tuple[str | int, ...], problems: _Problems) -> str | None:
+    if "name" not in entry:
+        problems.add((*path, "name"), "is required")
+        return None
+    return _text(entry["name"], (*path, "name"), problems)
+
+
+def _read_quantity(
+    entry: Mapping[str, Any], path: tuple[str | int, ...], problems: _Problems, name: str | None
+) -> tuple[Strength | None, Amount | None, bool]:
+    """(strength, amount, ok): exactly one of the two fields, parsed."""
+    if ("strength" in entry) == ("amount" in entry):
+        problems.add(
+            path,
+            f"{name or 'this entry'}: give exactly one of strength (e.g. '10 % w/w') and "
+            "amount (of the reference batch, e.g. '14 g')",
+        )
+        return None, None, False
+    if "strength" in entry:
+        strength = _strength(entry["strength"], (*path, "strength"), problems)
+        return strength, None, strength is not None
+    amount = _amount(entry["amount"], (*path, "amount"), problems)
+    return None, amount, amount is not None
+
+
+def _form_field(
+    entry: Mapping[str, Any],
+    key: str,
+    ingredient: Ingredient | None,
+    path: tuple[str | int, ...],
+    problems: _Problems,
+) -> tuple[str | None, bool]:
+    """(form text, ok) for the ``form`` or ``expressed_as`` field."""
+    if key not in entry:
+        return None, True
+    text = _text(entry[key], (*path, key), problems)
+    if text is None:
+        return None, False
+    if ingredient is None:
+        return text, True
+    try:
+        ingredient.form(text)
+    except CompoundkitError:
+        allowed = "; ".join(
+            form.id + (f" ({', '.join(form.aliases)})" if form.aliases else "")
+            for form in ingredient.forms
+        )
+        problems.add((*path, key), f"{ingredient.name} has no form {text!r}; allowed: {allowed}")
+        return None, False
+    return text, True
+
+
 def _component(entry: Any, index: int, problems: _Problems) -> Component | None:
     path: tuple[str | int, ...] = ("ingredients", index)
     if not isinstance(entry, dict):
         problems.add(path, "must be a table with name and strength (or amount)")
         return None
     _unknown_keys(entry, _INGREDIENT, path, problems)
-    name = _text(entry.get("name"), (*path, "name"), problems)
-    if name is None:
-        return None
-    from compoundkit import ingredients
+    name = _name(entry, path, problems)
+    ingredient = None
+    if name is not None:
+        from compoundkit import ingredients
 
-    try:
-        ingredient = ingredients.get(name)
-    except CompoundkitError as exc:
-        problems.add((*path, "name"), str(exc))
-        return None
-    strength = amount = None
-    if ("strength" in entry) == ("amount" in entry):
-        problems.add(path, f"{name}: give exactly one of strength and amount")
-        return None
-    if "strength" in entry:
-        strength = _strength(entry["strength"], (*path, "strength"), problems)
-    else:
-        amount = _amount(entry["amount"], (*path, "amount"), problems)
-    form = expressed = None
-    if "form" in entry:
-        form = _text(entry["form"], (*path, "form"), problems)
-    if "expressed_as" in entry:
-        expressed = _text(entry["expressed_as"], (*path, "expressed_as"), problems)
-    if strength is None and amount is None:
+        try:
+            ingredient = ingredients.get(name)
+        except CompoundkitError as exc:
+            problems.add((*path, "name"), str(exc))
+    strength, amount, quantity_ok = _read_quantity(entry, path, problems, name)
+    form, form_ok = _form_field(entry, "form", ingredient, path, problems)
+    expressed, expressed_ok = _form_field(entry, "expressed_as", ingredient, path, problems)
+    if name is None or ingredient is None or not (quantity_ok and form_ok and expressed_ok):
         return None
     written = None if _same_name(name, ingredient.id, ingredient.name) else name
     try:
         return Component(ingredient, strength, amount, form, expressed, written)
-    except CompoundkitError as exc:
-        field = "expressed_as" if expressed and str(expressed) in str(exc) else "form"
-        problems.add((*path, field), str(exc))
+    except CompoundkitError as exc:  # pragma: no cover - every field was checked above
+        problems.add(path, str(exc))
         return None
 
 
@@ -189,21 +246,12 @@ def _excipient(entry: Any, index: int, problems: _Problems) -> Excipient | None:
         problems.add(path, "must be a table with name and strength (or amount)")
         return None
     _unknown_keys(entry, _EXCIPIENT, path, problems)
-    name = _text(entry.get("name"), (*path, "name"), problems)
-    if name is None:
-        return None
-    if ("strength" in entry) == ("amount" in entry):
-        problems.add(path, f"{name}: give exactly one of strength and amount")
-        return None
-    strength = amount = None
-    if "strength" in entry:
-        strength = _strength(entry["strength"], (*path, "strength"), problems)
-    else:
-        amount = _amount(entry["amount"], (*path, "amount"), problems)
+    name = _name(entry, path, problems)
+    strength, amount, quantity_ok = _read_quantity(entry, path, problems, name)
     density = None
     if "density" in entry:
         density = _density(entry["density"], (*path, "density"), problems)
-    if strength is None and amount is None:
+    if name is None or not quantity_ok or ("density" in entry and density is None):
         return None
     return Excipient(name, strength, amount, density)
 
@@ -216,12 +264,10 @@ def _vehicle(value: Any, problems: _Problems) -> Vehicle | None:
             problems.add(("vehicle",), str(exc))
             return None
     if isinstance(value, dict):
-        try:
-            return vehicle_from_dict(value, inline=True)
-        except CompoundkitError as exc:
-            field = getattr(exc, "field", None)
-            problems.add(("vehicle", field) if field else ("vehicle",), str(exc))
-            return None
+        found = vehicle_problems(value, inline=True)
+        for field, message in found:
+            problems.add(("vehicle", field) if field else ("vehicle",), message)
+        return None if found else vehicle_from_dict(value, inline=True)
     problems.add(("vehicle",), f"must be a catalog id or an inline table, not {value!r}")
     return None
 
@@ -282,8 +328,12 @@ def formulation_from_dict(
         _excipient(entry, index, problems)
         for index, entry in enumerate(_entries(data, "excipients", problems))
     ]
-    if not problems.items and not components and not excipients:
-        problems.add(("ingredients",), "a formula needs at least one ingredient or excipient")
+    if not data.get("ingredients") and not data.get("excipients"):
+        problems.add(
+            ("ingredients",),
+            "a formula needs at least one ingredient ([[ingredients]]) or excipient "
+            "([[excipients]])",
+        )
     if problems.items:
         raise _error(problems, source, text)
     assert vehicle is not None
@@ -326,6 +376,15 @@ def _locate(text: str | None, path: tuple[str | int, ...]) -> int | None:
     else:
         firsts = [i for i, line in enumerate(lines) if line.lstrip().startswith("[")]
         end = firsts[0] if firsts else len(lines)
+        table = re.compile(rf"^\s*\[\s*{re.escape(str(key))}\s*\]")
+        sections = [i for i, line in enumerate(lines) if table.match(line)]
+        if sections:  # a [vehicle] table rather than an inline one
+            start = sections[0]
+            if len(path) < 2:
+                return start + 1
+            nxt = [i for i in firsts if i > start]
+            end = nxt[0] if nxt else len(lines)
+            key = path[1]
     pattern = re.compile(rf"^\s*{re.escape(str(key))}\s*=")
     for i in range(start, end):
         if pattern.match(lines[i]):
@@ -348,9 +407,7 @@ def _error(problems: _Problems, source: str | None, text: str | None) -> Formula
             field=_field_name(first_path),
         )
     summary = f"{len(rendered)} problems:\n  " + "\n  ".join(rendered)
-    return FormulaFileError(
-        summary, file=source, field=_field_name(first_path), problems=tuple(rendered)
-    )
+    return FormulaFileError(summary, file=source, problems=tuple(rendered))
 
 
 # --------------------------------------------------------------------------- reading
@@ -404,6 +461,10 @@ def loads_json(text: str, *, source: str | None = None) -> Formulation:
     """A Formulation from formula JSON text (the same structure as the TOML file)."""
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
+    except _RefusedConstant as exc:
+        raise FormulaFileError(
+            f"not valid JSON: {exc.args[0]} is not a number compoundkit accepts", file=source
+        ) from None
     except json.JSONDecodeError as exc:
         raise FormulaFileError(f"not valid JSON: {exc.msg}", file=source, line=exc.lineno) from None
     except RecursionError:
@@ -411,8 +472,12 @@ def loads_json(text: str, *, source: str | None = None) -> Formulation:
     return formulation_from_dict(data, source=source)
 
 
+class _RefusedConstant(Exception):
+    """JSON's NaN, Infinity or -Infinity was found (internal)."""
+
+
 def _refuse_constant(name: str) -> Any:
-    raise FormulaFileError(f"not valid JSON: {name} is not a number compoundkit accepts")
+    raise _RefusedConstant(name)
 
 
 def load_formula(path: str | os.PathLike[str]) -> Formulation:

@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from compoundkit._grammar import FACTOR, format_number
-from compoundkit.errors import DensityRequiredError, DimensionError, FormulaFileError
+from compoundkit.errors import (
+    DensityRequiredError,
+    DimensionError,
+    DosageFormError,
+    FormulaFileError,
+)
 from compoundkit.formulas.vehicles import Vehicle
 from compoundkit.units import Basis, Strength, resolve_basis
 
@@ -31,6 +36,9 @@ if TYPE_CHECKING:
     from compoundkit.ingredients import Form, Ingredient
 
 __all__ = ["Amount", "Component", "Excipient", "Formulation"]
+
+#: The problem of an amount line when the formula states no reference batch (rule CK115).
+NO_MAKES: Final = "an amount needs the reference batch size ('makes')"
 
 
 @attrs.frozen
@@ -172,15 +180,19 @@ class Line:
 def _line_fraction(
     strength: Strength | None,
     amount: Amount | None,
-    makes_g: float | None,
+    makes: tuple[float | None, str | None],
     density: float | None,
     item_density: float | None,
     dosage_form: str,
 ) -> tuple[Strength | None, float | None, str | None]:
-    """(resolved strength, g of moiety per g of preparation, problem)."""
+    """(resolved strength, g of moiety per g of preparation, problem).
+
+    ``makes`` is (reference batch in grams, why it is unknown).
+    """
     if amount is not None:
+        makes_g, makes_problem = makes
         if makes_g is None:
-            return None, None, "an amount needs the reference batch size ('makes')"
+            return None, None, makes_problem or NO_MAKES
         try:
             return None, amount.grams(item_density) / makes_g, None
         except DensityRequiredError as exc:
@@ -188,9 +200,11 @@ def _line_fraction(
     assert strength is not None
     try:
         resolved = strength.resolve(dosage_form)
-    except DimensionError:  # unknown dosage form: a finding reports it
+    except (DimensionError, DosageFormError):  # unknown dosage form: rule CK116 reports it
         resolved = strength
     basis = resolved.basis
+    if basis is Basis.UNRESOLVED:
+        return resolved, None, f"a bare {strength} has no basis in an unknown dosage form"
     if basis is Basis.W_W:
         return resolved, resolved.canonical, None
     if basis is Basis.W_V:
@@ -245,18 +259,22 @@ class Formulation:
             math.isfinite(self.density_g_per_ml) and self.density_g_per_ml > 0
         ):
             raise FormulaFileError("the preparation's density must be positive", field="density")
-        makes_g = None
+        makes: tuple[float | None, str | None] = (None, None)
         if self.makes is not None:
             try:
-                makes_g = self.makes.grams(self.density_g_per_ml)
+                makes = (self.makes.grams(self.density_g_per_ml), None)
             except DensityRequiredError:
-                makes_g = None
+                makes = (
+                    None,
+                    f"the reference batch ({self.makes}) is a volume: the preparation's "
+                    "density is needed to relate the amounts to it",
+                )
         lines = []
         for component in self.ingredients:
             strength, fraction, problem = _line_fraction(
                 component.strength,
                 component.amount,
-                makes_g,
+                makes,
                 self.density_g_per_ml,
                 None,
                 self.dosage_form,
@@ -268,7 +286,7 @@ class Formulation:
             strength, fraction, problem = _line_fraction(
                 excipient.strength,
                 excipient.amount,
-                makes_g,
+                makes,
                 self.density_g_per_ml,
                 excipient.density_g_per_ml,
                 self.dosage_form,

@@ -18,10 +18,12 @@ import attrs
 
 from compoundkit.errors import CompoundkitError
 from compoundkit.formulas.findings import Finding, Report, Severity
-from compoundkit.units import Basis, Strength, resolve_basis
+from compoundkit.formulas.model import NO_MAKES
+from compoundkit.units import Basis, Notation, Strength, resolve_basis
 
 if TYPE_CHECKING:
     from compoundkit.formulas.model import Component, Formulation
+    from compoundkit.ingredients import Form
 
 __all__ = ["RULES", "Rule", "validate"]
 
@@ -88,6 +90,14 @@ def _fraction_as(component: Component, fraction: float, form_name: str | None) -
     return fraction * component.expressed_form().factor_to(target)
 
 
+def _shown(component: Component, value: float, form_name: str | None) -> str:
+    """``value`` (a w/w fraction) as text, naming the form when it is not the one written."""
+    text = f"{value * 100:.4g} % w/w"
+    if form_name is None or component.ingredient.form(form_name) == component.expressed_form():
+        return text
+    return f"{text} (as {form_name})"
+
+
 def _actives(formulation: Formulation) -> Iterator[tuple[Component, float | None]]:
     for component, line in zip(formulation.ingredients, formulation.lines, strict=False):
         yield component, line.fraction
@@ -100,7 +110,7 @@ def _actives(formulation: Formulation) -> Iterator[tuple[Component, float | None
 def _basis_fits(formulation: Formulation) -> Iterator[Finding]:
     this = RULES["CK101"]
     for line in formulation.lines:
-        if line.problem and "makes" not in line.problem:
+        if line.problem and line.problem != NO_MAKES:
             yield this.finding(
                 f"{line.strength or 'amount'}: {line.problem} (in a {formulation.dosage_form})",
                 component=line.name,
@@ -118,9 +128,10 @@ def _bare_percent(formulation: Formulation) -> Iterator[Finding]:
     ]
     for name, strength in written:
         if strength is not None and not strength.is_resolved and basis is not None:
+            kind = "ratio" if strength.notation is Notation.RATIO else "percent"
             yield this.finding(
                 f"{strength} read as {strength.resolve(formulation.dosage_form)}: "
-                f"a bare percent in a {formulation.dosage_form} means {basis.value}",
+                f"a bare {kind} in a {formulation.dosage_form} means {basis.value}",
                 component=name,
                 hint=f"write '{strength} {basis.value}' to make it explicit",
             )
@@ -199,7 +210,8 @@ def _typical(formulation: Formulation) -> Iterator[Finding]:
         )
         if outside:
             yield this.finding(
-                f"{value * 100:.4g} % w/w is outside the typical topical range {typical}{sourced}",
+                f"{_shown(component, value, typical.form)} is outside the typical topical "
+                f"range {typical}{sourced}",
                 component=component.name,
                 hint="check the prescription; document the reason for an unusual strength",
             )
@@ -216,7 +228,7 @@ def _maximum(formulation: Formulation) -> Iterator[Finding]:
         high = _range_fraction(maximum.high, formulation.dosage_form)
         if high is not None and value > high * (1 + 1e-12):
             yield this.finding(
-                f"{value * 100:.4g} % w/w is above the maximum {maximum.high}",
+                f"{_shown(component, value, maximum.form)} is above the maximum {maximum}",
                 component=component.name,
                 hint="lower the strength",
             )
@@ -226,7 +238,9 @@ def _maximum(formulation: Formulation) -> Iterator[Finding]:
 def _ambiguous_form(formulation: Formulation) -> Iterator[Finding]:
     this = RULES["CK107"]
     for component in formulation.ingredients:
-        if component.ingredient.strength_form_required and not component.form_stated:
+        if not component.ingredient.strength_form_required or component.form_stated:
+            continue
+        if not _named_forms(component):  # "magnesium chloride hexahydrate" states the form
             forms = ", ".join(form.id for form in component.ingredient.forms)
             yield this.finding(
                 f"'{component.name} {component.strength or component.amount}' is ambiguous: "
@@ -240,27 +254,43 @@ def _words(text: str) -> str:
     return " " + " ".join(re.split(r"[\s\-_,()]+", text.lower())) + " "
 
 
+def _named_forms(component: Component) -> list[Form]:
+    """The catalog forms the formula's written name names ("... hexahydrate", "... HCl").
+
+    The ingredient's own id is taken out first, so that the "magnesium" of "magnesium
+    chloride" does not name the elemental-magnesium form.
+    """
+    if not component.written_name:
+        return []
+    written = _words(component.written_name).replace(_words(component.ingredient.id), " ")
+    written = " " + " ".join(written.split()) + " "
+    return [
+        form
+        for form in component.ingredient.forms
+        if any(name.strip() and _words(name) in written for name in form.names())
+    ]
+
+
 @rule("CK108", "salt or hydrate stated consistently", Severity.ERROR, USP_795_MFR)
 def _consistent_form(formulation: Formulation) -> Iterator[Finding]:
     this = RULES["CK108"]
     for component in formulation.ingredients:
-        if not component.written_name:
-            continue
-        written = _words(component.written_name)
         weighed = component.weighed_form()
-        for form in component.ingredient.forms:
-            if form.id == weighed.id:
+        stated = {weighed.id, component.expressed_form().id}
+        own = {
+            _words(name) for form in (weighed, component.expressed_form()) for name in form.names()
+        }
+        for form in _named_forms(component):
+            names = [n for n in form.names() if _words(n) not in own]
+            if form.id in stated or not names:
                 continue
-            own = {_words(n) for n in weighed.names()}
-            named = [n for n in form.names() if _words(n) in written and _words(n) not in own and n]
-            if named:
-                yield this.finding(
-                    f"the name '{component.written_name}' says {form.name} but the form "
-                    f"weighed is {weighed.name}",
-                    component=component.name,
-                    hint=f"set form = '{form.id}', or write the plain ingredient name",
-                )
-                break
+            yield this.finding(
+                f"the name '{component.written_name}' says {form.name} but the form "
+                f"weighed is {weighed.name}",
+                component=component.name,
+                hint=f"set form = '{form.id}', or write the plain ingredient name",
+            )
+            break
 
 
 @rule(
@@ -409,7 +439,7 @@ def _evidence(formulation: Formulation) -> Iterator[Finding]:
                 hint="document the rationale for including it",
             )
             continue
-        best = max(topical, key=lambda u: -u.evidence.rank)
+        best = max(topical, key=lambda u: u.evidence.rank)
         if best.evidence.value in ("unsupported", "theoretical"):
             yield this.finding(
                 f"{component.name} for {indication} ({best.route}): evidence "
@@ -423,7 +453,7 @@ def _evidence(formulation: Formulation) -> Iterator[Finding]:
 def _makes(formulation: Formulation) -> Iterator[Finding]:
     this = RULES["CK115"]
     for line in formulation.lines:
-        if line.problem and "makes" in line.problem:
+        if line.problem == NO_MAKES:
             yield this.finding(
                 f"{line.name}: {line.problem}",
                 component=line.name,

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import attrs
 
-from compoundkit.errors import CatalogError, UnknownVehicleError
+from compoundkit.errors import CatalogError, StrengthParseError, UnknownVehicleError
 from compoundkit.units import Strength
 
 __all__ = ["SALT_TOLERANCE", "Vehicle", "all_vehicles", "get_vehicle", "vehicle_from_dict"]
@@ -102,18 +102,59 @@ def vehicle_from_dict(data: Mapping[str, Any], *, inline: bool = False) -> Vehic
     >>> vehicle_from_dict({"name": "white petrolatum", "aqueous": False}, inline=True).aqueous
     False
     """
+    problems = vehicle_problems(data, inline=inline)
+    if problems:
+        field, message = problems[0]
+        raise CatalogError(message, field=field)
+    return Vehicle(**{key: _convert(key, value) for key, value in data.items()})
+
+
+_CHOICES: Final = {
+    "type": VEHICLE_TYPES,
+    "salt_tolerance": SALT_TOLERANCE,
+    "ph_character": PH_CHARACTER,
+}
+
+
+def vehicle_problems(
+    data: Mapping[str, Any], *, inline: bool = False
+) -> list[tuple[str | None, str]]:
+    """Every problem of a vehicle mapping, as (field or None, message); empty when valid.
+
+    >>> vehicle_problems({"name": "v", "aqueous": "yes", "type": "jelly"}, inline=True)
+    [('aqueous', "must be true or false, not 'yes'"), ('type', "'jelly' is not allowed; ...")]
+    """
     allowed = _INLINE_FIELDS if inline else _FIELDS
+    problems: list[tuple[str | None, str]] = []
     unknown = sorted(set(data) - allowed)
     if unknown:
         names = ", ".join(map(repr, unknown))
-        raise CatalogError(f"unknown field(s) {names}; allowed: {', '.join(sorted(allowed))}")
+        problems.append((None, f"unknown field(s) {names}; allowed: {', '.join(sorted(allowed))}"))
     for required in ("name", "aqueous"):
         if required not in data:
-            raise CatalogError("is required", field=required)
-    kwargs: dict[str, Any] = {}
+            problems.append((required, "is required"))
     for key, value in data.items():
-        kwargs[key] = _convert(key, value)
-    return Vehicle(**kwargs)
+        if key not in allowed:
+            continue
+        try:
+            converted = _convert(key, value)
+        except CatalogError as exc:
+            problems.append((key, _bare(exc)))
+            continue
+        if key in _CHOICES and converted not in _CHOICES[key]:
+            problems.append(
+                (key, f"{converted!r} is not allowed; allowed: {', '.join(_CHOICES[key])}")
+            )
+        if key == "density_g_per_ml" and not (math.isfinite(converted) and converted > 0):
+            problems.append((key, f"{value!r} must be a positive number"))
+    return problems
+
+
+def _bare(exc: CatalogError) -> str:
+    """The message of a CatalogError without its "field 'x': " prefix."""
+    text = str(exc)
+    prefix = f"field {exc.field!r}: " if exc.field else ""
+    return text[len(prefix) :] if prefix and text.startswith(prefix) else text
 
 
 def _convert(key: str, value: Any) -> Any:
@@ -128,7 +169,13 @@ def _convert(key: str, value: Any) -> Any:
     if key == "max_load":
         if not isinstance(value, str):
             raise CatalogError(f"must be a strength such as '40 % w/w', not {value!r}", field=key)
-        return Strength.parse(value)
+        try:
+            return Strength.parse(value)
+        except StrengthParseError as exc:
+            reason = exc.reason
+            raise CatalogError(
+                f"{reason} (in {value!r}); a strength such as '40 % w/w'", field=key
+            ) from None
     if key in ("aliases", "examples", "notes", "sources"):
         if isinstance(value, str):
             return (value,)
