@@ -97,7 +97,12 @@ def error_percent(value: object, *, field: str = "max_error") -> float:
     5.0
     """
     if isinstance(value, str):
-        scanner = Scanner(value.strip()[: MAX_TEXT + 1])
+        text = value.strip()
+        if len(text) > MAX_TEXT:
+            raise CalculationError(
+                f"{field}: text of {len(text)} characters; at most {MAX_TEXT} allowed"
+            )
+        scanner = Scanner(text)
         try:
             number = scanner.number(field)
             if not scanner.accept("%") or not scanner.at_end():

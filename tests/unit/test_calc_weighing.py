@@ -77,6 +77,7 @@ def test_mwq_accepts_another_pint_registry() -> None:
         (Q_(6, "mg"), Q_(5, "mg"), DimensionError, "max_error"),
         (Q_(6, "mg"), "five", CalculationError, "max_error: 'five' is not a percent"),
         (Q_(6, "mg"), "5", CalculationError, "is not a percent such as '5%'"),
+        (Q_(6, "mg"), "5" * 101, CalculationError, "text of 101 characters; at most 100"),
     ],
 )
 def test_mwq_bad_input_names_the_argument(
