@@ -64,6 +64,12 @@ __all__ = [
 _lock = threading.Lock()
 _registry: pint.UnitRegistry[Any] | None = None
 _units: dict[str, pint.Unit] = {}
+# (registry Quantity class, unit name) -> units container, for the fast constructor;
+# empty when pint's internals differ from what the fast path expects.
+_containers: dict[str, Any] = {}
+_fast_class: list[Any] = []
+# units container -> (dimension, factor to g or mL), for the same-registry fast path.
+_factors: dict[Any, tuple[str, float]] = {}
 
 
 def get_registry() -> pint.UnitRegistry[Any]:
@@ -97,7 +103,39 @@ def _build_registry() -> pint.UnitRegistry[Any]:
         registry.load_definitions(str(path))
     for name in set(PINT_NAME.values()) | {"gram / milliliter", "gram / mole"}:
         _units[name] = registry.Unit(name)
+    _enable_fast_quantities(registry)
     return registry
+
+
+def _enable_fast_quantities(registry: pint.UnitRegistry[Any]) -> None:
+    """Use a constructor that skips pint's argument checks, if it gives equal Quantities.
+
+    pint's ``Quantity(value, unit)`` spends most of its ~6 us checking arguments
+    we already know are right. The fast path builds the same object directly; it
+    is enabled only after checking, on this pint version, that it is identical.
+    """
+    cls = registry.Quantity
+    try:
+        unit = registry.Unit("gram")
+        probe = object.__new__(cls)
+        probe._magnitude = 1.5
+        probe._units = unit._units
+        reference = cls(1.5, unit)
+        same = (
+            probe == reference
+            and repr(probe) == repr(reference)
+            and probe._REGISTRY is registry
+            and probe.to("milligram").magnitude == 1500.0
+        )
+    except (AttributeError, TypeError, ValueError):  # pragma: no cover - other pint versions
+        same = False
+    if same:
+        _fast_class.append(cls)
+        for name, unit_obj in _units.items():
+            _containers[name] = unit_obj._units
+        for symbol, name in PINT_NAME.items():
+            if DIMENSION[symbol] in ("mass", "volume"):
+                _factors[_units[name]._units] = (DIMENSION[symbol], FACTOR[symbol])
 
 
 def __getattr__(name: str) -> Any:
@@ -116,6 +154,12 @@ def quantity(value: Any, unit: str) -> pint.Quantity[Any]:
     <Quantity(120.0, 'gram')>
     """
     registry = get_registry()
+    container = _containers.get(unit)
+    if container is not None and value.__class__ is float:
+        made = object.__new__(_fast_class[0])
+        made._magnitude = value
+        made._units = container
+        return made  # type: ignore[no-any-return]
     unit_obj = _units.get(unit)
     if unit_obj is None:
         unit_obj = _units[unit] = registry.Unit(unit)
@@ -137,7 +181,21 @@ def magnitude(value: object, unit: str, *, field: str) -> Any:
     """
     if isinstance(value, str):
         number, symbol = parse_amount(value, ("mass", "volume"), field)
+        target = _BASE_OF.get(unit)
+        if target is not None:  # no pint needed for text in a known unit
+            if DIMENSION[symbol] != target[0]:
+                raise DimensionError(
+                    f"{field}: {value} cannot be expressed in {unit} (wrong dimension)"
+                )
+            return number * FACTOR[symbol] / target[1]
         value = quantity(number, PINT_NAME[symbol])
+    if _fast_class and value.__class__ is _fast_class[0]:
+        found = _factors.get(value._units)  # type: ignore[attr-defined]
+        target = _BASE_OF.get(unit)
+        if found is not None and target is not None and found[0] == target[0]:
+            if found[1] == target[1]:
+                return value._magnitude  # type: ignore[attr-defined]
+            return value._magnitude * (found[1] / target[1])  # type: ignore[attr-defined]
     to = getattr(value, "to", None)
     if to is None or not hasattr(value, "magnitude"):
         raise DimensionError(f"{field}: {value!r} has no unit; give a quantity such as '120 g'")
@@ -151,6 +209,13 @@ def magnitude(value: object, unit: str, *, field: str) -> Any:
         ) from None
     except pint.UndefinedUnitError as exc:
         raise DimensionError(f"{field}: {exc}") from None
+
+
+# pint unit name -> (dimension, factor to g or mL), for conversions without pint.
+_BASE_OF: Final[dict[str, tuple[str, float]]] = {
+    PINT_NAME[symbol]: (DIMENSION[symbol], FACTOR[symbol])
+    for symbol in ("mcg", "mg", "g", "kg", "mL", "L")
+}
 
 
 def parse_quantity(text: str, allowed: tuple[str, ...] = ("mass", "volume")) -> pint.Quantity[Any]:

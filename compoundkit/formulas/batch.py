@@ -30,6 +30,7 @@ only when a result is read.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -333,11 +334,18 @@ def _density_arg(density: Any, formulation: Formulation) -> float | None:
     return _density(density)
 
 
+@functools.cache
+def _default_balance() -> Balance:
+    from compoundkit.calc.weighing import Balance
+
+    return Balance.class_iii()
+
+
 def _balance(balance: Any) -> Balance:
     from compoundkit.calc.weighing import Balance
 
     if balance is None:
-        return Balance.class_iii()
+        return _default_balance()
     if isinstance(balance, Balance):
         return balance
     if isinstance(balance, str):
@@ -494,7 +502,7 @@ def compute_batch(
     vehicle = VehicleLine(
         formulation.vehicle.name, vehicle_g, max(rounded_vehicle, 0.0), in_aliquots
     )
-    findings = Report(report.findings + tuple(extra))
+    findings = Report(report.findings + tuple(extra)) if extra else report
     return BatchSheet(
         formulation=formulation,
         size_g=size_g,

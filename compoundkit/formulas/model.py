@@ -104,6 +104,7 @@ class Component:
     form: str | None = None
     expressed_as: str | None = None
     written_name: str | None = None
+    _forms: tuple[Form, Form, float] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if (self.strength is None) == (self.amount is None):
@@ -111,9 +112,10 @@ class Component:
                 f"{self.name}: give either a strength or an amount (of the reference batch)",
                 field="strength",
             )
-        # Resolve the forms now so an unknown form fails when the formula is built.
-        self.weighed_form()
-        self.expressed_form()
+        # Resolve the forms once, now, so an unknown form fails when the formula is built.
+        weighed = self.ingredient.form(self.form)
+        expressed = self.ingredient.form(self.expressed_as) if self.expressed_as else weighed
+        object.__setattr__(self, "_forms", (weighed, expressed, expressed.factor_to(weighed)))
 
     @property
     def name(self) -> str:
@@ -122,11 +124,11 @@ class Component:
 
     def weighed_form(self) -> Form:
         """The catalog form that is weighed."""
-        return self.ingredient.form(self.form)
+        return self._forms[0]
 
     def expressed_form(self) -> Form:
         """The catalog form (or moiety) the strength is expressed as."""
-        return self.ingredient.form(self.expressed_as) if self.expressed_as else self.weighed_form()
+        return self._forms[1]
 
     @property
     def form_stated(self) -> bool:
@@ -138,7 +140,7 @@ class Component:
 
         Cyclobenzaprine expressed as base, weighed as HCl: 1.1324.
         """
-        return self.expressed_form().factor_to(self.weighed_form())
+        return self._forms[2]
 
 
 @attrs.frozen
@@ -218,6 +220,16 @@ def _line_fraction(
     return resolved, None, f"a {basis.value} strength cannot be part of a {dosage_form}"
 
 
+class _Cache:
+    """Results derived once from an immutable formulation (not part of its value)."""
+
+    __slots__ = ("coefficients", "report")
+
+    def __init__(self) -> None:
+        self.report: Report | None = None
+        self.coefficients: tuple[float, ...] | None = None
+
+
 def _components(items: Iterable[Component]) -> tuple[Component, ...]:
     return tuple(items)
 
@@ -253,6 +265,7 @@ class Formulation:
     description: str | None = None
     notes: tuple[str, ...] = attrs.field(default=(), converter=_texts)
     _lines: tuple[Line, ...] = attrs.field(init=False, eq=False, repr=False)
+    _cache: _Cache = attrs.field(init=False, eq=False, repr=False, factory=lambda: _Cache())
 
     def __attrs_post_init__(self) -> None:
         if self.density_g_per_ml is not None and not (
@@ -317,10 +330,55 @@ class Formulation:
     # ----------------------------------------------------------------- behaviour
 
     def validate(self) -> Report:
-        """Run every validation rule; returns a report of all findings (never raises)."""
-        from compoundkit.formulas.rules import validate
+        """Run every validation rule; returns a report of all findings (never raises).
 
-        return validate(self)
+        The report is computed once per formulation (it is immutable) and reused.
+        """
+        if self._cache.report is None:
+            from compoundkit.formulas.rules import validate
+
+            self._cache.report = validate(self)
+        return self._cache.report
+
+    def weigh_g(self, size_g: float) -> tuple[float, ...]:
+        """Grams to weigh of each line, then the vehicle, for ``size_g`` grams (fast path).
+
+        The plain-float path for sweeps and apps that keep their own units; it
+        skips validation, potency and the balance (use :meth:`batch` for a sheet).
+
+        >>> from compoundkit import load_formula
+        >>> load_formula("examples/ketoprofen-gel.toml").weigh_g(50.0)
+        (5.0, 45.0)
+        """
+        weighed = [size_g * c for c in self._coefficients()]
+        weighed.append(size_g - sum(weighed))
+        return tuple(weighed)
+
+    def weigh(self, size: Any) -> dict[str, pint.Quantity[Any]]:
+        """Quantities to weigh of each line and the vehicle for a batch ``size`` (a mass).
+
+        The same figures as :meth:`batch` without potency or balance, as Quantities.
+
+        >>> from compoundkit import load_formula
+        >>> load_formula("examples/ketoprofen-gel.toml").weigh("50 g")["Ketoprofen"]
+        <Quantity(5.0, 'gram')>
+        """
+        from compoundkit.units import magnitude, quantity
+
+        size_g = float(magnitude(size, "gram", field="size"))
+        if not (math.isfinite(size_g) and size_g > 0):
+            raise DimensionError(f"size must be a positive, finite mass, not {size}")
+        names = [line.name for line in self._lines] + [self.vehicle.name]
+        return {n: quantity(g, "gram") for n, g in zip(names, self.weigh_g(size_g), strict=True)}
+
+    def _coefficients(self) -> tuple[float, ...]:
+        """Grams weighed per gram of preparation, per line (check() must pass first)."""
+        if self._cache.coefficients is None:
+            self.check()
+            self._cache.coefficients = tuple(
+                (line.fraction or 0.0) * line.factor for line in self._lines
+            )
+        return self._cache.coefficients
 
     def check(self) -> Report:
         """Validate, raising :class:`~compoundkit.errors.FormulationError` if any error is found."""

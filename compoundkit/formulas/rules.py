@@ -10,9 +10,10 @@ from), and ``compoundkit check`` prints their findings like a linter.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -23,7 +24,7 @@ from compoundkit.units import Basis, Notation, Strength, resolve_basis
 
 if TYPE_CHECKING:
     from compoundkit.formulas.model import Component, Formulation
-    from compoundkit.ingredients import Form
+    from compoundkit.ingredients import Form, Ingredient
 
 __all__ = ["RULES", "Rule", "validate"]
 
@@ -250,6 +251,7 @@ def _ambiguous_form(formulation: Formulation) -> Iterator[Finding]:
             )
 
 
+@functools.lru_cache(maxsize=4096)
 def _words(text: str) -> str:
     return " " + " ".join(re.split(r"[\s\-_,()]+", text.lower())) + " "
 
@@ -430,7 +432,7 @@ def _evidence(formulation: Formulation) -> Iterator[Finding]:
     if not indication:
         return
     for component in formulation.ingredients:
-        uses = [u for u in component.ingredient.uses if u.matches(indication)]
+        uses = _uses_for(component.ingredient, indication)
         topical = [u for u in uses if "topical" in u.route.lower()] or uses
         if not topical:
             yield this.finding(
@@ -447,6 +449,27 @@ def _evidence(formulation: Formulation) -> Iterator[Finding]:
                 component=component.name,
                 hint="keep the claim off the label; discuss with the prescriber",
             )
+
+
+# (ingredient id, indication) -> (the uses tuple matched against, matching uses).
+_USE_CACHE: dict[tuple[str, str], tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+
+
+def _uses_for(ingredient: Ingredient, indication: str) -> tuple[Any, ...]:
+    """The ingredient's uses matching ``indication`` (memoised: matching is text work).
+
+    The cache entry keeps the uses tuple it was computed from and is used only for
+    that same tuple, so a re-registered ingredient is matched afresh.
+    """
+    key = (ingredient.id, indication)
+    cached = _USE_CACHE.get(key)
+    if cached is not None and cached[0] is ingredient.uses:
+        return cached[1]
+    found = tuple(u for u in ingredient.uses if u.matches(indication))
+    if len(_USE_CACHE) > 1024:
+        _USE_CACHE.clear()
+    _USE_CACHE[key] = (ingredient.uses, found)
+    return found
 
 
 @rule("CK115", "amounts belong to a stated reference batch", Severity.ERROR, USP_795_MFR)
