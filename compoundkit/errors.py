@@ -18,6 +18,7 @@ from collections.abc import Sequence
 __all__ = [
     "BatchError",
     "BudError",
+    "CalculationError",
     "CatalogError",
     "CompoundkitError",
     "DensityRequiredError",
@@ -172,6 +173,13 @@ class FormulationError(CompoundkitError, ValueError):
 
 class BatchError(CompoundkitError, ValueError):
     """A batch cannot be computed as asked (size, count, excess, potency or balance)."""
+
+
+class CalculationError(CompoundkitError, ValueError):
+    """A pharmacy calculation cannot be done with the values given.
+
+    The message names the argument, its value and what is allowed.
+    """
 
 
 class BudError(CompoundkitError, ValueError):

@@ -29,15 +29,16 @@ from compoundkit.calc.chemistry import (
     volume_from_mass,
 )
 from compoundkit.calc.mixing import Alligation, Dilution, alligation, dilution
+from compoundkit.calc.scaling import scale_formula
 from compoundkit.calc.weighing import (
     AliquotPlan,
     Balance,
-    CalculationError,
     aliquot_plan,
     minimum_weighable_quantity,
     round_to_increment,
     usp41_minimum_weight,
 )
+from compoundkit.errors import CalculationError
 
 __all__ = [
     "WATER_DENSITY_G_PER_ML",
@@ -58,6 +59,7 @@ __all__ = [
     "minimum_weighable_quantity",
     "mmol_from_grams",
     "round_to_increment",
+    "scale_formula",
     "specific_gravity",
     "usp41_minimum_weight",
     "volume_from_mass",

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from compoundkit._grammar import FACTOR, MAX_TEXT, Scanner, format_number
-from compoundkit.errors import BatchError, CompoundkitError, StrengthParseError
+from compoundkit.errors import BatchError, CalculationError, CompoundkitError, StrengthParseError
 from compoundkit.units import magnitude, quantity
 
 if TYPE_CHECKING:
@@ -38,13 +38,6 @@ __all__ = [
     "round_to_increment",
     "usp41_minimum_weight",
 ]
-
-
-class CalculationError(CompoundkitError, ValueError):
-    """A pharmacy calculation cannot be done with the values given.
-
-    The message names the argument, its value and what is allowed.
-    """
 
 
 #: USP <41>: minimum weight = 2000 x s (0.10 % requirement, coverage k = 2) ...

@@ -1,0 +1,54 @@
+"""scale_formula: enlarging and reducing formulas (hand-checked)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compoundkit import Q_, load_formula
+from compoundkit.calc import scale_formula
+from compoundkit.errors import CalculationError, DimensionError
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_amounts_scale_by_new_total_over_reference_batch() -> None:
+    ointment = load_formula(EXAMPLES / "zinc-oxide-ointment.toml")
+    big = scale_formula(ointment, Q_(454, "g"))
+    # factor 454 / 100 = 4.54: zinc oxide 14 g -> 63.56 g; mineral oil 8 mL -> 36.32 mL
+    assert big.makes is not None
+    assert str(big.makes) == "454 g"
+    assert big.excipients[0].amount is not None
+    assert big.excipients[0].amount.value == pytest.approx(63.56, rel=1e-12)
+    assert big.excipients[1].amount is not None
+    assert big.excipients[1].amount.value == pytest.approx(36.32, rel=1e-12)
+    assert big.excipients[1].amount.unit == "mL"
+    # the composition is unchanged: the same fractions of the preparation
+    for a, b in zip(ointment.lines, big.lines, strict=True):
+        assert a.fraction == pytest.approx(b.fraction, rel=1e-12)
+    small = scale_formula(ointment, "25 g")
+    assert small.excipients[0].amount is not None
+    assert small.excipients[0].amount.value == pytest.approx(3.5, rel=1e-12)  # 14 x 0.25
+
+
+def test_strength_formulas_keep_their_strengths() -> None:
+    cream = load_formula(EXAMPLES / "muscle-spasm-cream.toml")
+    scaled = scale_formula(cream, "500 g")
+    assert [c.strength for c in scaled.ingredients] == [c.strength for c in cream.ingredients]
+    assert str(scaled.makes) == "500 g"
+
+
+@pytest.mark.parametrize(
+    ("total", "error", "fragment"),
+    [
+        (Q_(0, "g"), CalculationError, "positive, finite"),
+        (Q_(-1, "g"), CalculationError, "positive, finite"),
+        ("10 mL", DimensionError, "cannot be expressed in gram"),
+        (100, DimensionError, "has no unit"),
+    ],
+)
+def test_bad_totals(total: object, error: type[Exception], fragment: str) -> None:
+    ointment = load_formula(EXAMPLES / "zinc-oxide-ointment.toml")
+    with pytest.raises(error, match=fragment):
+        scale_formula(ointment, total)
