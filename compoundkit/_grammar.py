@@ -135,7 +135,8 @@ _ALIASES: Final[dict[str, str]] = {
 # Case matters for mass units (mg is not Mg); volume and count words are case-free.
 _CASE_FREE: Final = frozenset({"ml", "l", "liter", "litre", "liters", "litres"})
 
-_NUMBER_RE: Final = re.compile(r"\d{1,30}(?:\.\d{0,30})?|\.\d{1,30}")
+# ASCII digits only: Unicode digits such as '৪' (Bengali four, which looks like 8) are refused.
+_NUMBER_RE: Final = re.compile(r"[0-9]{1,30}(?:\.[0-9]{0,30})?|\.[0-9]{1,30}")
 _WORD_RE: Final = re.compile(r"[A-Za-zµμ]{1,20}")
 
 

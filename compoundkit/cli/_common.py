@@ -49,7 +49,10 @@ def handle_errors() -> Iterator[None]:
     except InputError:
         raise
     except CompoundkitError as exc:
-        raise InputError(str(exc), _HINTS.get(type(exc).__name__)) from None
+        hint = _HINTS.get(type(exc).__name__)
+        if type(exc).__name__ == "StrengthParseError" and "strength" not in str(exc):
+            hint = None  # a size, excess or density: the strength examples would mislead
+        raise InputError(str(exc), hint) from None
     except OSError as exc:
         raise InputError(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")) from None
     except RecursionError:

@@ -436,11 +436,15 @@ def _read_bytes(path: str | os.PathLike[str]) -> tuple[str, bytes]:
 
 def _decode(raw: bytes, name: str | None) -> str:
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")  # a leading BOM (as Windows editors write) is dropped
     except UnicodeDecodeError as exc:
         raise FormulaFileError(
             f"is not UTF-8 text (byte {exc.start} is 0x{raw[exc.start]:02x})", file=name
         ) from None
+
+
+#: Why a file whose only fault is an over-long number is refused.
+_TOO_LONG: Final = "a number is too long (more than 4300 digits)"
 
 
 def loads_toml(text: str, *, source: str | None = None) -> Formulation:
@@ -454,6 +458,8 @@ def loads_toml(text: str, *, source: str | None = None) -> Formulation:
         ) from None
     except RecursionError:
         raise FormulaFileError("not valid TOML: nested too deeply", file=source) from None
+    except ValueError:  # an integer over Python's 4300-digit limit
+        raise FormulaFileError(f"not valid TOML: {_TOO_LONG}", file=source) from None
     return formulation_from_dict(data, source=source, text=text)
 
 
@@ -469,6 +475,8 @@ def loads_json(text: str, *, source: str | None = None) -> Formulation:
         raise FormulaFileError(f"not valid JSON: {exc.msg}", file=source, line=exc.lineno) from None
     except RecursionError:
         raise FormulaFileError("not valid JSON: nested too deeply", file=source) from None
+    except ValueError:  # an integer over Python's 4300-digit limit
+        raise FormulaFileError(f"not valid JSON: {_TOO_LONG}", file=source) from None
     return formulation_from_dict(data, source=source)
 
 

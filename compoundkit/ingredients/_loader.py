@@ -43,6 +43,9 @@ __all__ = ["MW_TOLERANCE", "from_dict", "from_toml", "load_path", "load_shipped"
 #: Largest accepted difference (g/mol) between a recorded and a computed molecular weight.
 MW_TOLERANCE: Final = 0.01
 
+#: Largest catalog file read, in bytes (one ingredient's entry is about 10 KB).
+MAX_FILE_BYTES: Final = 2_000_000
+
 #: The shipped data files, in catalog order.
 SHIPPED: Final = (
     "ketoprofen.toml",
@@ -104,6 +107,12 @@ def from_toml(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"not valid TOML: {exc}", file=file) from None
+    except RecursionError:
+        raise CatalogError("not valid TOML: nested too deeply", file=file) from None
+    except ValueError:  # an integer over Python's 4300-digit limit
+        raise CatalogError(
+            "not valid TOML: a number is too long (more than 4300 digits)", file=file
+        ) from None
     return from_dict(data, file=file, origin=origin)
 
 
@@ -112,11 +121,17 @@ def load_path(path: str | os.PathLike[str]) -> tuple[Ingredient, ...]:
     name = os.fspath(path)
     try:
         with open(name, "rb") as handle:
-            raw = handle.read()
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise CatalogError(f"cannot read catalog file: {exc.strerror or exc}", file=name) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise CatalogError(
+            f"catalog file is larger than {MAX_FILE_BYTES // 1_000_000} MB; "
+            "split it into one file per ingredient",
+            file=name,
+        )
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a leading BOM (as Windows editors write) is dropped
     except UnicodeDecodeError:
         raise CatalogError("not UTF-8 text", file=name) from None
     return from_toml(text, file=name, origin=f"file {name}")

@@ -460,7 +460,9 @@ def _validate_value(spec: Spec, value: object, where: str) -> Iterator[tuple[str
         elif spec.enum is not None and value not in spec.enum:
             yield where, f"{value!r} is not allowed; allowed: {', '.join(spec.enum)}"
     elif isinstance(value, int | float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if isinstance(value, int) and spec.kind == "number" and value.bit_length() > 1000:
+            yield where, "must be a finite number, not an integer too large for a float"
+        elif value != value or value in (float("inf"), float("-inf")):
             yield where, f"must be a finite number, not {value!r}"
         elif spec.minimum is not None and value < spec.minimum:
             yield where, f"must be at least {spec.minimum:g}, not {value!r}"
