@@ -56,6 +56,8 @@ def w_w_strengths(low: str = "0.001", high: str = "30") -> st.SearchStrategy[Str
         _decimals(low, high).map(lambda v: Strength.percent(v, "w/w")),
         _decimals(low, high).map(lambda v: Strength(v * 10, "mg", 1.0, "g", Notation.UNITS)),
         _decimals(low, high).map(lambda v: Strength(v, "g", 100.0, "g", Notation.UNITS)),
+        # any float: the file must carry every digit (shortest round-tripping decimal)
+        st.floats(float(low), float(high)).map(lambda v: Strength.percent(v, "w/w")),
     )
 
 
@@ -78,7 +80,8 @@ def _strengths(messy: bool) -> st.SearchStrategy[Strength]:
 def amounts(volume: bool = False) -> st.SearchStrategy[Amount]:
     """Amounts of a reference batch: g or mg (and mL when ``volume``)."""
     units = ["g", "mg"] + (["mL"] if volume else [])
-    return st.builds(Amount, _decimals("0.001", "30"), st.sampled_from(units)).filter(
+    values = _decimals("0.001", "30") | st.floats(0.001, 30.0)
+    return st.builds(Amount, values, st.sampled_from(units)).filter(
         lambda a: a.unit != "mg" or a.value >= 1
     )
 
