@@ -583,3 +583,34 @@ def test_report_lists_errors_first_and_raises_with_every_finding() -> None:
     assert str(caught.value).startswith("CK101: ")
     assert f"(and {len(report.errors) - 1} more)" in str(caught.value)
     assert isinstance(report, Report)
+
+
+# ----------------------------------------------------------------------- the report
+
+
+def test_report_text_json_and_html() -> None:
+    assert Report(()).to_text() == "no findings"
+    assert Report(())._repr_html_() == "<p>no findings</p>"
+    info = Finding("CK102", INFO, "a <b> note", "x & y", hint="", source="s")
+    error = Finding("CK103", ERROR, "over", None, hint="lower it", source="s")
+    report = Report((info, error))
+    assert report.findings == (error, info)  # errors first
+    assert report.to_text().splitlines() == [
+        "CK103 error    -  over",
+        "      hint: lower it",
+        "CK102 info     x & y  a <b> note",
+    ]
+    assert "a &lt;b&gt; note" in report._repr_html_()
+    assert "x &amp; y" in report._repr_html_()
+    assert report.to_dict()[1] == {
+        "code": "CK102",
+        "severity": "info",
+        "component": "x & y",
+        "message": "a <b> note",
+        "hint": "",
+        "source": "s",
+    }
+    assert len(report) == 2
+    assert list(report) == [error, info]
+    assert report.warnings == ()
+    assert not report.ok
