@@ -76,7 +76,7 @@ def get_registry() -> pint.UnitRegistry[Any]:
     """The package's pint registry, built once on first call (thread-safe).
 
     pint's on-disk cache is used when the user cache folder is writable (about
-    10x faster to build); set ``COMPOUNDKIT_PINT_CACHE=0`` to turn it off.
+    10x faster to build); set ``COMPOUNDKIT_CACHE=0`` to turn it off.
     """
     global _registry
     if _registry is not None:
@@ -87,20 +87,54 @@ def get_registry() -> pint.UnitRegistry[Any]:
     return _registry
 
 
+def _combined_definitions() -> str:
+    """pint's default definitions plus compoundkit's, as one file in the user cache folder.
+
+    pint caches a registry built from one definitions file; definitions added
+    afterwards cost a ~100 ms rebuild on every start. So pint's own files are
+    copied next to a copy that ends with ours (named by the hash of all three,
+    written atomically), and the registry is built from that, from pint's cache.
+    """
+    import hashlib
+    from pathlib import Path
+
+    import pint
+
+    from compoundkit._cache import cache_folder
+    from compoundkit._files import write_atomic
+
+    pint_dir = Path(pint.__file__).parent
+    default = (pint_dir / "default_en.txt").read_text(encoding="utf-8")
+    constants = (pint_dir / "constants_en.txt").read_text(encoding="utf-8")
+    ours = resources.files("compoundkit").joinpath("definitions.txt").read_text("utf-8")
+    combined = f"{default}\n\n{ours}"
+    digest = hashlib.sha256(f"{combined}\0{constants}".encode()).hexdigest()[:16]
+    root = cache_folder()
+    if root is None:
+        raise OSError("cache turned off")
+    folder = root / f"units-{digest}"
+    target = folder / "default_en.txt"
+    if not target.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / "constants_en.txt", constants)
+        write_atomic(target, combined)
+    return str(target)
+
+
 def _build_registry() -> pint.UnitRegistry[Any]:
     import pint
 
-    registry: pint.UnitRegistry[Any]
-    if os.environ.get("COMPOUNDKIT_PINT_CACHE", "1") != "0":
+    registry: pint.UnitRegistry[Any] | None = None
+    if os.environ.get("COMPOUNDKIT_CACHE", "1") != "0":
         try:
-            registry = pint.UnitRegistry(cache_folder=":auto:")
+            registry = pint.UnitRegistry(_combined_definitions(), cache_folder=":auto:")
         except (OSError, ValueError, ImportError):  # unwritable cache folder, missing extra
-            registry = pint.UnitRegistry()
-    else:
+            registry = None
+    if registry is None:
         registry = pint.UnitRegistry()
-    definitions = resources.files("compoundkit").joinpath("definitions.txt")
-    with resources.as_file(definitions) as path:
-        registry.load_definitions(str(path))
+        definitions = resources.files("compoundkit").joinpath("definitions.txt")
+        with resources.as_file(definitions) as path:
+            registry.load_definitions(str(path))
     for name in set(PINT_NAME.values()) | {"gram / milliliter", "gram / mole"}:
         _units[name] = registry.Unit(name)
     _enable_fast_quantities(registry)

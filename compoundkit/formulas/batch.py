@@ -530,8 +530,9 @@ def weigh_many(formulation: Formulation, sizes: Any, *, excess: Any = None) -> d
 
     formulation.check()
     grams = np.asarray(magnitude(sizes, "gram", field="sizes"), dtype=np.float64)
-    if grams.ndim != 1 or not np.all(np.isfinite(grams)) or not np.all(grams > 0):
-        raise BatchError("sizes must be a 1-D array of positive, finite masses")
+    # min and max also catch nan (comparisons with nan are false) and inf (over the cap)
+    if grams.ndim != 1 or not grams.size or not (grams.min() > 0 and grams.max() <= MAX_BATCH_G):
+        raise BatchError(f"sizes must be a 1-D array of positive masses up to {MAX_BATCH_G:g} g")
     excess_obj = Excess.parse(excess)
     made = np.asarray(
         excess_obj.made_g(grams) if excess_obj else grams,  # type: ignore[arg-type]

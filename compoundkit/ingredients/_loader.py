@@ -139,11 +139,17 @@ def load_path(path: str | os.PathLike[str]) -> tuple[Ingredient, ...]:
 
 def load_shipped() -> tuple[Ingredient, ...]:
     """The ingredients shipped in ``compoundkit/ingredients/data`` (one TOML file each)."""
+    from compoundkit._cache import load_toml
+
     folder = resources.files("compoundkit.ingredients").joinpath("data")
     found: list[Ingredient] = []
     for name in SHIPPED:
         text = folder.joinpath(name).read_text(encoding="utf-8")
-        found.extend(from_toml(text, file=name, origin="shipped"))
+        try:
+            data = load_toml(text)  # parsed once, then served from the cache
+        except tomllib.TOMLDecodeError as exc:
+            raise CatalogError(f"not valid TOML: {exc}", file=name) from None
+        found.extend(from_dict(data, file=name, origin="shipped"))
     return tuple(found)
 
 
