@@ -1,0 +1,732 @@
+"""``compoundkit bud``, ``compoundkit record mfr|cr`` and ``compoundkit log ...``.
+
+Beyond-use dates, master formulation and compounding records (worksheets in Markdown,
+HTML, JSON, TOML or PDF), and the tamper-evident record log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import click
+
+from compoundkit.cli._common import InputError, echo_json, handle_errors, key_values
+
+if TYPE_CHECKING:
+    from compoundkit.formulas import Formulation
+    from compoundkit.records.cr import CompoundingRecord
+    from compoundkit.records.log import LogEntry, RecordLog
+    from compoundkit.records.mfr import MasterFormulationRecord
+
+__all__ = ["bud", "log", "record"]
+
+_RULE_SETS: Final = ("usp795-2023", "usp795-2014")
+_DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME_RE: Final = re.compile(r"\d{2}:\d{2}")
+_SUFFIXES: Final = {
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".toml": "toml",
+    ".pdf": "pdf",
+}
+_FORMATS: Final = ("md", "html", "json", "toml", "pdf")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _iso_date(text: str | None, option: str) -> dt.date:
+    """A strict ISO date (YYYY-MM-DD); today when ``text`` is None."""
+    if text is None:
+        return dt.date.today()
+    value = text.strip()
+    if _DATE_RE.fullmatch(value):
+        with contextlib.suppress(ValueError):
+            return dt.date.fromisoformat(value)
+    raise InputError(f"{option}: {text!r} is not a date; write YYYY-MM-DD, such as 2024-03-01")
+
+
+def _clock(text: str | None, option: str) -> dt.time:
+    if text is None:
+        return dt.datetime.now().time().replace(second=0, microsecond=0)
+    value = text.strip()
+    if _TIME_RE.fullmatch(value):
+        with contextlib.suppress(ValueError):
+            return dt.time.fromisoformat(value)
+    raise InputError(f"{option}: {text!r} is not a time; write HH:MM (24 h), such as 09:30")
+
+
+def _checked_path(path: str, what: str) -> Path:
+    from compoundkit._files import check_output_path
+
+    with handle_errors():
+        return check_output_path(path, what=what)
+
+
+def _output_format(output: str | None, fmt: str | None) -> str:
+    if fmt is not None:
+        return fmt
+    if output is None:
+        return "md"
+    suffix = Path(output).suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise InputError(
+            f"-o: cannot tell the format of {output!r}; end it in .html, .md, .json, .toml "
+            "or .pdf, or give --format"
+        )
+    return _SUFFIXES[suffix]
+
+
+def _render(record: MasterFormulationRecord | CompoundingRecord, fmt: str) -> str | bytes:
+    from compoundkit.records import render, serialize
+    from compoundkit.records.mfr import MasterFormulationRecord
+
+    is_mfr = isinstance(record, MasterFormulationRecord)
+    if fmt == "json":
+        return serialize.dumps_json(record)
+    if fmt == "toml":
+        return serialize.dumps_toml(record)
+    if fmt == "md":
+        return render.mfr_to_markdown(record) if is_mfr else render.cr_to_markdown(record)  # type: ignore[arg-type]
+    html = render.mfr_to_html(record) if is_mfr else render.cr_to_html(record)  # type: ignore[arg-type]
+    return html if fmt == "html" else render.html_to_pdf(html)
+
+
+def _emit(data: str | bytes, target: Path | None) -> None:
+    from compoundkit._files import write_atomic
+
+    if target is None:
+        if isinstance(data, bytes):
+            raise InputError("PDF is binary: give -o FILE.pdf")
+        click.echo(data.rstrip("\n"))
+        return
+    with handle_errors():
+        write_atomic(target, data)
+    click.echo(f"wrote {target}", err=True)
+
+
+def _report_missing(what: str, missing: tuple[Any, ...]) -> None:
+    if missing:
+        listing = "; ".join(str(m) for m in missing)
+        click.echo(f"note: {what} is incomplete; USP elements missing: {listing}", err=True)
+
+
+@contextlib.contextmanager
+def _formula_errors(formula: str) -> Iterator[None]:
+    """A formula with error-level findings: print them, exit 1 (as ``batch`` does)."""
+    from compoundkit.errors import FormulationError
+
+    try:
+        yield
+    except FormulationError as exc:
+        from compoundkit.formulas.findings import Report
+
+        click.echo(Report(exc.findings).to_text(), err=True)  # type: ignore[arg-type]
+        click.echo(f"{formula}: no record made: the formula has errors", err=True)
+        raise SystemExit(1) from None
+
+
+def _load_source(path: str) -> MasterFormulationRecord | Formulation:
+    """A saved MFR (.json/.toml with ``schema = "compoundkit.mfr"``) or a formula file."""
+    from compoundkit.formulas import load_formula
+    from compoundkit.records.mfr import MasterFormulationRecord
+    from compoundkit.records.serialize import MAX_RECORD_BYTES, load_record
+
+    source = Path(path)
+    if source.suffix.lower() in (".json", ".toml") and source.is_file():
+        data: object = None
+        with contextlib.suppress(Exception):  # unreadable: let load_formula report it
+            raw = source.read_bytes()[: MAX_RECORD_BYTES + 1].decode("utf-8")
+            if source.suffix.lower() == ".json":
+                data = json.loads(raw)
+            else:
+                import tomllib
+
+                data = tomllib.loads(raw)
+        if isinstance(data, dict) and "schema" in data:
+            record = load_record(source)
+            if not isinstance(record, MasterFormulationRecord):
+                raise InputError(f"{path} is a compounding record; give a formula or a saved MFR")
+            return record
+    return load_formula(path)
+
+
+def _mfr_for(
+    path: str, *, author: str | None, rules: str | None, size: str | None
+) -> MasterFormulationRecord:
+    from compoundkit.records.mfr import MasterFormulationRecord
+
+    source = _load_source(path)
+    if isinstance(source, MasterFormulationRecord):
+        if rules is not None or size is not None or author is not None:
+            raise InputError(
+                f"{path} is a saved MFR: --rules, --reference-batch and --author apply to a "
+                "formula (revise the MFR to change them)"
+            )
+        return source
+    return MasterFormulationRecord.create(
+        source, author=author, rules=rules or "usp795-2023", reference_batch=size
+    )
+
+
+# --------------------------------------------------------------------------- bud
+
+
+@click.command(
+    epilog="Examples:\n\n\b\n"
+    "  compoundkit bud examples/muscle-spasm-cream.toml --date 2024-03-01\n"
+    "  compoundkit bud cream.toml --date 2024-03-01 --expiry ketoprofen=2024-03-10\n"
+    "  compoundkit bud cream.toml --rules usp795-2014\n"
+    "  compoundkit bud cream.toml --format json\n\n"
+    "The first line of the text output is the BUD (YYYY-MM-DD) and the rule or component "
+    "that set it. Day 1 is the compounding day (USP <795> 2023)."
+)
+@click.argument("formula", metavar="FORMULA")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="Compounding day (Day 1); default today.")
+@click.option(
+    "--expiry",
+    "expiries",
+    multiple=True,
+    metavar="NAME=YYYY-MM-DD",
+    help="Expiry of a component lot; the BUD never passes the earliest (repeatable).",
+)
+@click.option(
+    "--rules",
+    type=click.Choice(_RULE_SETS),
+    default="usp795-2023",
+    show_default=True,
+    help="BUD rule set (the superseded 2014 table only by name).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def bud(formula: str, day: str | None, expiries: tuple[str, ...], rules: str, fmt: str) -> None:
+    """Assign the beyond-use date of a preparation of FORMULA."""
+    from compoundkit.formulas import load_formula
+    from compoundkit.records.bud import assign_bud, get_rule_set
+    from compoundkit.records.cr import resolve_component
+
+    start = _iso_date(day, "--date")
+    given = key_values(expiries, "--expiry", "ketoprofen=2026-01-31")
+    with handle_errors():
+        formulation = load_formula(formula)
+        dated: dict[str, dt.date] = {}
+        for name, text in given.items():
+            try:
+                component = resolve_component(formulation, name)
+            except Exception as exc:
+                raise InputError(f"--expiry: {exc}") from None
+            if component in dated:
+                raise InputError(f"--expiry: {component} is given twice")
+            dated[component] = _iso_date(text, f"--expiry {name}")
+        result = assign_bud(
+            compounded_on=start,
+            aqueous=formulation.vehicle.aqueous,
+            preserved=bool(formulation.vehicle.preserved),
+            dosage_form=formulation.dosage_form,
+            route=formulation.route,
+            component_expiries=dated,
+            rules=rules,
+        )
+        rule_set = get_rule_set(rules)
+    rule = result.rule
+    if result.limited_by is None:
+        set_by = f"rule: {rule.citation}: {rule.description}, {rule.length_text}"
+    elif result.limited_by == "extension":  # pragma: no cover - the CLI takes no extension
+        set_by = "extension"
+    else:
+        set_by = f"capped by the expiry of {result.limited_by}"
+    if fmt == "json":
+        earliest = result.earliest_expiry
+        echo_json(
+            json.dumps(
+                {
+                    "formula": formulation.name,
+                    "bud": result.date.isoformat(),
+                    "days": result.days,
+                    "compounded_on": result.compounded_on.isoformat(),
+                    "storage": result.storage,
+                    "storage_label": result.storage_label,
+                    "class": result.bud_class.id,
+                    "rule_set": result.rule_set,
+                    "rule": {
+                        "id": rule.id,
+                        "description": rule.description,
+                        "length": rule.length_text,
+                        "citation": str(rule.citation),
+                        "date": result.rule_date.isoformat(),
+                    },
+                    "limited_by": result.limited_by,
+                    "earliest_expiry": None
+                    if earliest is None
+                    else {"component": earliest[0], "date": earliest[1].isoformat()},
+                    "explanation": result.explain(),
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    click.echo(f"{result.date.isoformat()}  {set_by}")
+    click.echo(f"{formulation.name}: {result.bud_class.description} ({result.bud_class.basis})")
+    click.echo(result.explain())
+    click.echo(f"Storage: {result.storage_label}")
+    if rule_set.superseded:
+        click.echo(f"note: {rule_set.id} is superseded; {rule_set.note or ''}".rstrip(), err=True)
+
+
+# --------------------------------------------------------------------------- record
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Examples:\n\n\b\n"
+    "  compoundkit record mfr examples/muscle-spasm-cream.toml -o mfr.html --author 'A. Chen'\n"
+    "  compoundkit record cr examples/muscle-spasm-cream.toml --size 120g \\\n"
+    "      --lot ketoprofen=K123:2026-01-31 --by 'A. Chen' --verified-by 'B. Diaz' \\\n"
+    "      --weighed ketoprofen=12.01g --log records.db -o rx1001.html",
+)
+def record() -> None:
+    """Master formulation records (mfr) and compounding records (cr)."""
+
+
+@record.command(
+    "mfr",
+    epilog="Examples:\n\n\b\n"
+    "  compoundkit record mfr examples/muscle-spasm-cream.toml\n"
+    "  compoundkit record mfr cream.toml -o mfr.html --author 'A. Chen'\n"
+    "  compoundkit record mfr cream.toml -o mfr.json\n"
+    "  compoundkit record mfr saved-mfr.toml -o mfr.pdf   (needs compoundkit[pdf])\n\n"
+    "FORMULA is a formula file, or a saved MFR (.json/.toml) to render. The worksheet lists "
+    "every USP <795> MFR element and marks the missing ones; fill them in a saved MFR "
+    "(-o mfr.toml, edit, render again).",
+)
+@click.argument("formula", metavar="FORMULA")
+@click.option(
+    "-o", "--output", metavar="FILE", help="Write to FILE (.html, .md, .json, .toml, .pdf)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_FORMATS),
+    help="Output format (default: from -o, else md).",
+)
+@click.option("--author", metavar="NAME", help="Who wrote the MFR.")
+@click.option(
+    "--reference-batch",
+    "size",
+    metavar="SIZE",
+    help="Batch for the calculations (default: the formula's makes, or 100g).",
+)
+@click.option("--rules", type=click.Choice(_RULE_SETS), help="BUD rule set [default: usp795-2023].")
+def record_mfr(
+    formula: str,
+    output: str | None,
+    fmt: str | None,
+    author: str | None,
+    size: str | None,
+    rules: str | None,
+) -> None:
+    """Print or save the master formulation record of FORMULA."""
+    kind = _output_format(output, fmt)
+    target = None if output is None else _checked_path(output, "output file")
+    with handle_errors(), _formula_errors(formula):
+        mfr = _mfr_for(formula, author=author, rules=rules, size=size)
+        data = _render(mfr, kind)
+    _emit(data, target)
+    _report_missing(f"MFR {mfr.record_id} v{mfr.version}", mfr.missing_elements())
+
+
+def _lots(values: tuple[str, ...], vendors: dict[str, str]) -> dict[str, Any]:
+    from compoundkit.records.cr import Lot
+
+    lots: dict[str, Any] = {}
+    for name, value in key_values(values, "--lot", "ketoprofen=K123:2026-01-31").items():
+        lot, sep, expiry = value.rpartition(":")
+        if not sep or not lot.strip():
+            raise InputError(
+                f"--lot: {name}={value!r} should be NAME=LOT:EXPIRY, such as "
+                "ketoprofen=K123:2026-01-31"
+            )
+        day = _iso_date(expiry, f"--lot {name}")
+        with handle_errors():
+            lots[name] = Lot(lot.strip(), day, vendors.pop(name, None))
+    if vendors:
+        raise InputError(f"--vendor: give a --lot for {', '.join(vendors)} too")
+    return lots
+
+
+@record.command(
+    "cr",
+    epilog="Examples:\n\n\b\n"
+    "  compoundkit record cr examples/muscle-spasm-cream.toml --size 120g \\\n"
+    "      --lot ketoprofen=K123:2026-01-31 --lot cyclobenzaprine=C9:2026-05-01 \\\n"
+    "      --by 'A. Chen' --verified-by 'B. Diaz' --weighed ketoprofen=12.01g\n"
+    "  compoundkit record cr cream.toml --size 30g --count 4 --id RX-1001 ... \\\n"
+    "      --log records.db -o rx1001.html\n\n"
+    "Names are ingredient ids, names or synonyms, excipient names, or the vehicle. "
+    "With --log the record is appended to the record log, indexed by its lots for "
+    "recalls (compoundkit log lot K123 --log records.db).",
+)
+@click.argument("formula", metavar="FORMULA")
+@click.option("--size", required=True, help="Batch (or container) size: 120g, 0.5kg.")
+@click.option("--count", type=int, default=1, show_default=True, help="Number of containers.")
+@click.option("--excess", default=None, help="Excess for losses: 5% or 2g.")
+@click.option(
+    "--lot",
+    "lot_values",
+    multiple=True,
+    metavar="NAME=LOT:EXPIRY",
+    help="A component's lot and expiry (repeatable).",
+)
+@click.option(
+    "--vendor",
+    "vendor_values",
+    multiple=True,
+    metavar="NAME=VENDOR",
+    help="A component lot's vendor (repeatable).",
+)
+@click.option(
+    "--weighed",
+    "weighed_values",
+    multiple=True,
+    metavar="NAME=QUANTITY",
+    help="Actual weight, e.g. ketoprofen=12.01g (repeatable).",
+)
+@click.option("--by", "compounded_by", required=True, metavar="NAME", help="Who compounded.")
+@click.option(
+    "--verified-by",
+    "verified_by",
+    required=True,
+    metavar="NAME",
+    help="Who verified (another person).",
+)
+@click.option(
+    "--id", "internal_id", metavar="ID", help="Rx, order or lot number (default: generated)."
+)
+@click.option(
+    "--date", "day", metavar="YYYY-MM-DD", help="Compounding day (BUD Day 1); default today."
+)
+@click.option("--time", "clock", metavar="HH:MM", help="Time of preparation; default now.")
+@click.option(
+    "--made",
+    metavar="QUANTITY",
+    help="Total actually made, e.g. 118.5g (default: the sheet's total).",
+)
+@click.option("--description", metavar="TEXT", help="Physical description of what was made.")
+@click.option(
+    "--qc",
+    "qc_values",
+    multiple=True,
+    metavar="TEST=RESULT",
+    help="A QC result, e.g. appearance=smooth (repeatable).",
+)
+@click.option(
+    "--deviation",
+    "deviations",
+    multiple=True,
+    metavar="TEXT",
+    help="A deviation or problem (repeatable).",
+)
+@click.option("--note", "notes", multiple=True, metavar="TEXT", help="A note (repeatable).")
+@click.option(
+    "--rules",
+    type=click.Choice(_RULE_SETS),
+    help="BUD rule set for a formula [default: usp795-2023].",
+)
+@click.option("--log", "log_path", metavar="PATH", help="Append the record to this record log.")
+@click.option(
+    "-o", "--output", metavar="FILE", help="Write to FILE (.html, .md, .json, .toml, .pdf)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_FORMATS),
+    help="Output format (default: from -o, else md).",
+)
+def record_cr(
+    formula: str,
+    size: str,
+    count: int,
+    excess: str | None,
+    lot_values: tuple[str, ...],
+    vendor_values: tuple[str, ...],
+    weighed_values: tuple[str, ...],
+    compounded_by: str,
+    verified_by: str,
+    internal_id: str | None,
+    day: str | None,
+    clock: str | None,
+    made: str | None,
+    description: str | None,
+    qc_values: tuple[str, ...],
+    deviations: tuple[str, ...],
+    notes: tuple[str, ...],
+    rules: str | None,
+    log_path: str | None,
+    output: str | None,
+    fmt: str | None,
+) -> None:
+    """Make the compounding record of one batch of FORMULA."""
+    import secrets
+
+    from compoundkit.records.cr import CompoundingRecord, QcResult
+
+    kind = _output_format(output, fmt)
+    target = None if output is None else _checked_path(output, "output file")
+    log_target = None if log_path is None else _checked_path(log_path, "record log")
+    start = _iso_date(day, "--date")
+    when = dt.datetime.combine(start, _clock(clock, "--time"))
+    vendors = key_values(vendor_values, "--vendor", "ketoprofen=Acme")
+    lots = _lots(lot_values, vendors)
+    weighed = key_values(weighed_values, "--weighed", "ketoprofen=12.01g")
+    qc = key_values(qc_values, "--qc", "appearance=smooth white cream")
+    rx = internal_id or f"CK-{start:%Y%m%d}-{secrets.token_hex(3)}"
+    with handle_errors(), _formula_errors(formula):
+        mfr = _mfr_for(formula, author=None, rules=rules, size=None)
+        cr = CompoundingRecord.create(
+            mfr,
+            size=size,
+            count=count,
+            excess=excess,
+            internal_id=rx,
+            prepared_at=when,
+            compounded_by=compounded_by,
+            verified_by=verified_by,
+            lots=lots,
+            weighed=weighed,
+            made=made,
+            description=description,
+            qc_results=[QcResult(test, result) for test, result in qc.items()],
+            deviations=deviations,
+            notes=notes,
+        )
+        data = _render(cr, kind)
+    if log_target is not None:
+        from compoundkit.records.log import RecordLog
+        from compoundkit.records.serialize import log_record
+
+        with handle_errors(), RecordLog(log_target) as record_log:
+            entry = log_record(record_log, cr)
+        click.echo(f"logged {entry.id} in {log_target}", err=True)
+    _emit(data, target)
+    click.echo(f"BUD {cr.bud.date.isoformat()} ({cr.bud.storage}); ID {cr.internal_id}", err=True)
+    _report_missing(f"compounding record {cr.internal_id}", cr.missing_elements())
+
+
+# --------------------------------------------------------------------------- log
+
+
+_LOG_OPTION: Final = click.option(
+    "--log", "log_path", required=True, metavar="PATH", help="The record log file (SQLite)."
+)
+
+
+@contextlib.contextmanager
+def _open_log(path: str) -> Iterator[RecordLog]:
+    """The record log at ``path``, opened read-only (a missing file is an error)."""
+    from compoundkit.records.log import RecordLog
+
+    target = _checked_path(path, "record log")
+    with handle_errors():
+        opened = RecordLog(target, readonly=True)
+    with opened:
+        yield opened
+
+
+def _integrity(func: Callable[..., None]) -> Callable[..., None]:
+    """Exit 1 (not 2) when reading finds a broken chain; other errors exit 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        from compoundkit.errors import LogIntegrityError
+
+        broken: LogIntegrityError
+        with handle_errors():
+            try:
+                return func(*args, **kwargs)
+            except LogIntegrityError as exc:
+                broken = exc
+        click.echo(f"compoundkit: error: {broken}", err=True)
+        click.echo("  hint: compoundkit log verify --log PATH names the first bad entry", err=True)
+        sys.exit(1)
+
+    return wrapper
+
+
+def _summary(entry: LogEntry) -> dict[str, Any]:
+    payload = entry.payload
+    return {
+        "id": entry.id,
+        "seq": entry.seq,
+        "kind": entry.kind,
+        "day": entry.day.isoformat(),
+        "created_at": entry.created_at.isoformat(),
+        "formula": entry.formula,
+        "internal_id": payload.get("internal_id") or payload.get("record_id"),
+        "lots": list(entry.lots),
+        "corrects": entry.corrects,
+        "hash": entry.hash,
+    }
+
+
+def _print_entries(entries: list[LogEntry], fmt: str) -> None:
+    if fmt == "json":
+        echo_json(json.dumps([_summary(e) for e in entries], indent=2, ensure_ascii=False))
+        return
+    for entry in entries:
+        s = _summary(entry)
+        parts = [s["id"], s["day"], s["kind"], s["formula"] or "-", s["internal_id"] or "-"]
+        if entry.lots:
+            parts.append("lots " + ", ".join(entry.lots))
+        if entry.corrects:
+            parts.append(f"corrects {entry.corrects}")
+        click.echo("  ".join(str(p) for p in parts))
+
+
+_FORMAT_OPTION: Final = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Examples:\n\n\b\n"
+    "  compoundkit log list --log records.db\n"
+    "  compoundkit log show R000001-1f3a9c0e --log records.db\n"
+    "  compoundkit log lot K123 --log records.db\n"
+    "  compoundkit log verify --log records.db\n\n"
+    "Exit codes: 0 ok, 1 the hash chain is broken, 2 the log cannot be read.",
+)
+def log() -> None:
+    """Read and verify the tamper-evident record log."""
+
+
+@log.command(
+    "list",
+    epilog="Examples:\n\n\b\n  compoundkit log list --log records.db\n"
+    "  compoundkit log list --log records.db --since 2024-03-01 --format json",
+)
+@_LOG_OPTION
+@click.option("--since", metavar="YYYY-MM-DD", help="Entries on or after this day.")
+@click.option("--until", metavar="YYYY-MM-DD", help="Entries on or before this day.")
+@click.option("--formula", metavar="NAME", help="Entries of this formula (its name).")
+@_FORMAT_OPTION
+@_integrity
+def log_list(
+    log_path: str, since: str | None, until: str | None, formula: str | None, fmt: str
+) -> None:
+    """List the entries of the record log, oldest first."""
+    first = None if since is None else _iso_date(since, "--since")
+    last = None if until is None else _iso_date(until, "--until")
+    with _open_log(log_path) as opened:
+        entries = opened.find(since=first, until=last, formula=formula)
+    _print_entries(entries, fmt)
+    if fmt == "text":
+        click.echo(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}", err=True)
+
+
+@log.command(
+    "show",
+    epilog="Examples:\n\n\b\n  compoundkit log show R000001-1f3a9c0e --log records.db\n"
+    "  compoundkit log show R000001-1f3a9c0e --log records.db --format json",
+)
+@click.argument("entry_id", metavar="ID")
+@_LOG_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="text: the entry and its record as a Markdown worksheet; json: the entry as stored.",
+)  # fmt: skip
+@_integrity
+def log_show(entry_id: str, log_path: str, fmt: str) -> None:
+    """Show one entry of the record log (a record as its worksheet)."""
+    from compoundkit.records.serialize import CR_KIND, MFR_KIND, record_from_entry
+
+    with _open_log(log_path) as opened:
+        entry = opened.get(entry_id)
+        corrections = opened.corrections_of(entry.id)
+    if fmt == "json":
+        data = {**_summary(entry), "prev_hash": entry.prev_hash, "payload": dict(entry.payload)}
+        echo_json(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    s = _summary(entry)
+    click.echo(f"Entry {entry.id} (#{entry.seq}), {entry.kind}, day {s['day']}")
+    click.echo(f"Appended {s['created_at']}; hash {entry.hash}")
+    if entry.lots:
+        click.echo(f"Lots: {', '.join(entry.lots)}")
+    if entry.corrects:
+        click.echo(f"Corrects {entry.corrects}")
+    for fix in corrections:
+        click.echo(f"Corrected by {fix.id} ({fix.day.isoformat()})")
+    click.echo("")
+    if entry.kind in (MFR_KIND, CR_KIND):
+        with handle_errors():
+            click.echo(_render(record_from_entry(entry), "md"))
+    else:
+        click.echo(json.dumps(dict(entry.payload), indent=2, ensure_ascii=False))
+
+
+@log.command(
+    "lot",
+    epilog="Examples:\n\n\b\n  compoundkit log lot K123 --log records.db\n\n"
+    "A recall: every entry (compounding record) that used lot LOT.",
+)
+@click.argument("lot", metavar="LOT")
+@_LOG_OPTION
+@_FORMAT_OPTION
+@_integrity
+def log_lot(lot: str, log_path: str, fmt: str) -> None:
+    """List the entries that used ingredient lot LOT (recall)."""
+    with _open_log(log_path) as opened:
+        entries = opened.find(lot=lot)
+    _print_entries(entries, fmt)
+    if fmt == "text":
+        click.echo(
+            f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'} used lot {lot}", err=True
+        )
+
+
+@log.command(
+    "verify",
+    epilog="Examples:\n\n\b\n  compoundkit log verify --log records.db\n\n"
+    "Exit codes: 0 intact, 1 broken (the first bad entry is named), 2 unreadable.",
+)
+@_LOG_OPTION
+@_FORMAT_OPTION
+@_integrity
+def log_verify(log_path: str, fmt: str) -> None:
+    """Check every entry against its hash and the chain; name the first bad one."""
+    with _open_log(log_path) as opened:
+        report = opened.verify()
+    if fmt == "json":
+        bad = report.first_bad
+        echo_json(
+            json.dumps(
+                {
+                    "path": report.path,
+                    "ok": report.ok,
+                    "count": report.count,
+                    "head_hash": report.head_hash,
+                    "first_bad": None
+                    if bad is None
+                    else {"seq": bad.seq, "id": bad.id, "reason": bad.reason},
+                    "detail": report.detail,
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(str(report))
+    if not report.ok:
+        raise SystemExit(1)

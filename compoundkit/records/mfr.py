@@ -1,0 +1,691 @@
+"""Master formulation records (MFR): every USP <795> (2023) element of a formulation.
+
+A :class:`MasterFormulationRecord` is the recipe a pharmacy approves once and compounds
+from many times: a :class:`~compoundkit.formulas.Formulation` plus the container-closure,
+the compounding steps with their equipment, the physical description, the BUD and
+storage with the reference that supports them, the calculations for a reference batch,
+the labelling (auxiliary labels derived from the ingredients), the quality-control
+procedures with expected results, and anything else needed to reproduce it.
+
+Records are immutable. :meth:`~MasterFormulationRecord.approve` needs a second person
+(never the author); :meth:`~MasterFormulationRecord.revise` makes the next version
+(unapproved, pointing at the one it replaces), so an approved version is never changed.
+A version is identified by its :attr:`~MasterFormulationRecord.content_hash`: the
+SHA-256 of the canonical JSON of its content (everything but the approval, which is
+bound to that hash instead).
+
+>>> from compoundkit.formulas import load_formula
+>>> mfr = MasterFormulationRecord.create(
+...     load_formula("examples/muscle-spasm-cream.toml"), author="A. Chen")
+>>> [m.number for m in mfr.missing_elements()]
+[4, 5, 10]
+>>> mfr.bud.period, mfr.bud.storage
+('14 days', 'refrigerator')
+>>> mfr.auxiliary_labels[:2]
+('For external use only', 'Avoid sunlight / UV exposure')
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import types
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
+
+import attrs
+
+from compoundkit.errors import CompoundkitError, RecordError
+from compoundkit.records.bud import DEFAULT_RULE_SET, BudExtension, assign_bud
+
+if TYPE_CHECKING:
+    from compoundkit.formulas import Formulation
+
+__all__ = [
+    "MFR_ELEMENTS",
+    "CompoundingStep",
+    "MasterFormulationRecord",
+    "MfrBud",
+    "MissingElement",
+    "QualityCheck",
+    "same_person",
+]
+
+MFR_ELEMENTS: Final = types.MappingProxyType(
+    {
+        1: "name, strength and dosage form",
+        2: "components: identities, amounts and relevant characteristics",
+        3: "container-closure system",
+        4: "compounding instructions: equipment, steps and precautions",
+        5: "physical description of the preparation",
+        6: "beyond-use date and storage",
+        7: "reference supporting the beyond-use date",
+        8: "calculations",
+        9: "labelling, including auxiliary labels",
+        10: "quality-control procedures and expected results",
+        11: "other information needed to reproduce the preparation",
+    }
+)
+"""USP <795> (2023) MFR elements by number (shared/domain/usp.md; wording reconstructed)."""
+
+MAX_NAME: Final = 200
+"""Longest one-line text (a name, lot number, piece of equipment), in characters."""
+MAX_TEXT: Final = 10_000
+"""Longest free text (a step, a description, a note), in characters."""
+MAX_ITEMS: Final = 500
+"""Most entries in any list of a record (steps, checks, labels, notes...)."""
+DEFAULT_REFERENCE_BATCH: Final = "100 g"
+"""The batch the MFR's calculations are shown for, unless the formula states ``makes``."""
+
+_LINE_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
+_TEXT_CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_HASH_RE: Final = re.compile(r"[0-9a-f]{64}")
+
+
+class MissingElement(NamedTuple):
+    """A USP element a record still lacks: its number, its name and what exactly is missing."""
+
+    number: int
+    name: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}: {self.detail}"
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _no_surrogates(value: str, field: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RecordError(f"{field}: text contains an unpaired surrogate") from None
+
+
+def check_name(value: object, field: str) -> str:
+    """One line of text (a name, a lot, a person): stripped, 1-200 characters, no controls."""
+    if not isinstance(value, str):
+        raise RecordError(f"{field} must be text, got {_short(value)}")
+    text = value.strip()
+    if not text:
+        raise RecordError(f"{field} must not be empty")
+    if len(text) > MAX_NAME:
+        raise RecordError(f"{field} is longer than {MAX_NAME} characters")
+    if _LINE_CONTROL.search(text):
+        raise RecordError(f"{field} must be one line without control characters: {_short(text)}")
+    _no_surrogates(text, field)
+    return text
+
+
+def check_text(value: object, field: str) -> str:
+    """Free text (a step, a note): not blank, at most 10,000 characters, newlines allowed.
+
+    Line endings are normalised to ``\\n``.
+    """
+    if not isinstance(value, str):
+        raise RecordError(f"{field} must be text, got {_short(value)}")
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise RecordError(f"{field} must not be blank")
+    if len(text) > MAX_TEXT:
+        raise RecordError(f"{field} is longer than {MAX_TEXT} characters")
+    if _TEXT_CONTROL.search(text):
+        raise RecordError(f"{field} contains a control character: {_short(text)}")
+    _no_surrogates(text, field)
+    return text
+
+
+def check_date(value: object, field: str) -> _dt.date:
+    """A calendar date (a datetime is refused: which day it is depends on a time zone)."""
+    if isinstance(value, _dt.datetime) or not isinstance(value, _dt.date):
+        raise RecordError(f"{field} must be a datetime.date, got {_short(value)}")
+    return value
+
+
+_LABELS: Final = types.MappingProxyType(
+    {
+        "MasterFormulationRecord": "MFR",
+        "CompoundingRecord": "CR",
+        "CompoundingStep": "step",
+        "QualityCheck": "QC check",
+        "MfrBud": "MFR BUD",
+        "ComponentRecord": "component",
+        "QcResult": "QC result",
+        "BatchSpec": "batch",
+        "CrBud": "BUD",
+        "Lot": "lot",
+    }
+)
+
+
+def _where(instance: object, attribute: attrs.Attribute[Any]) -> str:
+    name = type(instance).__name__
+    return f"{_LABELS.get(name, name)} {attribute.name}"
+
+
+# Converters only normalise what is already of the right type; the validators check
+# (and name the field), so a wrong type reaches a validator unchanged.
+
+
+def clean_line(value: object) -> Any:
+    """Strip one-line text."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def clean_text(value: object) -> Any:
+    """Normalise line endings of free text to ``\\n``."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+def to_tuple(value: object) -> Any:
+    """A list (any iterable but text) as a tuple."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        return value
+    return tuple(value)
+
+
+def to_lines(value: object) -> Any:
+    """A list of one-line texts as a tuple of stripped texts."""
+    items = to_tuple(value)
+    return tuple(clean_line(v) for v in items) if isinstance(items, tuple) else items
+
+
+def to_texts(value: object) -> Any:
+    """A list of free texts as a tuple of normalised texts."""
+    items = to_tuple(value)
+    return tuple(clean_text(v) for v in items) if isinstance(items, tuple) else items
+
+
+def valid_line(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_name(value, _where(instance, attribute))
+
+
+def valid_optional_line(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        check_name(value, _where(instance, attribute))
+
+
+def valid_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_text(value, _where(instance, attribute))
+
+
+def valid_optional_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        check_text(value, _where(instance, attribute))
+
+
+def valid_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_date(value, _where(instance, attribute))
+
+
+def valid_optional_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        check_date(value, _where(instance, attribute))
+
+
+def _items(
+    instance: object, attribute: attrs.Attribute[Any], value: object
+) -> tuple[str, tuple[Any, ...]]:
+    where = _where(instance, attribute)
+    if not isinstance(value, tuple):
+        raise RecordError(f"{where} must be a list, got {_short(value)}")
+    if len(value) > MAX_ITEMS:
+        raise RecordError(f"{where} has more than {MAX_ITEMS} entries")
+    return where, value
+
+
+def valid_lines(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    where, items = _items(instance, attribute, value)
+    for index, item in enumerate(items):
+        check_name(item, f"{where}[{index}]")
+
+
+def valid_texts(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    where, items = _items(instance, attribute, value)
+    for index, item in enumerate(items):
+        check_text(item, f"{where}[{index}]")
+
+
+def valid_instances(cls: type[Any]) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """A validator for a list of ``cls`` instances."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        where, items = _items(instance, attribute, value)
+        for index, item in enumerate(items):
+            if not isinstance(item, cls):
+                raise RecordError(f"{where}[{index}] must be a {cls.__name__}, got {_short(item)}")
+
+    return check
+
+
+def valid_hash(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and (not isinstance(value, str) or not _HASH_RE.fullmatch(value)):
+        raise RecordError(
+            f"{_where(instance, attribute)} must be a SHA-256 in lower-case hex, "
+            f"got {_short(value)}"
+        )
+
+
+def _key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def same_person(first: str | None, second: str | None) -> bool:
+    """Whether two names identify the same person (case, width and spacing ignored).
+
+    >>> same_person("A. Chen", " a.  CHEN ")
+    True
+    """
+    return first is not None and second is not None and _key(first) == _key(second)
+
+
+# --------------------------------------------------------------------------- parts
+
+
+@attrs.frozen
+class CompoundingStep:
+    """One compounding instruction (MFR element 4) with the equipment it uses."""
+
+    instruction: str = attrs.field(converter=clean_text, validator=valid_text)
+    """What to do, e.g. ``"Levigate the ketoprofen with ethoxy diglycol"``."""
+    equipment: tuple[str, ...] = attrs.field(default=(), converter=to_lines, validator=valid_lines)
+    """Equipment and supplies, e.g. ``("ointment slab", "spatula")``."""
+    precautions: str | None = attrs.field(
+        default=None, converter=clean_text, validator=valid_optional_text
+    )
+    """Special precautions for this step, if any."""
+
+
+@attrs.frozen
+class QualityCheck:
+    """A quality-control procedure with its expected result (MFR element 10)."""
+
+    test: str = attrs.field(converter=clean_line, validator=valid_line)
+    """What is checked, e.g. ``"appearance"``, ``"pH"``, ``"weight"``."""
+    procedure: str = attrs.field(converter=clean_text, validator=valid_text)
+    """How it is checked."""
+    expected: str = attrs.field(converter=clean_text, validator=valid_text)
+    """The result that passes, e.g. ``"smooth white cream, no grit"``."""
+
+
+def _check_rule_set(instance: MfrBud, attribute: Any, value: str) -> None:
+    from compoundkit.records.bud import get_rule_set
+
+    try:
+        get_rule_set(value)
+    except CompoundkitError as exc:
+        raise RecordError(f"MFR BUD rule_set: {exc}") from None
+
+
+def _extension(value: object) -> BudExtension | None:
+    if value is not None and not isinstance(value, BudExtension):
+        raise RecordError(f"MFR BUD extension must be a BudExtension, got {_short(value)}")
+    return value
+
+
+@attrs.frozen
+class MfrBud:
+    """The BUD and storage an MFR states (elements 6 and 7), with their reference.
+
+    Build it with :meth:`for_formulation`: the period and storage come from the BUD rule
+    for the formulation's class (or from a :class:`BudExtension`), the reference is the
+    rule's citation (or the extension's monograph or study). A compounding record assigns
+    its dated BUD from ``rule_set`` and ``extension``.
+    """
+
+    period: str = attrs.field(converter=clean_line, validator=valid_line)
+    """``"14 days"``, ``"6 months"``..."""
+    storage: str = attrs.field(converter=clean_line, validator=valid_line)
+    reference: str = attrs.field(converter=clean_text, validator=valid_text)
+    """What supports the BUD: the rule's citation or the extension's reference."""
+    rule_set: str = attrs.field(default=DEFAULT_RULE_SET, validator=_check_rule_set)
+    rule: str | None = attrs.field(
+        default=None, converter=clean_line, validator=valid_optional_line
+    )
+    """Id of the rule that applies, e.g. ``"aqueous-nonpreserved"``."""
+    extension: BudExtension | None = attrs.field(default=None, converter=_extension)
+
+    @classmethod
+    def for_formulation(
+        cls,
+        formulation: Formulation,
+        *,
+        rules: str = DEFAULT_RULE_SET,
+        extension: BudExtension | None = None,
+        water_activity: float | None = None,
+    ) -> MfrBud:
+        """The BUD statement for ``formulation``'s class (vehicle water and preservative).
+
+        A vehicle whose preservation is unknown counts as nonpreserved (the conservative
+        class).
+
+        >>> from compoundkit.formulas import load_formula
+        >>> f = load_formula("examples/zinc-oxide-ointment.toml")
+        >>> MfrBud.for_formulation(f).reference
+        'USP <795> 2023 Table 3: other nonaqueous'
+        """
+        result = assign_bud(
+            compounded_on=_dt.date(2000, 1, 1),  # the period does not depend on the day
+            aqueous=formulation.vehicle.aqueous,
+            preserved=bool(formulation.vehicle.preserved),
+            dosage_form=formulation.dosage_form,
+            route=formulation.route,
+            water_activity=water_activity,
+            rules=rules,
+            extension=extension,
+        )
+        rule = result.rule
+        if extension is not None:
+            period = f"{extension.days} day{'s' if extension.days != 1 else ''}"
+            reference = f"{extension.kind}: {extension.reference}"
+            if extension.antimicrobial_effectiveness:
+                reference += f"; USP <51>: {extension.antimicrobial_effectiveness}"
+        else:
+            period, reference = rule.length_text, f"{rule.citation}: {rule.description}"
+        return cls(
+            period=period,
+            storage=result.storage,
+            reference=reference,
+            rule_set=result.rule_set,
+            rule=rule.id,
+            extension=extension,
+        )
+
+
+# --------------------------------------------------------------------------- the record
+
+
+def _formulation(value: object) -> Formulation:
+    from compoundkit.formulas import Formulation
+
+    if not isinstance(value, Formulation):
+        raise RecordError(f"MFR formulation must be a Formulation, got {_short(value)}")
+    return value
+
+
+def _version(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000_000:
+        raise RecordError(f"MFR version must be a whole number from 1, got {_short(value)}")
+    return value
+
+
+def _bud(value: object) -> MfrBud | None:
+    if value is not None and not isinstance(value, MfrBud):
+        raise RecordError(f"MFR bud must be an MfrBud, got {_short(value)}")
+    return value
+
+
+def _record_id(name: str) -> str:
+    slug = re.sub(r"[^0-9a-z]+", "-", _key(name)).strip("-")[:60] or "record"
+    return f"MFR-{slug}"
+
+
+def _auxiliary_labels(formulation: Formulation) -> tuple[str, ...]:
+    from compoundkit.records.labels import auxiliary_labels
+
+    return auxiliary_labels(formulation)
+
+
+@attrs.frozen
+class MasterFormulationRecord:
+    """A formulation with every USP <795> MFR element, a version and its approval.
+
+    Build one with :meth:`create` (which derives the BUD, the calculations and the
+    auxiliary labels), then :meth:`approve` it (not by its author). An approved record
+    cannot be edited: :meth:`revise` makes the next version. Constructing a record
+    whose approval does not match its content raises :class:`RecordError`.
+    """
+
+    formulation: Formulation = attrs.field(converter=_formulation)
+    """Element 1 (name, strengths, dosage form) and element 2 (the components)."""
+    record_id: str = attrs.field(converter=clean_line, validator=valid_line)
+    """Stable id shared by every version, e.g. ``"MFR-muscle-spasm-cream"``."""
+    version: int = attrs.field(default=1, converter=_version)
+    container: str | None = attrs.field(
+        default=None, converter=clean_text, validator=valid_optional_text
+    )
+    """Element 3: the container-closure system."""
+    steps: tuple[CompoundingStep, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=valid_instances(CompoundingStep)
+    )
+    """Element 4: the compounding instructions in order."""
+    description: str | None = attrs.field(
+        default=None, converter=clean_text, validator=valid_optional_text
+    )
+    """Element 5: the physical description of the finished preparation."""
+    bud: MfrBud | None = attrs.field(default=None, converter=_bud)
+    """Elements 6 and 7: BUD, storage and the reference supporting them."""
+    reference_batch: str | None = attrs.field(
+        default=None, converter=clean_line, validator=valid_optional_line
+    )
+    """The batch the calculations are for, e.g. ``"100 g"``."""
+    calculations: tuple[str, ...] = attrs.field(
+        default=(), converter=to_texts, validator=valid_texts
+    )
+    """Element 8: the calculation trail, one step per entry."""
+    labelling: tuple[str, ...] = attrs.field(default=(), converter=to_texts, validator=valid_texts)
+    """Element 9: labelling requirements besides the auxiliary labels."""
+    auxiliary_labels: tuple[str, ...] = attrs.field(
+        default=(), converter=to_lines, validator=valid_lines
+    )
+    """Element 9: auxiliary labels (derived from the ingredients by :meth:`create`)."""
+    quality_control: tuple[QualityCheck, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=valid_instances(QualityCheck)
+    )
+    """Element 10: QC procedures with their expected results."""
+    other: tuple[str, ...] = attrs.field(default=(), converter=to_texts, validator=valid_texts)
+    """Element 11: anything else needed to reproduce it (temperatures, mixing order...)."""
+    author: str | None = attrs.field(
+        default=None, converter=clean_line, validator=valid_optional_line
+    )
+    approved_by: str | None = attrs.field(
+        default=None, converter=clean_line, validator=valid_optional_line
+    )
+    approved_on: _dt.date | None = attrs.field(default=None, validator=valid_optional_date)
+    approved_hash: str | None = attrs.field(default=None, validator=valid_hash)
+    """The content hash the approval was given for (it must equal :attr:`content_hash`)."""
+    previous_hash: str | None = attrs.field(default=None, validator=valid_hash)
+    """The content hash of the version this one revises (None for a first version)."""
+    _content_hash: str = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        from compoundkit.records.serialize import content_hash
+
+        object.__setattr__(self, "_content_hash", content_hash(self))
+        approval = (self.approved_by, self.approved_on, self.approved_hash)
+        if any(v is None for v in approval) and any(v is not None for v in approval):
+            raise RecordError(
+                f"MFR {self.record_id} v{self.version}: approved_by, approved_on and "
+                "approved_hash are given together or not at all"
+            )
+        if self.approved_by is not None and same_person(self.approved_by, self.author):
+            raise RecordError(
+                f"MFR {self.record_id} v{self.version}: approved by its author "
+                f"{self.author!r}; a second person must approve it"
+            )
+        if self.approved_hash is not None and self.approved_hash != self._content_hash:
+            raise RecordError(
+                f"MFR {self.record_id} v{self.version} was changed after its approval "
+                f"(approved content {self.approved_hash[:12]}..., now "
+                f"{self._content_hash[:12]}...): use revise() to make a new version"
+            )
+
+    # ----------------------------------------------------------------- building
+
+    @classmethod
+    def create(
+        cls,
+        formulation: Formulation,
+        *,
+        record_id: str | None = None,
+        container: str | None = None,
+        steps: Iterable[CompoundingStep] = (),
+        description: str | None = None,
+        rules: str = DEFAULT_RULE_SET,
+        extension: BudExtension | None = None,
+        water_activity: float | None = None,
+        reference_batch: str | None = None,
+        labelling: Iterable[str] = (),
+        extra_auxiliary_labels: Iterable[str] = (),
+        quality_control: Iterable[QualityCheck] = (),
+        other: Iterable[str] = (),
+        author: str | None = None,
+    ) -> MasterFormulationRecord:
+        """A first-version MFR for ``formulation`` with the derived elements filled in.
+
+        Derived: the container and description (from the formula unless given), the BUD
+        and storage with their reference (:meth:`MfrBud.for_formulation`), the
+        calculation trail for ``reference_batch`` (default: the formula's ``makes``, or
+        100 g), and the auxiliary labels of the ingredients (deduplicated) followed by
+        ``extra_auxiliary_labels``. Raises :class:`~compoundkit.errors.FormulationError`
+        when the formulation has errors.
+        """
+        batch = reference_batch or (
+            str(formulation.makes) if formulation.makes is not None else DEFAULT_REFERENCE_BATCH
+        )
+        from compoundkit.records.labels import dedupe
+
+        return cls(
+            formulation=formulation,
+            record_id=record_id or _record_id(formulation.name),
+            container=container if container is not None else formulation.container,
+            steps=steps,
+            description=description if description is not None else formulation.description,
+            bud=MfrBud.for_formulation(
+                formulation, rules=rules, extension=extension, water_activity=water_activity
+            ),
+            reference_batch=batch,
+            calculations=_calculations(formulation, batch),
+            labelling=labelling,
+            auxiliary_labels=dedupe([*_auxiliary_labels(formulation), *extra_auxiliary_labels]),
+            quality_control=quality_control,
+            other=other,
+            author=author,
+        )
+
+    # ----------------------------------------------------------------- identity
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the canonical JSON of this version's content (not its approval)."""
+        return self._content_hash
+
+    @property
+    def is_approved(self) -> bool:
+        """True when a second person approved exactly this content."""
+        return self.approved_hash is not None
+
+    @property
+    def name(self) -> str:
+        """The formulation's name."""
+        return self.formulation.name
+
+    # ----------------------------------------------------------------- elements
+
+    def missing_elements(self) -> tuple[MissingElement, ...]:
+        """The USP <795> MFR elements this record still lacks, with what exactly is missing.
+
+        Elements 1 and 2 come from the formulation and are always present. Element 11
+        ("anything else needed") is optional and never reported.
+        """
+        missing: list[tuple[int, str]] = []
+        if self.container is None:
+            missing.append((3, "no container-closure system"))
+        if not self.steps:
+            missing.append((4, "no compounding steps"))
+        elif not any(step.equipment for step in self.steps):
+            missing.append((4, "no equipment named in any step"))
+        if self.description is None:
+            missing.append((5, "no physical description"))
+        if self.bud is None:
+            missing.append((6, "no BUD or storage"))
+            missing.append((7, "no reference for the BUD"))
+        if not self.calculations:
+            missing.append((8, "no calculations"))
+        if not self.labelling and not self.auxiliary_labels:
+            missing.append((9, "no labelling requirements or auxiliary labels"))
+        if not self.quality_control:
+            missing.append((10, "no quality-control procedures"))
+        return tuple(MissingElement(n, MFR_ELEMENTS[n], detail) for n, detail in missing)
+
+    @property
+    def is_complete(self) -> bool:
+        """True when no USP element is missing."""
+        return not self.missing_elements()
+
+    # ----------------------------------------------------------------- versions
+
+    def approve(self, by: str, on: _dt.date) -> MasterFormulationRecord:
+        """This version approved by ``by`` on ``on``.
+
+        Refused when ``by`` is the author, when no author is recorded, when an element is
+        missing, or when the version is already approved.
+        """
+        approver = check_name(by, "approved_by")
+        day = check_date(on, "approved_on")
+        where = f"MFR {self.record_id} v{self.version}"
+        if self.is_approved:
+            raise RecordError(
+                f"{where} is already approved by {self.approved_by} on {self.approved_on}; "
+                "revise() it to make a new version"
+            )
+        if self.author is None:
+            raise RecordError(f"{where} has no author; record who wrote it before approval")
+        if same_person(approver, self.author):
+            raise RecordError(
+                f"{where}: {approver!r} wrote this record and cannot approve it; "
+                "a second person must approve it"
+            )
+        missing = self.missing_elements()
+        if missing:
+            listing = "; ".join(str(m) for m in missing)
+            raise RecordError(f"{where} cannot be approved: USP elements missing: {listing}")
+        return attrs.evolve(
+            self, approved_by=approver, approved_on=day, approved_hash=self.content_hash
+        )
+
+    def revise(self, **changes: Any) -> MasterFormulationRecord:
+        """The next version with ``changes`` applied: version + 1, unapproved.
+
+        ``previous_hash`` points at this version, which stays as it is (keep it, or log
+        it, to read it later). Changing the formulation recomputes the calculations and
+        the auxiliary labels unless they are given too. ``record_id``, ``version``,
+        ``previous_hash`` and the approval fields cannot be changed this way.
+        """
+        fixed = {"record_id", "version", "previous_hash", "approved_by", "approved_on",
+                 "approved_hash"}  # fmt: skip
+        refused = sorted(set(changes) & fixed)
+        unknown = sorted(set(changes) - {f.name for f in attrs.fields(type(self)) if f.init})
+        if refused or unknown:
+            raise RecordError(
+                f"revise() cannot change {', '.join(refused + unknown)}; it changes the "
+                "content and makes the next version itself"
+            )
+        if "formulation" in changes:
+            formulation = _formulation(changes["formulation"])
+            batch = changes.get("reference_batch", self.reference_batch)
+            if "calculations" not in changes and batch is not None:
+                changes["calculations"] = _calculations(formulation, batch)
+            if "auxiliary_labels" not in changes:
+                changes["auxiliary_labels"] = _auxiliary_labels(formulation)
+        return attrs.evolve(
+            self,
+            **changes,
+            version=self.version + 1,
+            approved_by=None,
+            approved_on=None,
+            approved_hash=None,
+            previous_hash=self.content_hash,
+        )
+
+
+def _calculations(formulation: Formulation, batch: str) -> tuple[str, ...]:
+    sheet = formulation.batch(batch)
+    return (f"reference batch: {batch}", *sheet.explain())
