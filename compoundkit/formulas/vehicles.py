@@ -165,7 +165,12 @@ def _convert(key: str, value: Any) -> Any:
     if key == "density_g_per_ml":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise CatalogError(f"must be a number of g/mL, not {value!r}", field=key)
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer too large for a float
+            raise CatalogError(
+                f"{str(value)[:20]}... is not a density: give g/mL, such as 1.05", field=key
+            ) from None
     if key == "max_load":
         if not isinstance(value, str):
             raise CatalogError(f"must be a strength such as '40 % w/w', not {value!r}", field=key)

@@ -191,3 +191,11 @@ def test_vehicle_validators_refuse_bad_values_in_code() -> None:
         Vehicle(name="v", aqueous=True, type="jelly")
     with pytest.raises(CatalogError, match="must be a positive number"):
         Vehicle(name="v", aqueous=True, density_g_per_ml=float("nan"))
+
+
+def test_a_huge_integer_density_is_refused_not_an_overflow() -> None:
+    """Regression: float() of a 401-digit integer raised OverflowError."""
+    with pytest.raises(CatalogError) as caught:
+        vehicle_from_dict({"name": "v", "aqueous": True, "density_g_per_ml": 10**400}, inline=True)
+    assert caught.value.field == "density_g_per_ml"
+    assert "is not a density" in str(caught.value)
