@@ -78,7 +78,9 @@ def in_process(quick: bool) -> list[dict[str, Any]]:
 
     def plain_sheet() -> tuple[list[float], float]:
         size = 120.0
-        lines = [size * fraction * factor for fraction, factor in zip(fractions, factors)]
+        lines = [
+            size * fraction * factor for fraction, factor in zip(fractions, factors, strict=True)
+        ]
         return lines, size - sum(lines)
 
     size = Q_(120.0, "g")
