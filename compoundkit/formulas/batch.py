@@ -290,6 +290,12 @@ class BatchSheet:
         )
         return out.getvalue()
 
+    def to_dataframe(self) -> Any:
+        """The sheet as a pandas DataFrame (needs the ``pandas`` extra)."""
+        from compoundkit.formulas.notebook import sheet_dataframe
+
+        return sheet_dataframe(self)
+
     def to_markdown(self) -> str:
         """A Markdown weigh sheet with the calculation trail."""
         from compoundkit.formulas.sheet_export import sheet_to_markdown

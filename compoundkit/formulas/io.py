@@ -153,13 +153,6 @@ def _unknown_keys(
             problems.add((*path, key), f"unknown field; allowed: {', '.join(allowed)}")
 
 
-def _same_name(written: str, *names: str) -> bool:
-    def key(text: str) -> str:
-        return " ".join(text.lower().replace("-", " ").replace("_", " ").split())
-
-    return key(written) in {key(name) for name in names}
-
-
 def _name(entry: Mapping[str, Any], path: tuple[str | int, ...], problems: _Problems) -> str | None:
     if "name" not in entry:
         problems.add((*path, "name"), "is required")
@@ -232,7 +225,7 @@ def _component(entry: Any, index: int, problems: _Problems) -> Component | None:
     expressed, expressed_ok = _form_field(entry, "expressed_as", ingredient, path, problems)
     if name is None or ingredient is None or not (quantity_ok and form_ok and expressed_ok):
         return None
-    written = None if _same_name(name, ingredient.id, ingredient.name) else name
+    written = name  # Component drops it when it is just the catalog id or name
     try:
         return Component(ingredient, strength, amount, form, expressed, written)
     except CompoundkitError as exc:  # pragma: no cover - every field was checked above

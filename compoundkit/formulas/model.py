@@ -112,6 +112,10 @@ class Component:
                 f"{self.name}: give either a strength or an amount (of the reference batch)",
                 field="strength",
             )
+        if self.written_name is not None and _same_name(
+            self.written_name, self.ingredient.id, self.ingredient.name
+        ):
+            object.__setattr__(self, "written_name", None)  # nothing beyond the catalog name
         # Resolve the forms once, now, so an unknown form fails when the formula is built.
         weighed = self.ingredient.form(self.form)
         expressed = self.ingredient.form(self.expressed_as) if self.expressed_as else weighed
@@ -220,6 +224,15 @@ def _line_fraction(
     return resolved, None, f"a {basis.value} strength cannot be part of a {dosage_form}"
 
 
+def _same_name(written: str, *names: str) -> bool:
+    """True when ``written`` is one of ``names`` up to case, spaces, hyphens and underscores."""
+
+    def key(text: str) -> str:
+        return " ".join(text.lower().replace("-", " ").replace("_", " ").split())
+
+    return key(written) in {key(name) for name in names}
+
+
 class _Cache:
     """Results derived once from an immutable formulation (not part of its value)."""
 
@@ -322,6 +335,12 @@ class Formulation:
             return None
         except ValueError:
             return None
+
+    def _repr_html_(self) -> str:
+        """An HTML summary for notebooks (components, vehicle, findings)."""
+        from compoundkit.formulas.notebook import formulation_html
+
+        return formulation_html(self)
 
     def evolve(self, **changes: Any) -> Formulation:
         """A copy with ``changes`` applied (validated again)."""

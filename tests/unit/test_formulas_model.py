@@ -268,3 +268,20 @@ def test_to_dict_is_the_formula_file_mapping() -> None:
     }
     assert "route" not in data  # the default is left out
     assert Formulation.from_dict(data) == spasm()
+
+
+def test_written_name_equal_to_the_catalog_name_round_trips() -> None:
+    from compoundkit import ingredients
+    from compoundkit.formulas import Component, Formulation, get_vehicle, loads_toml
+    from compoundkit.units import Strength
+
+    component = Component(
+        ingredients.get("ketoprofen"), Strength.parse("10 % w/w"), written_name="Keto-profen"
+    )
+    assert component.written_name is None  # nothing beyond the catalog name
+    kept = Component(
+        ingredients.get("guaifenesin"), Strength.parse("5 % w/w"), written_name="guaifenesen"
+    )
+    assert kept.written_name == "guaifenesen"  # a real alias is kept
+    f = Formulation("x", "cream", get_vehicle("pentravan"), (component, kept))
+    assert loads_toml(f.to_toml()) == f
