@@ -154,10 +154,13 @@ def test_every_case_has_a_unique_id_and_a_known_error() -> None:
             assert case["parser"] in kinds, case["id"]
     for group in (STRENGTHS, QUANTITIES, FORMULAS["case"], CATALOGS, RECORDS, CLI["case"]):
         assert len(set(_ids(group))) == len(group)
-    for case in FORMULAS["case"] + CATALOGS + RECORDS:
-        if "file" in case:
-            assert (CORPUS / case["file"]).is_file(), case["file"]
-    listed = {case["file"] for case in FORMULAS["case"] + CATALOGS + RECORDS if "file" in case}
+    listed = {
+        case.get("file") or case["record_file"]
+        for case in FORMULAS["case"] + CATALOGS + RECORDS
+        if "file" in case or "record_file" in case
+    }
+    for name in listed:
+        assert (CORPUS / name).is_file(), name
     on_disk = {
         str(p.relative_to(CORPUS))
         for folder in ("formulas", "catalogs", "records")
@@ -235,6 +238,7 @@ def _formula_marks(case: dict[str, Any]) -> list[pytest.MarkDecorator]:
 
 
 FORMULA_CASES = [pytest.param(c, id=c["id"], marks=_formula_marks(c)) for c in FORMULAS["case"]]
+RECORD_CASES = [pytest.param(c, id=c["id"], marks=_formula_marks(c)) for c in RECORDS]
 
 
 @pytest.mark.parametrize("case", FORMULA_CASES)
@@ -441,19 +445,70 @@ _PAYLOADS: dict[str, Callable[[], Any]] = {
 }
 
 
-@pytest.mark.parametrize("case", RECORDS, ids=_ids(RECORDS))
-def test_record_log(case: dict[str, Any], tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def saved_records(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """A valid MFR and CR (JSON documents), made by the CLI from the example formula."""
+    folder = tmp_path_factory.mktemp("records")
+    formula = str(EXAMPLES / "muscle-spasm-cream.toml")
+    runs = {
+        "mfr": ["record", "mfr", formula, "--author", "A. Chen"],
+        "cr": [
+            *("record", "cr", formula, "--size", "120g", "--by", "A. Chen"),
+            *("--verified-by", "B. Diaz", "--id", "RX-1", "--date", "2026-01-05"),
+            *("--time", "09:00"),
+        ],
+    }
+    made = {}
+    for kind, args in runs.items():
+        target = folder / f"{kind}.json"
+        code, _, err = _cli([*args, "-o", str(target)])
+        assert code == 0, err
+        made[kind] = json.loads(target.read_text(encoding="utf-8"))
+    return made
+
+
+def _open_log_case(case: dict[str, Any], tmp_path: Path) -> None:
+    path = _log_path(case, tmp_path)
+    before = Path(path).read_bytes() if Path(path).is_file() else None
+
+    def open_log() -> None:
+        with RecordLog(path):
+            pass
+
+    _expect(case, open_log)
+    if before is not None:
+        assert Path(path).read_bytes() == before, "a refused file was changed"
+
+
+def _record_case(case: dict[str, Any], tmp_path: Path, saved: dict[str, dict[str, Any]]) -> None:
+    from compoundkit.records import serialize
+
+    if "record_file" in case:
+        _expect(case, lambda: serialize.load_record(CORPUS / case["record_file"]))
+        return
+    if "record_generate" in case:
+        path = tmp_path / "big-record.json"
+        path.write_text('{"schema": "compoundkit.mfr"' + " " * 10_000_000 + "}")
+        _expect(case, lambda: serialize.load_record(path))
+        return
+    document = copy.deepcopy(saved[case["record"]])
+    serialize.record_from_dict(copy.deepcopy(document))  # the base itself is valid
+    value = json.loads(case["value_json"]) if "value_json" in case else case["value"]
+    _set(document, case["set"], value)
+    _expect(case, lambda: serialize.record_from_dict(copy.deepcopy(document)))
+    if _json_safe(value):
+        _expect(case, lambda: serialize.loads_json(json.dumps(document)))
+
+
+@pytest.mark.parametrize("case", RECORD_CASES)
+def test_record_log(
+    case: dict[str, Any], tmp_path: Path, saved_records: dict[str, dict[str, Any]]
+) -> None:
+    if "file" in case or "generate" in case:
+        _open_log_case(case, tmp_path)
+        return
     if "kind" not in case:
-        path = _log_path(case, tmp_path)
-        before = Path(path).read_bytes() if Path(path).is_file() else None
-
-        def open_log() -> None:
-            with RecordLog(path):
-                pass
-
-        _expect(case, open_log)
-        if before is not None:
-            assert Path(path).read_bytes() == before, "a refused file was changed"
+        _record_case(case, tmp_path, saved_records)
         return
     payload = _PAYLOADS[case["payload_generate"]]() if "payload_generate" in case else None
     with RecordLog(tmp_path / "records.db") as log:
