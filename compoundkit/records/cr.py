@@ -48,6 +48,7 @@ from compoundkit.records.mfr import (
     MissingElement,
     clean_line,
     clean_text,
+    field_label,
     same_person,
     to_texts,
     to_tuple,
@@ -121,12 +122,12 @@ def to_float(value: object) -> Any:
 
 
 def valid_grams(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _grams(value, f"{type(instance).__name__} {attribute.name}")
+    _grams(value, field_label(instance, attribute))
 
 
 def valid_optional_grams(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
-        _grams(value, f"{type(instance).__name__} {attribute.name}")
+        _grams(value, field_label(instance, attribute))
 
 
 def _quantity(value: float) -> pint.Quantity[Any]:
@@ -534,14 +535,21 @@ class CompoundingRecord:
 
 
 def _magnitude(value: Any, field: str) -> float:
+    """Grams from a mass Quantity or text such as ``"12.01 g"``; errors name ``field``."""
     from compoundkit.units import magnitude
 
-    if isinstance(value, str):
-        from compoundkit._grammar import FACTOR, parse_amount
+    try:
+        if isinstance(value, str):
+            from compoundkit._grammar import FACTOR, parse_amount
 
-        number, unit = parse_amount(value, ("mass",), field)
-        return _grams(number * FACTOR[unit], field)
-    return _grams(float(magnitude(value, "gram", field=field)), field)
+            number, unit = parse_amount(value, ("mass",), "quantity")
+            return _grams(number * FACTOR[unit], field)
+        return _grams(float(magnitude(value, "gram", field=field)), field)
+    except RecordError:
+        raise
+    except CompoundkitError as exc:
+        text = str(exc)
+        raise RecordError(text if text.startswith(field) else f"{field}: {text}") from None
 
 
 def _sheet_names(sheet: BatchSheet) -> list[str]:

@@ -165,7 +165,8 @@ _LABELS: Final = types.MappingProxyType(
 )
 
 
-def _where(instance: object, attribute: attrs.Attribute[Any]) -> str:
+def field_label(instance: object, attribute: attrs.Attribute[Any]) -> str:
+    """How errors name a field: ``MFR author``, ``component lot``..."""
     name = type(instance).__name__
     return f"{_LABELS.get(name, name)} {attribute.name}"
 
@@ -204,36 +205,36 @@ def to_texts(value: object) -> Any:
 
 
 def valid_line(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_name(value, _where(instance, attribute))
+    check_name(value, field_label(instance, attribute))
 
 
 def valid_optional_line(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
-        check_name(value, _where(instance, attribute))
+        check_name(value, field_label(instance, attribute))
 
 
 def valid_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_text(value, _where(instance, attribute))
+    check_text(value, field_label(instance, attribute))
 
 
 def valid_optional_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
-        check_text(value, _where(instance, attribute))
+        check_text(value, field_label(instance, attribute))
 
 
 def valid_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_date(value, _where(instance, attribute))
+    check_date(value, field_label(instance, attribute))
 
 
 def valid_optional_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
-        check_date(value, _where(instance, attribute))
+        check_date(value, field_label(instance, attribute))
 
 
 def _items(
     instance: object, attribute: attrs.Attribute[Any], value: object
 ) -> tuple[str, tuple[Any, ...]]:
-    where = _where(instance, attribute)
+    where = field_label(instance, attribute)
     if not isinstance(value, tuple):
         raise RecordError(f"{where} must be a list, got {_short(value)}")
     if len(value) > MAX_ITEMS:
@@ -268,7 +269,7 @@ def valid_instances(cls: type[Any]) -> Callable[[object, attrs.Attribute[Any], o
 def valid_hash(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and (not isinstance(value, str) or not _HASH_RE.fullmatch(value)):
         raise RecordError(
-            f"{_where(instance, attribute)} must be a SHA-256 in lower-case hex, "
+            f"{field_label(instance, attribute)} must be a SHA-256 in lower-case hex, "
             f"got {_short(value)}"
         )
 
@@ -351,6 +352,16 @@ class MfrBud:
     )
     """Id of the rule that applies, e.g. ``"aqueous-nonpreserved"``."""
     extension: BudExtension | None = attrs.field(default=None, converter=_extension)
+
+    def __attrs_post_init__(self) -> None:
+        from compoundkit.records.bud import get_rule_set
+
+        longest = get_rule_set(self.rule_set).max_extension_days
+        if self.extension is not None and self.extension.days > longest:
+            raise RecordError(
+                f"MFR BUD extension of {self.extension.days} days is longer than the "
+                f"{longest}-day maximum of rule set {self.rule_set}"
+            )
 
     @classmethod
     def for_formulation(

@@ -524,12 +524,12 @@ def _build(doc: _Doc, cls: Callable[..., Any], **values: Any) -> Any:
     """Construct ``cls``; a validation error is re-raised naming the document path."""
     try:
         return cls(**{k: v for k, v in values.items() if v is not None})
-    except RecordError as exc:
-        if str(exc).startswith(doc.where or "\x00"):
-            raise
-        raise RecordError(f"{doc.where or 'record'}: {exc}") from None
     except CompoundkitError as exc:
-        raise RecordError(f"{doc.where or 'record'}: {exc}") from None
+        if not doc.where:
+            if isinstance(exc, RecordError):
+                raise
+            raise RecordError(str(exc)) from None
+        raise RecordError(f"{doc.where}: {exc}") from None
 
 
 def _upgrade(
