@@ -41,5 +41,12 @@ $(DOCS_STAMP): $(STAMP)
 docs: $(DOCS_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --clean -f docs/mkdocs.yml
 
+# Coverage-guided fuzzing (atheris) of every parser, FUZZ_SECONDS per target; not in CI.
+# Crashes are saved in fuzz/crashes/<target>/: add each to tests/corpus/ with its fix.
+FUZZ_SECONDS ?= 120
+fuzz: $(STAMP)
+	@$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/python -m pip install --quiet atheris
+	FUZZ_SECONDS=$(FUZZ_SECONDS) PYTHON=$(BIN)/python fuzz/run.sh
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
