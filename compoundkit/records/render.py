@@ -18,12 +18,13 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from html import escape
 from importlib import resources
 from typing import TYPE_CHECKING, Final, NamedTuple
 
-from compoundkit.errors import CompoundkitError
+from compoundkit.errors import CompoundkitError, RecordError
 
 if TYPE_CHECKING:
     from compoundkit.records.cr import CompoundingRecord
@@ -563,7 +564,11 @@ def html_to_pdf(html: str) -> bytes:
     and the fetcher refuses every request.
     """
     try:
-        weasyprint = importlib.import_module("weasyprint")
+        with warnings.catch_warnings():
+            # e.g. "HarfBuzz-Subset will be required by future versions": a note for the
+            # system's packager, not an error of this PDF
+            warnings.simplefilter("ignore", DeprecationWarning)
+            weasyprint = importlib.import_module("weasyprint")
     except (ImportError, OSError) as exc:
         raise PdfUnavailableError(
             "PDF output needs the pdf extra: pip install compoundkit[pdf] "
@@ -573,6 +578,10 @@ def html_to_pdf(html: str) -> bytes:
     def refuse(url: str, *args: object, **kwargs: object) -> dict[str, object]:
         raise ValueError(f"compoundkit worksheets load no external resources ({url})")
 
-    document = weasyprint.HTML(string=html, url_fetcher=refuse)
-    pdf: bytes = document.write_pdf()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pdf: bytes = weasyprint.HTML(string=html, url_fetcher=refuse).write_pdf()
+    except Exception as exc:  # a third-party renderer: report its failure as ours
+        raise RecordError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from None
     return pdf
