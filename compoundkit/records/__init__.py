@@ -1,4 +1,4 @@
-"""Records: beyond-use dates and the tamper-evident record log.
+"""Records: beyond-use dates, the tamper-evident record log, MFRs, CRs and worksheets.
 
 Import-light on purpose (no pint, no numpy): the CLI and apps can use the BUD rules and
 the record log without loading the unit machinery.
@@ -19,6 +19,15 @@ from compoundkit.records.bud import (
     get_rule_set,
     rule_sets,
 )
+from compoundkit.records.cr import (
+    CR_ELEMENTS,
+    BatchSpec,
+    ComponentRecord,
+    CompoundingRecord,
+    CrBud,
+    Lot,
+    QcResult,
+)
 from compoundkit.records.log import (
     BadEntry,
     LogEntry,
@@ -26,22 +35,73 @@ from compoundkit.records.log import (
     UnknownEntryError,
     VerifyReport,
 )
+from compoundkit.records.mfr import (
+    MFR_ELEMENTS,
+    CompoundingStep,
+    MasterFormulationRecord,
+    MfrBud,
+    MissingElement,
+    QualityCheck,
+)
+from compoundkit.records.render import (
+    PdfUnavailableError,
+    cr_to_html,
+    cr_to_markdown,
+    html_to_pdf,
+    mfr_to_html,
+    mfr_to_markdown,
+)
+from compoundkit.records.serialize import (
+    load_record,
+    log_record,
+    mfr_versions,
+    record_from_dict,
+    record_from_entry,
+    record_to_dict,
+    save_record,
+)
 
 __all__ = [
+    "CR_ELEMENTS",
     "DEFAULT_RULE_SET",
+    "MFR_ELEMENTS",
     "BadEntry",
+    "BatchSpec",
     "BudClass",
     "BudExtension",
     "BudResult",
     "BudRule",
     "BudRuleSet",
     "Citation",
+    "ComponentRecord",
+    "CompoundingRecord",
+    "CompoundingStep",
+    "CrBud",
     "LogEntry",
+    "Lot",
+    "MasterFormulationRecord",
+    "MfrBud",
+    "MissingElement",
+    "PdfUnavailableError",
+    "QcResult",
+    "QualityCheck",
     "RecordLog",
     "UnknownEntryError",
     "VerifyReport",
     "assign_bud",
     "classify",
+    "cr_to_html",
+    "cr_to_markdown",
     "get_rule_set",
+    "html_to_pdf",
+    "load_record",
+    "log_record",
+    "mfr_to_html",
+    "mfr_to_markdown",
+    "mfr_versions",
+    "record_from_dict",
+    "record_from_entry",
+    "record_to_dict",
     "rule_sets",
+    "save_record",
 ]

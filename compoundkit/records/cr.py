@@ -110,7 +110,10 @@ MAX_GRAMS: Final = 1e7
 def _grams(value: object, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RecordError(f"{field} must be a number of grams, got {value!r:.60}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        number = math.inf
     if not math.isfinite(number) or not 0 <= number <= MAX_GRAMS:
         raise RecordError(f"{field} must be from 0 to {MAX_GRAMS:g} g, got {value!r:.60}")
     return number
@@ -118,7 +121,12 @@ def _grams(value: object, field: str) -> float:
 
 def to_float(value: object) -> Any:
     """Whole numbers as floats (everything else unchanged, for the validator to judge)."""
-    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:  # too large: the validator refuses it
+            return value
+    return value
 
 
 def valid_grams(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -321,9 +321,13 @@ class _Doc:
         unit = doc.text("unit")
         if unit != "gram":
             raise RecordError(f"{doc.path('unit')}: expected 'gram', got {unit!r:.60}")
-        if not math.isfinite(number):
-            raise RecordError(f"{doc.path('value')}: expected a finite number")
-        return float(number)
+        try:
+            grams = float(number)
+        except OverflowError:  # an integer too large for a float
+            grams = math.inf
+        if not math.isfinite(grams):
+            raise RecordError(f"{doc.path('value')}: expected a finite number of grams")
+        return grams
 
     def table(self, key: str, allowed: tuple[str, ...], *, required: bool = False) -> _Doc | None:
         value = self.get(key, Mapping, "a table", required)

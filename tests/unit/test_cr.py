@@ -212,6 +212,8 @@ def test_bad_input_is_refused(
 def test_parts_validate_their_fields(mfr: MasterFormulationRecord) -> None:
     with pytest.raises(RecordError, match="component weighed_g must be from 0"):
         ComponentRecord("K", "active", 1.0, weighed_g=float("nan"))
+    with pytest.raises(RecordError, match="component target_g must be from 0"):
+        ComponentRecord("K", "active", 10**400)
     with pytest.raises(RecordError, match="kind must be one of"):
         ComponentRecord("K", "powder", 1.0)
     with pytest.raises(RecordError, match="QC passed"):

@@ -211,6 +211,8 @@ def test_bad_mfr_documents_name_the_field(
         (("components", 0, "target"), {"value": 12.6, "unit": "mg"}, "expected 'gram'"),
         (("components", 0, "weighed"), 12.61, r"components\[0\].weighed: expected a quantity"),
         (("components", 0, "kind"), "powder", "kind must be one of"),
+        (("components", 0, "target", "value"), 10**400, r"components\[0\].target.value: .*finite"),
+        (("components", 0, "weighed", "value"), -1, "must be from 0 to"),
         (("made",), {"value": 0, "unit": "gram"}, "more than 0 g"),
         (("prepared_at",), "2024-03-01 09:30", "expected an ISO date and time"),
         (("prepared_at",), "2024-13-01T09:30", "not a valid date and time"),
