@@ -145,15 +145,13 @@ def _load_source(path: str) -> MasterFormulationRecord | Formulation:
 
     source = Path(path)
     if source.suffix.lower() in (".json", ".toml") and source.is_file():
-        data: object = None
-        with contextlib.suppress(Exception):  # unreadable: let load_formula report it
-            raw = source.read_bytes()[: MAX_RECORD_BYTES + 1].decode("utf-8")
-            if source.suffix.lower() == ".json":
-                data = json.loads(raw)
-            else:
-                import tomllib
+        import tomllib
 
-                data = tomllib.loads(raw)
+        data: object = None
+        # Unreadable or malformed: load_formula reports it (with the line and field).
+        with contextlib.suppress(OSError, ValueError, RecursionError):
+            raw = source.read_bytes()[: MAX_RECORD_BYTES + 1].decode("utf-8")
+            data = json.loads(raw) if source.suffix.lower() == ".json" else tomllib.loads(raw)
         if isinstance(data, dict) and "schema" in data:
             record = load_record(source)
             if not isinstance(record, MasterFormulationRecord):
@@ -213,6 +211,7 @@ def _mfr_for(
 )
 def bud(formula: str, day: str | None, expiries: tuple[str, ...], rules: str, fmt: str) -> None:
     """Assign the beyond-use date of a preparation of FORMULA."""
+    from compoundkit.errors import RecordError
     from compoundkit.formulas import load_formula
     from compoundkit.records.bud import assign_bud, get_rule_set
     from compoundkit.records.cr import resolve_component
@@ -225,7 +224,7 @@ def bud(formula: str, day: str | None, expiries: tuple[str, ...], rules: str, fm
         for name, text in given.items():
             try:
                 component = resolve_component(formulation, name)
-            except Exception as exc:
+            except RecordError as exc:
                 raise InputError(f"--expiry: {exc}") from None
             if component in dated:
                 raise InputError(f"--expiry: {component} is given twice")
@@ -522,6 +521,12 @@ def record_cr(
         click.echo(f"logged {entry.id} in {log_target}", err=True)
     _emit(data, target)
     click.echo(f"BUD {cr.bud.date.isoformat()} ({cr.bud.storage}); ID {cr.internal_id}", err=True)
+    if not mfr.is_approved:
+        click.echo(
+            f"note: MFR {mfr.record_id} v{mfr.version} is not approved; give an approved "
+            "MFR file (.json/.toml) as FORMULA to compound from it",
+            err=True,
+        )
     _report_missing(f"compounding record {cr.internal_id}", cr.missing_elements())
 
 

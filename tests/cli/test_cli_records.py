@@ -163,6 +163,14 @@ def test_record_mfr_renders_a_completed_saved_mfr(here: Path) -> None:
     assert "MISSING" not in text
     assert "approved by B. Diaz on 2024-02-01" in text
     assert "incomplete" not in result.output
+    made = invoke(*CR_ARGS[:2], "saved.toml", *CR_ARGS[3:], "-o", "cr.json")
+    assert made.exit_code == 0, made.output
+    assert "is not approved" not in made.output
+    cr = load_record("cr.json")
+    assert isinstance(cr, CompoundingRecord)
+    assert cr.mfr == mfr
+    assert cr.mfr_hash == mfr.content_hash
+    assert "is not approved" in invoke(*CR_ARGS).output
     refused = invoke("record", "mfr", "saved.toml", "--author", "Z")
     assert refused.exit_code == 2
     assert "is a saved MFR" in refused.output
