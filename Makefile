@@ -16,8 +16,8 @@ demo: $(STAMP)
 	@$(BIN)/python -m compoundkit.demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check compoundkit tests benchmarks
-	$(BIN)/ruff format --check compoundkit tests benchmarks
+	$(BIN)/ruff check compoundkit tests benchmarks docs
+	$(BIN)/ruff format --check compoundkit tests benchmarks docs
 
 typecheck: $(STAMP)
 	$(BIN)/mypy compoundkit

@@ -28,6 +28,7 @@ __all__ = [
     "FormulationError",
     "LogIntegrityError",
     "LogStorageError",
+    "MissingDependencyError",
     "OutputPathError",
     "RecordError",
     "SchemaVersionError",
@@ -192,6 +193,10 @@ class RecordError(CompoundkitError, ValueError):
 
 class SchemaVersionError(RecordError):
     """A saved record uses a schema version this compoundkit cannot read."""
+
+
+class MissingDependencyError(CompoundkitError, ImportError):
+    """An optional dependency (an extra such as ``pandas``) is not installed."""
 
 
 class LogIntegrityError(CompoundkitError, ValueError):

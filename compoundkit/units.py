@@ -574,13 +574,13 @@ class Strength:
             key = _qualifier(scanner) or self.basis.value
             amount_unit, per_unit = _units_for_basis(key, self)
             value = self._value_on(self._dims_key(amount_unit, per_unit), density)
-            return Strength(value * 100.0, amount_unit, 100.0, per_unit, Notation.PERCENT)
+            return Strength(_tidy(value * 100.0), amount_unit, 100.0, per_unit, Notation.PERCENT)
         if scanner.text.lower().startswith("ratio"):
             scanner.pos = 5
             key = _qualifier(scanner) or self.basis.value
             amount_unit, per_unit = _units_for_basis(key, self)
             value = self._value_on(self._dims_key(amount_unit, per_unit), density)
-            return Strength(1.0, amount_unit, 1.0 / value, per_unit, Notation.RATIO)
+            return Strength(1.0, amount_unit, _tidy(1.0 / value), per_unit, Notation.RATIO)
         amount_unit = scanner.unit(("mass", "volume"))
         if not scanner.accept("/"):
             raise scanner.fail("expected '/' in the target unit, as in mg/g")
@@ -591,7 +591,7 @@ class Strength:
             raise scanner.fail("unexpected text after the target unit")
         value = self._value_on(self._dims_key(amount_unit, per_unit), density)
         amount = value * per * FACTOR[per_unit] / FACTOR[amount_unit]
-        return Strength(amount, amount_unit, per, per_unit, Notation.UNITS)
+        return Strength(_tidy(amount), amount_unit, per, per_unit, Notation.UNITS)
 
     def _dims_key(self, amount_unit: str, per_unit: str) -> Basis:
         dims = (DIMENSION[amount_unit], DIMENSION[per_unit])
@@ -682,6 +682,14 @@ class Strength:
                 f"{self} has no basis yet: call .resolve(dosage_form) before {what} "
                 "(USP: w/w in creams and ointments, w/v for solids in solutions)"
             )
+
+
+def _tidy(value: float) -> float:
+    """``value`` to 15 significant digits: drops binary noise (10.500000000000002 -> 10.5).
+
+    The change is below 1e-15 relative, far inside any pharmacy tolerance.
+    """
+    return float(f"{value:.15g}")
 
 
 def _basis_key(basis: str | Basis | None) -> str:

@@ -67,7 +67,9 @@ class _LazyGroup(click.Group):
         "  compoundkit check examples/muscle-spasm-cream.toml\n"
         "  compoundkit batch examples/muscle-spasm-cream.toml --size 120g\n"
         "  compoundkit batch cream.toml --size 30g --count 4 --excess 5% --format json\n"
-        "  compoundkit bud examples/muscle-spasm-cream.toml --date 2026-11-25\n\n" + DISCLAIMER
+        "  compoundkit bud examples/muscle-spasm-cream.toml --date 2026-11-25\n"
+        "  compoundkit record mfr examples/muscle-spasm-cream.toml -o mfr.html\n\n"
+        'Shell completion: eval "$(compoundkit completion bash)" (or zsh, fish).'
     ),
 )
 @click.version_option(__version__, "-V", "--version", prog_name="compoundkit")
@@ -90,6 +92,17 @@ def main(catalogs: tuple[str, ...]) -> None:
         with handle_errors():
             for path in catalogs:
                 ingredients.load_file(path)
+
+
+@main.command(epilog='Example:\n\n\b\n  eval "$(compoundkit completion bash)"   # add to ~/.bashrc')
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script for SHELL."""
+    from click.shell_completion import get_completion_class
+
+    completer = get_completion_class(shell)
+    assert completer is not None  # click ships bash, zsh and fish
+    click.echo(completer(main, {}, "compoundkit", "_COMPOUNDKIT_COMPLETE").source())
 
 
 def run() -> None:

@@ -214,6 +214,13 @@ class BatchSheet:
     potency_policy: str
     findings: Report
 
+    def __repr__(self) -> str:
+        from compoundkit.formulas.sheet_export import _title
+
+        lines = "; ".join(f"{line.name} {line.weigh_g:.6g} g" for line in self.lines)
+        vehicle = f"{self.vehicle.name} q.s. {self.vehicle.weigh_g:.6g} g"
+        return f"<BatchSheet {_title(self)}: {lines}; {vehicle}>"
+
     @property
     def size(self) -> pint.Quantity[Any]:
         """One container's size (or the whole batch when count is 1)."""

@@ -71,6 +71,10 @@ class Report:
 
     findings: tuple[Finding, ...] = attrs.field(converter=_sorted)
 
+    def __repr__(self) -> str:
+        codes = ", ".join(f"{f.code} {f.severity.value}" for f in self.findings)
+        return f"<Report: {len(self.findings)} finding(s){': ' + codes if codes else ''}>"
+
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
 

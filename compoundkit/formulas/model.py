@@ -336,6 +336,17 @@ class Formulation:
         except ValueError:
             return None
 
+    def __repr__(self) -> str:
+        parts = [
+            f"{c.written_name or c.ingredient.id} {c.strength or c.amount}"
+            for c in self.ingredients
+        ]
+        parts += [f"{e.name} {e.strength or e.amount}" for e in self.excipients]
+        return (
+            f"<Formulation {self.name!r}: {self.dosage_form} in {self.vehicle.name}; "
+            f"{', '.join(parts)}>"
+        )
+
     def _repr_html_(self) -> str:
         """An HTML summary for notebooks (components, vehicle, findings)."""
         from compoundkit.formulas.notebook import formulation_html

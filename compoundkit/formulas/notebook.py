@@ -29,7 +29,7 @@ from html import escape
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from compoundkit.errors import CompoundkitError
+from compoundkit.errors import MissingDependencyError
 
 if TYPE_CHECKING:
     from compoundkit.formulas.batch import BatchSheet
@@ -74,10 +74,6 @@ CATALOG_COLUMNS = (
     "light_sensitive",
     "origin",
 )
-
-
-class MissingDependencyError(CompoundkitError, ImportError):
-    """An optional dependency (an extra such as ``pandas``) is not installed."""
 
 
 def _pandas() -> Any:

@@ -117,7 +117,8 @@ _HEAD = ("ingredient", "form weighed", "strength", "factor", "potency", "weigh",
 def _title(sheet: BatchSheet) -> str:
     count = f"{sheet.count} x " if sheet.count > 1 else ""
     excess = f" (+{sheet.excess} excess)" if sheet.excess else ""
-    return f"{sheet.formulation.name}: {count}{sheet.size_g:g} g{excess}, make {sheet.made_g:g} g"
+    made = f", make {sheet.made_g:g} g" if sheet.count > 1 or sheet.excess else ""
+    return f"{sheet.formulation.name}: {count}{sheet.size_g:g} g{excess}{made}"
 
 
 def sheet_to_markdown(sheet: BatchSheet) -> str:

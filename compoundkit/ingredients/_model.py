@@ -255,6 +255,9 @@ class Form:
     verify: bool = False
     ingredient_id: str = ""
 
+    def __repr__(self) -> str:
+        return f"<Form {self.ingredient_id}:{self.id} {self.formula} {self.molecular_weight} g/mol>"
+
     def factor_to(self, other: Form) -> float:
         """Grams of ``other`` holding the same moles of moiety as 1 g of this form.
 
@@ -482,6 +485,9 @@ class Ingredient:
             raise CatalogError("valence must be 1 or more", entry=self.id, field="valence")
 
     # ----------------------------------------------------------------- forms
+
+    def __repr__(self) -> str:
+        return f"<Ingredient {self.id!r}: {self.name}, {len(self.forms)} form(s)>"
 
     def form(self, name: str | None = None) -> Form:
         """The form answering to ``name`` (id or alias, any case); the default form if None.

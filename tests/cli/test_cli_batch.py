@@ -139,3 +139,25 @@ def test_catalog_option_adds_ingredients(runner: CliRunner, tmp_path: Path) -> N
     result = runner.invoke(main, ["--catalog", str(bad), "ingredients"])
     assert result.exit_code == 2
     assert "bad.toml" in result.output
+
+
+def test_check_takes_several_formulas(runner: CliRunner) -> None:
+    keto = str(ROOT / "examples" / "ketoprofen-gel.toml")
+    result = runner.invoke(main, ["check", keto, CREAM])
+    assert result.exit_code == 0
+    assert f"{keto}: CK112" in result.output
+    assert f"{CREAM}: CK111" in result.output
+    with_errors = runner.invoke(main, ["check", keto, WRONG])
+    assert with_errors.exit_code == 1
+    unreadable = runner.invoke(main, ["check", keto, "nope.toml", "--format", "json"])
+    assert unreadable.exit_code == 2
+    data = json.loads(unreadable.stdout)
+    assert data["nope.toml"] == {"error": "nope.toml: no such file"}
+    assert data[keto][0]["code"] == "CK112"
+
+
+def test_shell_completion_scripts(runner: CliRunner) -> None:
+    for shell in ("bash", "zsh", "fish"):
+        result = runner.invoke(main, ["completion", shell])
+        assert result.exit_code == 0
+        assert "_COMPOUNDKIT_COMPLETE" in result.output

@@ -81,7 +81,7 @@ def test_repr_html_and_repr() -> None:
     assert "<h4>Ketoprofen" in page
     assert "established" in page
     assert "C16H14O3" in page
-    assert repr(ket).startswith("Ingredient(id='ketoprofen'")
+    assert repr(ket) == "<Ingredient 'ketoprofen': Ketoprofen, 3 form(s)>"
 
 
 def test_import_is_light_and_loading_is_lazy() -> None:
