@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -46,12 +47,28 @@ def check_output_path(path: str | os.PathLike[str], *, what: str = "output file"
     return target
 
 
+def _new_file_mode(target: Path) -> int:
+    """The mode the written file should have: the old file's, or 0o666 less the umask."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mask = os.umask(0)  # reading the umask means setting it; put it straight back
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file + rename)."""
+    """Write ``data`` to ``path`` atomically (temporary file + rename).
+
+    The file gets the permissions a plain write would give it (mkstemp's private
+    0600 would hide printed worksheets from colleagues).
+    """
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    mode = _new_file_mode(target)
     handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
     try:
+        os.fchmod(handle, mode)
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
             stream.flush()
