@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cache_folder", "load_toml"]
+__all__ = ["cache_folder", "load_json", "load_toml", "save_json"]
 
 
 def cache_folder() -> Path | None:
@@ -56,3 +56,28 @@ def load_toml(text: str) -> dict[str, Any]:
     except OSError:
         pass
     return data
+
+
+def load_json(name: str) -> Any:
+    """The cached JSON document ``name``, or None (missing, unreadable, or caching off)."""
+    folder = cache_folder()
+    if folder is None:
+        return None
+    try:
+        return json.loads((folder / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def save_json(name: str, data: Any) -> None:
+    """Store ``data`` as the cached JSON document ``name`` (silently skipped on any error)."""
+    folder = cache_folder()
+    if folder is None:
+        return
+    try:
+        from compoundkit._files import write_atomic
+
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / name, json.dumps(data, sort_keys=True))
+    except (OSError, TypeError, ValueError):
+        pass

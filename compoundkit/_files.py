@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from compoundkit.errors import OutputPathError
@@ -65,6 +64,8 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     """
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    import tempfile  # here, not at import: 4 ms that most calls never need
+
     mode = _new_file_mode(target)
     handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
     try:

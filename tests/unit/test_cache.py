@@ -89,3 +89,22 @@ def test_fast_quantities_equal_pints_own() -> None:
         assert (fast + slow).magnitude == 2 * value
         assert fast.to(other).magnitude == pytest.approx(slow.to(other).magnitude)
     assert quantity(3.0, "milliequivalent").to("equivalent").magnitude == pytest.approx(0.003)
+
+
+def test_formula_weights_are_identical_with_and_without_the_counts_cache(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from compoundkit.ingredients import _chem
+
+    formulas = ["C20H21N.HCl", "MgCl2.6H2O", "C16H14O3.C6H14N2O2", "Mg"]
+    monkeypatch.setattr(_chem, "_counts", None)
+    _chem.molecular_weight.cache_clear()
+    cold = [_chem.molecular_weight(f) for f in formulas]  # parsed by molmass, then stored
+    assert (folder / _chem._COUNTS_FILE).exists()
+    monkeypatch.setattr(_chem, "_counts", None)
+    _chem.molecular_weight.cache_clear()
+    warm = [_chem.molecular_weight(f) for f in formulas]  # from the cache
+    assert cold == warm
+    assert round(warm[0], 3) == 311.853
+    assert round(warm[1], 3) == 203.295
+    _chem.molecular_weight.cache_clear()
