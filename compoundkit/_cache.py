@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +27,17 @@ def cache_folder() -> Path | None:
 
 
 def load_toml(text: str) -> dict[str, Any]:
-    """``tomllib.loads(text)``, served from the cache when the same text was parsed before.
+    """Parsed TOML, served from the cache when the same text was parsed before.
 
-    tomllib is pure Python (about 5 ms for a catalog file); JSON loads ~50x faster.
-    Errors are tomllib's own, raised exactly as without the cache.
+    For the package's own data files: tomllib is pure Python (about 5 ms for a
+    catalog file) and JSON loads ~50x faster. Errors are
+    :class:`~compoundkit._toml.TomlTextError`, as without the cache.
     """
+    from compoundkit._toml import parse
+
     folder = cache_folder()
     if folder is None:
-        return tomllib.loads(text)
+        return parse(text)
     path = folder / "toml" / (hashlib.sha256(text.encode("utf-8")).hexdigest() + ".json")
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
@@ -43,7 +45,7 @@ def load_toml(text: str) -> dict[str, Any]:
         cached = None
     if isinstance(cached, dict):
         return cached
-    data = tomllib.loads(text)
+    data = parse(text)
     try:
         encoded = json.dumps(data, ensure_ascii=False)
     except (TypeError, ValueError):  # dates and times have no JSON form: not cached

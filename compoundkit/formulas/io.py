@@ -24,12 +24,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from compoundkit._grammar import format_number
+from compoundkit._toml import TomlTextError
+from compoundkit._toml import parse as parse_toml
 from compoundkit.errors import CompoundkitError, FormulaFileError
 from compoundkit.formulas.model import Amount, Component, Excipient, Formulation
 from compoundkit.formulas.vehicles import (
@@ -443,16 +444,9 @@ _TOO_LONG: Final = "a number is too long (more than 4300 digits)"
 def loads_toml(text: str, *, source: str | None = None) -> Formulation:
     """A Formulation from formula-file TOML text."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        raise FormulaFileError(
-            f"not valid TOML: {exc}", file=source, line=int(match.group(1)) if match else None
-        ) from None
-    except RecursionError:
-        raise FormulaFileError("not valid TOML: nested too deeply", file=source) from None
-    except ValueError:  # an integer over Python's 4300-digit limit
-        raise FormulaFileError(f"not valid TOML: {_TOO_LONG}", file=source) from None
+        data = parse_toml(text)
+    except TomlTextError as exc:
+        raise FormulaFileError(str(exc), file=source, line=exc.line) from None
     return formulation_from_dict(data, source=source, text=text)
 
 

@@ -11,16 +11,15 @@ them; a calculation that needs one asks for a measured value.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
-import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any, Final
 
 import attrs
 
+from compoundkit._cache import load_toml
 from compoundkit.errors import CatalogError, StrengthParseError, UnknownVehicleError
 from compoundkit.units import Strength
 
@@ -201,7 +200,7 @@ def _catalog() -> tuple[dict[str, Vehicle], dict[str, str]]:
     """The shipped vehicles, loaded and checked once: (name key -> vehicle, ref id -> citation)."""
     path = "vehicles.toml"
     text = resources.files("compoundkit.formulas").joinpath("data", path).read_text("utf-8")
-    data = tomllib.loads(text)
+    data = load_toml(text)  # parsed once, then served from the cache
     refs = {ref["id"]: ref["citation"] for ref in data.get("references", [])}
     lookup: dict[str, Vehicle] = {}
     for entry in data.get("vehicles", []):
@@ -234,6 +233,8 @@ def get_vehicle(name: str) -> Vehicle:
     vehicle = lookup.get(_key(name))
     if vehicle is None:
         names = sorted({v.name for v in lookup.values()})
+        import difflib
+
         close = difflib.get_close_matches(_key(name), [_key(n) for n in names], n=3, cutoff=0.6)
         suggestions = [n for n in names if _key(n) in close]
         raise UnknownVehicleError(name, suggestions)

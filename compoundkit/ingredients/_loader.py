@@ -9,11 +9,12 @@ file, the entry and the field; a file either loads completely or not at all.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from compoundkit._toml import TomlTextError
+from compoundkit._toml import parse as parse_toml
 from compoundkit.errors import CatalogError, CompoundkitError
 from compoundkit.ingredients import _spec
 from compoundkit.ingredients._model import (
@@ -104,15 +105,9 @@ def from_toml(
     compoundkit.errors.CatalogError: file x.toml, field 'ingredients': expected an array of ...
     """
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"not valid TOML: {exc}", file=file) from None
-    except RecursionError:
-        raise CatalogError("not valid TOML: nested too deeply", file=file) from None
-    except ValueError:  # an integer over Python's 4300-digit limit
-        raise CatalogError(
-            "not valid TOML: a number is too long (more than 4300 digits)", file=file
-        ) from None
+        data = parse_toml(text)
+    except TomlTextError as exc:
+        raise CatalogError(str(exc), file=file) from None
     return from_dict(data, file=file, origin=origin)
 
 
@@ -147,8 +142,8 @@ def load_shipped() -> tuple[Ingredient, ...]:
         text = folder.joinpath(name).read_text(encoding="utf-8")
         try:
             data = load_toml(text)  # parsed once, then served from the cache
-        except tomllib.TOMLDecodeError as exc:
-            raise CatalogError(f"not valid TOML: {exc}", file=name) from None
+        except TomlTextError as exc:
+            raise CatalogError(str(exc), file=name) from None
         found.extend(from_dict(data, file=name, origin="shipped"))
     return tuple(found)
 

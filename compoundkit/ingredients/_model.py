@@ -9,7 +9,6 @@ validation in :mod:`compoundkit.ingredients._loader`.
 from __future__ import annotations
 
 import enum
-import html
 import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -592,6 +591,8 @@ class Ingredient:
 
     def _repr_html_(self) -> str:
         """A compact card for notebooks."""
+        import html
+
         esc = html.escape
         rows = [
             f"<h4>{esc(self.name)} <small>({esc(self.id)})</small></h4>",

@@ -54,8 +54,11 @@ def test_dates_are_not_cached_but_still_parsed(folder: Path) -> None:
 
 
 def test_toml_errors_are_raised_as_without_the_cache(folder: Path) -> None:
-    with pytest.raises(tomllib.TOMLDecodeError):
-        _cache.load_toml("name = ")
+    from compoundkit._toml import TomlTextError
+
+    with pytest.raises(TomlTextError, match="line 2"):
+        _cache.load_toml('name = "x"\nvalue = \n')
+    assert not list((folder / "toml").glob("*.json"))
 
 
 def test_cache_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
