@@ -213,7 +213,7 @@ def bud(formula: str, day: str | None, expiries: tuple[str, ...], rules: str, fm
     """Assign the beyond-use date of a preparation of FORMULA."""
     from compoundkit.errors import RecordError
     from compoundkit.formulas import load_formula
-    from compoundkit.records.bud import assign_bud, get_rule_set
+    from compoundkit.records.bud import get_rule_set
     from compoundkit.records.cr import resolve_component
 
     start = _iso_date(day, "--date")
@@ -229,15 +229,7 @@ def bud(formula: str, day: str | None, expiries: tuple[str, ...], rules: str, fm
             if component in dated:
                 raise InputError(f"--expiry: {component} is given twice")
             dated[component] = _iso_date(text, f"--expiry {name}")
-        result = assign_bud(
-            compounded_on=start,
-            aqueous=formulation.vehicle.aqueous,
-            preserved=bool(formulation.vehicle.preserved),
-            dosage_form=formulation.dosage_form,
-            route=formulation.route,
-            component_expiries=dated,
-            rules=rules,
-        )
+        result = formulation.bud(start, expiries=dated, rules=rules)
         rule_set = get_rule_set(rules)
     rule = result.rule
     if result.limited_by is None:

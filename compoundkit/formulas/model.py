@@ -370,6 +370,50 @@ class Formulation:
             self._cache.report = validate(self)
         return self._cache.report
 
+    def bud(
+        self,
+        compounded_on: Any,
+        *,
+        expiries: Mapping[str, Any] | None = None,
+        rules: str | None = None,
+        extension: Any = None,
+        shorten_to: Any = None,
+        water_activity: float | None = None,
+    ) -> Any:
+        """The beyond-use date of a preparation of this formulation made on ``compounded_on``.
+
+        The BUD class follows from the vehicle (water; preservative, where unknown the
+        conservative nonpreserved class) and the dosage form; Day 1 is the compounding
+        day; ``expiries`` maps component names (any catalog name, the excipient or
+        vehicle name) to lot expiry dates and caps the result. Returns a
+        :class:`~compoundkit.records.BudResult`.
+
+        >>> import datetime as dt
+        >>> from compoundkit import load_formula
+        >>> cream = load_formula("examples/muscle-spasm-cream.toml")
+        >>> cream.bud(dt.date(2024, 3, 1)).date
+        datetime.date(2024, 3, 14)
+        >>> lots = {"cyclobenzaprine": dt.date(2024, 3, 9)}
+        >>> cream.bud(dt.date(2024, 3, 1), expiries=lots).limited_by
+        'Cyclobenzaprine'
+        """
+        from compoundkit.records.bud import DEFAULT_RULE_SET, assign_bud
+        from compoundkit.records.cr import resolve_component
+
+        dated = {resolve_component(self, name): day for name, day in (expiries or {}).items()}
+        return assign_bud(
+            compounded_on=compounded_on,
+            aqueous=self.vehicle.aqueous,
+            preserved=bool(self.vehicle.preserved),
+            dosage_form=self.dosage_form,
+            route=self.route,
+            water_activity=water_activity,
+            component_expiries=dated,
+            rules=rules or DEFAULT_RULE_SET,
+            extension=extension,
+            shorten_to=shorten_to,
+        )
+
     def weigh_g(self, size_g: float) -> tuple[float, ...]:
         """Grams to weigh of each line, then the vehicle, for ``size_g`` grams (fast path).
 

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 import attrs
 
 from compoundkit.errors import CompoundkitError, RecordError
-from compoundkit.records.bud import DEFAULT_RULE_SET, BudExtension, assign_bud
+from compoundkit.records.bud import DEFAULT_RULE_SET, BudExtension
 
 if TYPE_CHECKING:
     from compoundkit.formulas import Formulation
@@ -382,12 +382,8 @@ class MfrBud:
         >>> MfrBud.for_formulation(f).reference
         'USP <795> 2023 Table 3: other nonaqueous'
         """
-        result = assign_bud(
-            compounded_on=_dt.date(2000, 1, 1),  # the period does not depend on the day
-            aqueous=formulation.vehicle.aqueous,
-            preserved=bool(formulation.vehicle.preserved),
-            dosage_form=formulation.dosage_form,
-            route=formulation.route,
+        result = formulation.bud(
+            _dt.date(2000, 1, 1),  # the period does not depend on the day
             water_activity=water_activity,
             rules=rules,
             extension=extension,
