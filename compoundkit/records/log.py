@@ -197,7 +197,8 @@ class VerifyReport:
 
     def __str__(self) -> str:
         if self.first_bad is None:
-            return f"record log {self.path}: intact, {self.count} entries, head {self.head_hash}"
+            noun = "entry" if self.count == 1 else "entries"
+            return f"record log {self.path}: intact, {self.count} {noun}, head {self.head_hash}"
         seq, entry_id, reason = self.first_bad
         return (
             f"record log {self.path}: chain broken at entry #{seq} {entry_id}: {reason}: "
