@@ -38,6 +38,17 @@ __all__ = [
 ]
 
 
+def _shown(name: str) -> str:
+    """``name`` quoted for a message, shortened when very long."""
+    return repr(name if len(name) <= 80 else name[:77] + "...")
+
+
+def _did_you_mean(suggestions: Sequence[str]) -> str:
+    if not suggestions:
+        return ""
+    return "; did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
+
+
 class CompoundkitError(Exception):
     """Base class of every error compoundkit raises on purpose."""
 
@@ -81,10 +92,7 @@ class UnknownIngredientError(CompoundkitError, LookupError):
     def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
         self.name = name
         self.suggestions = tuple(suggestions)
-        hint = ""
-        if self.suggestions:
-            hint = "; did you mean " + " or ".join(f"{s!r}" for s in self.suggestions) + "?"
-        super().__init__(f"unknown ingredient {name!r}{hint}")
+        super().__init__(f"unknown ingredient {_shown(name)}{_did_you_mean(self.suggestions)}")
 
     def __str__(self) -> str:  # LookupError would otherwise repr() the message
         return str(self.args[0])
@@ -96,11 +104,9 @@ class UnknownVehicleError(CompoundkitError, LookupError):
     def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
         self.name = name
         self.suggestions = tuple(suggestions)
-        hint = ""
-        if self.suggestions:
-            hint = "; did you mean " + " or ".join(f"{s!r}" for s in self.suggestions) + "?"
         super().__init__(
-            f"unknown vehicle {name!r}{hint} (give a catalog id, or an inline table "
+            f"unknown vehicle {_shown(name)}{_did_you_mean(self.suggestions)} "
+            "(give a catalog id, or an inline table "
             "such as { name = '...', aqueous = true, preserved = true })"
         )
 

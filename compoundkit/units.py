@@ -37,6 +37,7 @@ from compoundkit._grammar import (
     parse_amount,
 )
 from compoundkit.errors import (
+    CalculationError,
     DensityRequiredError,
     DimensionError,
     DosageFormError,
@@ -51,6 +52,7 @@ __all__ = [
     "Basis",
     "Notation",
     "Strength",
+    "density_g_per_ml",
     "get_registry",
     "magnitude",
     "parse_quantity",
@@ -614,7 +616,7 @@ class Strength:
                 f"converting {self} from {self.basis.value} to {basis.value} needs the "
                 "preparation's density (e.g. density='1.05 g/mL'); it is never guessed"
             )
-        grams_per_ml = _density(density)
+        grams_per_ml = density_g_per_ml(density)
         if self.basis is Basis.W_W:
             return self._canonical * grams_per_ml
         return self._canonical / grams_per_ml
@@ -727,7 +729,12 @@ def _qualifier(scanner: Scanner) -> str:
     return word
 
 
-def _density(density: Any) -> float:
+def density_g_per_ml(density: Any) -> float:
+    """A density in g/mL from a Quantity (any registry) or strict text such as ``1.05 g/mL``.
+
+    >>> density_g_per_ml("0.85 g/mL"), density_g_per_ml(quantity(1.2, "gram / milliliter"))
+    (0.85, 1.2)
+    """
     if isinstance(density, str):
         scanner = Scanner(check_length(density, "density"))
         number = scanner.number("the density")
@@ -740,7 +747,7 @@ def _density(density: Any) -> float:
         return number * FACTOR[mass_unit] / FACTOR[volume_unit]
     value = float(magnitude(density, "gram / milliliter", field="density"))
     if not (math.isfinite(value) and value > 0):
-        raise DimensionError(f"density must be a positive finite quantity, not {density}")
+        raise CalculationError(f"density: {density} must be a finite density above zero")
     return value
 
 

@@ -17,10 +17,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Final
 
-from compoundkit._grammar import FACTOR, Scanner, check_length
 from compoundkit.calc.weighing import CalculationError, positive_magnitude
 from compoundkit.errors import CatalogError, DimensionError
-from compoundkit.units import magnitude, quantity
+from compoundkit.units import density_g_per_ml, magnitude, quantity
 
 if TYPE_CHECKING:
     import pint
@@ -171,24 +170,6 @@ def amount_for_elemental(
 # --------------------------------------------------------------------------- density
 
 
-def _density_g_per_ml(density: object) -> float:
-    """A density as g/mL from a Quantity (any registry) or strict text like ``1.05 g/mL``."""
-    if isinstance(density, str):
-        scanner = Scanner(check_length(density, "density"))
-        number = scanner.number("the density")
-        mass_unit = scanner.unit(("mass",))
-        if not scanner.accept("/"):
-            raise scanner.fail("a density is a mass per volume, as in 1.05 g/mL")
-        volume_unit = scanner.unit(("volume",))
-        if not scanner.at_end():
-            raise scanner.fail("unexpected text after the density")
-        return number * FACTOR[mass_unit] / FACTOR[volume_unit]
-    value = float(magnitude(density, "gram / milliliter", field="density"))
-    if not (math.isfinite(value) and value > 0):
-        raise CalculationError(f"density: {density} must be a finite density above zero")
-    return value
-
-
 def mass_from_volume(volume: object, density: object) -> pint.Quantity[Any]:
     """Mass of ``volume`` at ``density`` (a mass per volume, e.g. ``"0.85 g/mL"``), in g.
 
@@ -196,7 +177,7 @@ def mass_from_volume(volume: object, density: object) -> pint.Quantity[Any]:
     <Quantity(6.8, 'gram')>
     """
     millilitres = positive_magnitude(volume, "milliliter", field="volume")
-    return quantity(millilitres * _density_g_per_ml(density), "gram")
+    return quantity(millilitres * density_g_per_ml(density), "gram")
 
 
 def volume_from_mass(mass: object, density: object) -> pint.Quantity[Any]:
@@ -206,7 +187,7 @@ def volume_from_mass(mass: object, density: object) -> pint.Quantity[Any]:
     <Quantity(8.0, 'milliliter')>
     """
     grams = positive_magnitude(mass, "gram", field="mass")
-    return quantity(grams / _density_g_per_ml(density), "milliliter")
+    return quantity(grams / density_g_per_ml(density), "milliliter")
 
 
 def specific_gravity(density: object) -> pint.Quantity[Any]:
@@ -216,7 +197,7 @@ def specific_gravity(density: object) -> pint.Quantity[Any]:
     >>> specific_gravity("1.05 g/mL")
     <Quantity(1.05, 'dimensionless')>
     """
-    return quantity(_density_g_per_ml(density) / WATER_DENSITY_G_PER_ML, "dimensionless")
+    return quantity(density_g_per_ml(density) / WATER_DENSITY_G_PER_ML, "dimensionless")
 
 
 def density_from_specific_gravity(sg: object) -> pint.Quantity[Any]:

@@ -342,9 +342,9 @@ def _size_g(size: Any, density: float | None) -> float:
 def _density_arg(density: Any, formulation: Formulation) -> float | None:
     if density is None:
         return formulation.density_g_per_ml
-    from compoundkit.units import _density
+    from compoundkit.units import density_g_per_ml
 
-    return _density(density)
+    return density_g_per_ml(density)
 
 
 @functools.cache

@@ -134,7 +134,7 @@ def _density(value: Any, path: tuple[str | int, ...], problems: _Problems) -> fl
     text = _text(value, path, problems, _DENSITY)
     if text is None:
         return None
-    from compoundkit.units import _density as parse_density
+    from compoundkit.units import density_g_per_ml as parse_density
 
     try:
         return parse_density(text)
