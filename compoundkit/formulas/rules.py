@@ -491,3 +491,37 @@ def _dosage_form(formulation: Formulation) -> Iterator[Finding]:
         resolve_basis(formulation.dosage_form)
     except CompoundkitError as exc:
         yield this.finding(str(exc), hint="use a dosage form such as cream, gel or ointment")
+
+
+_ROOM_TEMPERATURE: Final = re.compile(r"room temperature|\bcrt\b|ambient", re.IGNORECASE)
+
+
+@rule(
+    "CK117",
+    "storage agrees with the beyond-use-date class",
+    Severity.WARNING,
+    "USP <795> (2023) Table 3: BUD and storage by class",
+)
+def _storage(formulation: Formulation) -> Iterator[Finding]:
+    this = RULES["CK117"]
+    stated = formulation.storage or ""
+    if not _ROOM_TEMPERATURE.search(stated) or "refrigerat" in stated.lower():
+        return
+    from compoundkit.records.bud import classify, get_rule_set
+
+    bud_class = classify(
+        aqueous=formulation.vehicle.aqueous,
+        preserved=bool(formulation.vehicle.preserved),
+        dosage_form=formulation.dosage_form,
+        route=formulation.route,
+    )
+    rule = get_rule_set().rule_for(bud_class)
+    if "room temperature" in rule.storage:
+        return
+    preserved = "preserved" if formulation.vehicle.preserved else "not known to be preserved"
+    yield this.finding(
+        f"storage '{stated}' contradicts the BUD class: {rule.description} "
+        f"({formulation.vehicle.name} is aqueous and {preserved}) is stored in a {rule.storage}",
+        hint=f"state storage = '{rule.storage}', or a preserved vehicle "
+        "(an inline vehicle with preserved = true) if the base is preserved",
+    )

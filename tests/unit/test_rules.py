@@ -102,7 +102,7 @@ def register_testofen(**changes: Any) -> None:
 
 
 def test_every_rule_is_registered_with_a_source() -> None:
-    assert sorted(RULES) == [f"CK1{n:02d}" for n in range(1, 17)]
+    assert sorted(RULES) == [f"CK1{n:02d}" for n in range(1, 18)]
     for code, entry in RULES.items():
         assert entry.code == code
         assert entry.title
@@ -614,3 +614,37 @@ def test_report_text_json_and_html() -> None:
     assert list(report) == [error, info]
     assert report.warnings == ()
     assert not report.ok
+
+
+# ----------------------------------------------------------------------- CK117
+
+
+def _stored(
+    storage: str, vehicle: str = '"lipoderm-activemax"', form: str = "cream"
+) -> Formulation:
+    return loads_toml(
+        f"""
+name = "storage test"
+dosage_form = "{form}"
+vehicle = {vehicle}
+container = "light-resistant jar"
+storage = "{storage}"
+[[ingredients]]
+name = "guaifenesin"
+strength = "5 % w/w"
+"""
+    )
+
+
+def test_ck117_room_temperature_for_an_aqueous_nonpreserved_cream() -> None:
+    finding = one(_stored("controlled room temperature"), "CK117")
+    assert_finding(finding, WARNING, None, "contradicts the BUD class", "aqueous, nonpreserved")
+    assert "refrigerator" in finding.hint
+
+
+def test_ck117_silent_when_storage_fits_the_class() -> None:
+    assert found(_stored("refrigerator"), "CK117") == []
+    assert found(_stored("room temperature or refrigerate"), "CK117") == []
+    preserved = '{ name = "preserved cream", aqueous = true, preserved = true, type = "cream" }'
+    assert found(_stored("controlled room temperature", preserved), "CK117") == []
+    assert found(_stored("room temperature", '"white-petrolatum"', "ointment"), "CK117") == []
