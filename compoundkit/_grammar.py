@@ -209,8 +209,11 @@ class Scanner:
             return True
         return False
 
-    def number(self, what: str = "a number") -> float:
-        """A plain positive decimal; a clear error for signs, exponents, nan, inf, powers."""
+    def number(self, what: str = "a number", *, allow_zero: bool = False) -> float:
+        """A plain positive decimal; a clear error for signs, exponents, nan, inf, powers.
+
+        Zero is refused unless ``allow_zero``.
+        """
         self.skip_spaces()
         start = self.pos
         rest = self.text[start:]
@@ -237,7 +240,7 @@ class Scanner:
         if nxt in ("*", "+", "(", ")") or (nxt == "-" and self.text[self.pos + 1 : self.pos + 2]):
             raise self.fail("expressions are not allowed; write one plain number")
         value = float(match.group())
-        if value == 0.0:
+        if value == 0.0 and not allow_zero:
             raise self.fail(f"{what} must be greater than zero", start)
         if not math.isfinite(value) or value > MAX_NUMBER:
             raise self.fail(f"{what} is out of range (at most {MAX_NUMBER:g})", start)

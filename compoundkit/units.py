@@ -298,6 +298,8 @@ _UNITS_OF: Final[dict[str, tuple[str, str]]] = {
     "v/v": ("mL", "mL"),
 }
 
+_PAIRS: Final = frozenset(_UNITS_OF.values())
+
 # USP General Notices, "Percentage Measurements": what a bare percent means.
 _SEMISOLID_OR_SOLID: Final = frozenset(
     {
@@ -382,6 +384,13 @@ class Strength:
             raise StrengthParseError(str(self.amount), None, "a ratio strength is 1:N")
         if self.notation is Notation.PERCENT and self.per != 100.0:
             raise StrengthParseError(str(self.per), None, "a percent is per 100")
+        pair = (self.amount_unit, self.per_unit)
+        if self.notation is not Notation.UNITS and pair != ("", "") and pair not in _PAIRS:
+            raise StrengthParseError(
+                f"{self.amount_unit}/{self.per_unit}",
+                None,
+                f"a {self.notation.value} strength is g/g (w/w), g/mL (w/v) or mL/mL (v/v)",
+            )
         if self.notation is Notation.UNITS and not self.amount_unit:
             raise StrengthParseError(str(self.amount), None, "a unit strength needs its units")
         if self.amount_unit:
@@ -591,7 +600,7 @@ class Strength:
         per_unit = scanner.unit(("mass", "volume", "count"))
         if not scanner.at_end():
             raise scanner.fail("unexpected text after the target unit")
-        value = self._value_on(self._dims_key(amount_unit, per_unit), density)
+        value = self._value_on(self._dims_key(amount_unit, per_unit), density, amount_unit)
         amount = value * per * FACTOR[per_unit] / FACTOR[amount_unit]
         return Strength(_tidy(amount), amount_unit, per, per_unit, Notation.UNITS)
 
@@ -601,9 +610,14 @@ class Strength:
             raise DimensionError(f"{amount_unit}/{per_unit} is not a strength unit")
         return _BASIS_OF[dims]
 
-    def _value_on(self, basis: Basis, density: Any) -> float:
+    def _value_on(self, basis: Basis, density: Any, amount_unit: str = "") -> float:
         """The canonical value on ``basis`` (g/g, g/mL...), converting with a density."""
         if basis is self.basis:
+            if basis is Basis.PER_UNIT and DIMENSION[amount_unit] != self._amount_kind:
+                raise DimensionError(
+                    f"cannot convert {self} to {amount_unit} per unit: a mass and a volume "
+                    "per dosage unit differ by a density"
+                )
             return self._canonical
         pair = (self.basis, basis)
         if pair not in ((Basis.W_W, Basis.W_V), (Basis.W_V, Basis.W_W)):
@@ -626,7 +640,11 @@ class Strength:
     def _comparable(self, other: object) -> float:
         if not isinstance(other, Strength):
             raise TypeError(f"cannot compare Strength with {type(other).__name__}")
-        if self.basis is not other.basis or self.basis is Basis.UNRESOLVED:
+        if (
+            self.basis is not other.basis
+            or self.basis is Basis.UNRESOLVED
+            or self._amount_kind != other._amount_kind
+        ):
             raise DimensionError(
                 f"cannot compare {self} ({self.basis.value}) with {other} ({other.basis.value})"
             )
@@ -674,6 +692,11 @@ class Strength:
 
     def __repr__(self) -> str:
         return f"Strength.parse({str(self)!r})"
+
+    @property
+    def _amount_kind(self) -> str:
+        """'mass' or 'volume' (what the amount is); '' when unresolved."""
+        return DIMENSION[self.amount_unit] if self.amount_unit else ""
 
     def _whole_word(self) -> str:
         return "volume" if self.basis is Basis.V_V else "mass"
@@ -755,15 +778,13 @@ def _from_quantity(value: Any, field: str) -> tuple[float, str]:
     units = getattr(value, "units", None)
     if units is None:
         raise DimensionError(f"{field}: {value!r} has no unit; give a pint Quantity")
+    try:
+        float(value.magnitude)
+    except (TypeError, ValueError):
+        raise DimensionError(f"{field}: {value} is not one quantity (an array?)") from None
     name = str(units)
     for symbol, pint_name in PINT_NAME.items():
-        if pint_name == name and symbol not in (
-            "dose",
-            "capsule",
-            "tablet",
-            "suppository",
-            "troche",
-        ):
+        if pint_name == name and DIMENSION[symbol] != "count":
             return float(value.magnitude), symbol
     for symbol, base in (("g", "gram"), ("mL", "milliliter"), ("unit", "dosage_unit")):
         try:

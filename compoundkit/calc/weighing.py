@@ -420,7 +420,8 @@ def _key_values(
         scanner = Scanner(raw.strip())
         what = _KEY_WORDS[key]
         try:
-            number = scanner.number(what)
+            # USP <41>: s may be 0 (the 0.41 d floor then applies); everything else > 0
+            number = scanner.number(what, allow_zero=key == "s")
             if key == "error":
                 if not scanner.accept("%"):
                     raise scanner.fail("the error is a percent such as 5%")

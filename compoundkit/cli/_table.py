@@ -28,11 +28,13 @@ def print_sheet(sheet: BatchSheet) -> None:
         table.add_row(*row[:keep], style="bold" if row[2] == "q.s." else None)
     console.print(table)
     console.print(f"Balance: {sheet.balance.description}. Potency policy: {sheet.potency_policy}.")
+    if (note := sheet.vehicle.aliquot_note()) is not None:
+        console.print(note, markup=False)
     for line in sheet.lines:
         if line.aliquot is not None:
             console.print(f"\nAliquot plan for {line.name}:")
-            for number, step in enumerate(line.aliquot.steps(), 1):
-                console.print(f"  {number}. {step}")
+            for step in line.aliquot.steps():  # already numbered
+                console.print(f"  {step}", markup=False)
     if len(sheet.findings):
         console.print("\nFindings:")
         for finding in sheet.findings:

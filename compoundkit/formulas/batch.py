@@ -194,9 +194,23 @@ class VehicleLine:
         return _grams(self.rounded_g)
 
     @property
+    def add_separately_g(self) -> float:
+        """Grams of vehicle to add besides what the aliquots already carry."""
+        return self.weigh_g - self.in_aliquots_g
+
+    @property
     def add_separately(self) -> pint.Quantity[Any]:
         """The vehicle to add besides what the aliquots already carry."""
-        return _grams(self.weigh_g - self.in_aliquots_g)
+        return _grams(self.add_separately_g)
+
+    def aliquot_note(self) -> str | None:
+        """One sentence on the vehicle the aliquots carry, or None without aliquots."""
+        if not self.in_aliquots_g:
+            return None
+        return (
+            f"Of the {self.weigh_g:.4g} g of {self.name}, {self.in_aliquots_g:.4g} g comes "
+            f"with the aliquots: add {self.add_separately_g:.4g} g separately."
+        )
 
 
 @attrs.frozen
@@ -325,18 +339,29 @@ def _size_g(size: Any, density: float | None) -> float:
     if isinstance(size, int | float) and not isinstance(size, bool):
         raise DimensionError(f"size: {size!r} has no unit; give a quantity such as '120 g'")
     try:
-        grams = float(magnitude(size, "gram", field="size"))
+        mass = magnitude(size, "gram", field="size")
     except DimensionError:
-        millilitres = float(magnitude(size, "milliliter", field="size"))
+        millilitres = _scalar(magnitude(size, "milliliter", field="size"), size)
         if density is None:
             raise DimensionError(
                 f"size: {size} is a volume; give the preparation's density "
                 "(density='1.05 g/mL') to make a volume of a w/w preparation"
             ) from None
         grams = millilitres * density
+    else:
+        grams = _scalar(mass, size)
     if not math.isfinite(grams) or grams <= 0:
         raise BatchError(f"size must be a positive, finite quantity, not {size}")
     return grams
+
+
+def _scalar(value: Any, size: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise DimensionError(
+            f"size: {size} is not one quantity; for many batch sizes use weigh_many()"
+        ) from None
 
 
 def _density_arg(density: Any, formulation: Formulation) -> float | None:
@@ -429,13 +454,18 @@ def compute_batch(
     error-level findings, and :class:`~compoundkit.errors.BatchError` or
     :class:`~compoundkit.errors.DimensionError` for bad arguments.
     """
+    batch_density = _density_arg(density, formulation)
+    if batch_density != formulation.density_g_per_ml:
+        # The measured density is the preparation's: it converts a volume size AND the
+        # w/v and v/v lines, so it must be the formulation's density for this batch.
+        formulation = formulation.evolve(density_g_per_ml=batch_density)
     report = formulation.check()
     if potency_policy not in POLICIES:
         raise BatchError(
             f"potency_policy {potency_policy!r} unknown; allowed: {', '.join(POLICIES)}"
         )
     n = _count(count)
-    size_g = _size_g(size, _density_arg(density, formulation))
+    size_g = _size_g(size, batch_density)
     excess_obj = Excess.parse(excess)
     prescribed_g = size_g * n
     made_g = excess_obj.made_g(prescribed_g) if excess_obj else prescribed_g
@@ -507,14 +537,34 @@ def compute_batch(
         )
     vehicle_g = max(vehicle_g, 0.0)
     rounded_vehicle = scale.round_g(made_g - sum(line.rounded_g for line in lines))
+    # Each aliquot carries diluent besides the drug; it is part of the q.s. to the total,
+    # so the vehicle to add on its own is what remains.
     in_aliquots = sum(
-        plan.aliquot_g - line.weigh_g
-        for line in lines
-        if (plan := line.aliquot) is not None and diluent_name == formulation.vehicle.name
+        plan.aliquot_g - line.weigh_g for line in lines if (plan := line.aliquot) is not None
     )
+    if in_aliquots > vehicle_g + scale.increment_g / 2:
+        raise BatchError(
+            f"the aliquots carry {in_aliquots:.4g} g of {diluent_name} but the batch has room "
+            f"for only {vehicle_g:.4g} g of {formulation.vehicle.name}: make a larger batch, "
+            "or weigh on a more sensitive balance (--balance)"
+        )
     vehicle = VehicleLine(
         formulation.vehicle.name, vehicle_g, max(rounded_vehicle, 0.0), in_aliquots
     )
+    separately = vehicle_g - in_aliquots
+    if in_aliquots and 0 < separately < scale.minimum_g:
+        extra.append(
+            Finding(
+                "CK202",
+                Severity.WARNING,
+                f"after the aliquots, only {separately * 1000:.4g} mg of "
+                f"{formulation.vehicle.name} is left to add: below the minimum weighable "
+                f"quantity ({scale.minimum_mg:g} mg)",
+                formulation.vehicle.name,
+                "make a larger batch, or bring the mixture to the total weight (q.s.)",
+                "USP <1176> / <41> minimum weighable quantity",
+            )
+        )
     findings = Report(report.findings + tuple(extra)) if extra else report
     return BatchSheet(
         formulation=formulation,

@@ -204,8 +204,10 @@ def _line_fraction(
         except DensityRequiredError as exc:
             return None, None, str(exc)
     assert strength is not None
+    # USP: a bare percent of a liquid in a liquid is v/v; an item with a density is a liquid
+    solute = "liquid" if item_density is not None else "solid"
     try:
-        resolved = strength.resolve(dosage_form)
+        resolved = strength.resolve(dosage_form, solute)
     except (DimensionError, DosageFormError):  # unknown dosage form: rule CK116 reports it
         resolved = strength
     basis = resolved.basis
@@ -346,6 +348,10 @@ class Formulation:
             f"<Formulation {self.name!r}: {self.dosage_form} in {self.vehicle.name}; "
             f"{', '.join(parts)}>"
         )
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython and hypothesis print the one-line repr, not every nested field."""
+        printer.text(repr(self))
 
     def _repr_html_(self) -> str:
         """An HTML summary for notebooks (components, vehicle, findings)."""

@@ -34,10 +34,8 @@ _BASES: Final = ("as-is", "dried", "anhydrous")
 
 
 def _fraction(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (isinstance(value, float) and math.isfinite(value) and 0.0 < value <= 1.0):
-        raise BatchError(
-            f"potency {attribute.name} must be above 0 % and at most 100 %, not {value * 100:g} %"
-        )
+    if not (isinstance(value, float) and math.isfinite(value) and value > 0.0):
+        raise BatchError(f"potency {attribute.name} must be above 0 %, not {value * 100:g} %")
 
 
 def _water(instance: object, attribute: attrs.Attribute[float | None], value: float | None) -> None:
@@ -61,6 +59,13 @@ class Potency:
         if self.basis != "as-is" and self.water is None:
             raise BatchError(
                 f"an assay on the {self.basis} basis needs the water content or loss on drying"
+            )
+        # A dried-basis assay may exceed 100 % (100.5 % dried, 1 % water = 99.5 % as is);
+        # what is weighed, the as-is potency, may not.
+        if self.as_is > 1.0:
+            what = "potency" if self.basis == "as-is" else "as-is potency (assay x (1 - water))"
+            raise BatchError(
+                f"the {what} must be above 0 % and at most 100 %, not {self.as_is * 100:g} %"
             )
 
     @classmethod

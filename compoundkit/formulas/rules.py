@@ -23,7 +23,7 @@ from compoundkit.formulas.model import NO_MAKES
 from compoundkit.units import Basis, Notation, Strength, resolve_basis
 
 if TYPE_CHECKING:
-    from compoundkit.formulas.model import Component, Formulation
+    from compoundkit.formulas.model import Component, Excipient, Formulation
     from compoundkit.ingredients import Form, Ingredient
 
 __all__ = ["RULES", "Rule", "validate"]
@@ -123,19 +123,22 @@ def _basis_fits(formulation: Formulation) -> Iterator[Finding]:
 @rule("CK102", "bare percent resolved by the USP rule", Severity.INFO, USP_PERCENT)
 def _bare_percent(formulation: Formulation) -> Iterator[Finding]:
     this = RULES["CK102"]
-    basis = formulation.bare_percent_basis()
-    written = [(c.name, c.strength) for c in formulation.ingredients] + [
-        (e.name, e.strength) for e in formulation.excipients
-    ]
-    for name, strength in written:
-        if strength is not None and not strength.is_resolved and basis is not None:
-            kind = "ratio" if strength.notation is Notation.RATIO else "percent"
-            yield this.finding(
-                f"{strength} read as {strength.resolve(formulation.dosage_form)}: "
-                f"a bare {kind} in a {formulation.dosage_form} means {basis.value}",
-                component=name,
-                hint=f"write '{strength} {basis.value}' to make it explicit",
-            )
+    if formulation.bare_percent_basis() is None:
+        return  # an unknown dosage form: CK116 reports it
+    written: list[Component | Excipient] = [*formulation.ingredients, *formulation.excipients]
+    for item, line in zip(written, formulation.lines, strict=True):
+        strength = item.strength
+        if strength is None or strength.is_resolved or line.strength is None:
+            continue
+        kind = "ratio" if strength.notation is Notation.RATIO else "percent"
+        basis = line.strength.basis.value
+        what = "a liquid" if getattr(item, "density_g_per_ml", None) else "a solid"
+        yield this.finding(
+            f"{strength} read as {line.strength}: a bare {kind} of {what} in a "
+            f"{formulation.dosage_form} means {basis}",
+            component=line.name,
+            hint=f"write '{strength} {basis}' to make it explicit",
+        )
 
 
 @rule("CK103", "actives and excipients leave room for the vehicle", Severity.ERROR, USP_795_MFR)
@@ -183,6 +186,23 @@ def _duplicates(formulation: Formulation) -> Iterator[Finding]:
                 hint="combine the entries",
             )
         names.add(key)
+        ingredient = _catalog_ingredient(excipient.name) if seen else None
+        if ingredient is not None and ingredient.id in seen:
+            yield this.finding(
+                f"excipient {excipient.name} is {ingredient.name}, already an ingredient",
+                component=excipient.name,
+                hint="list it once, as an ingredient",
+            )
+
+
+def _catalog_ingredient(name: str) -> Ingredient | None:
+    """The catalog ingredient ``name`` names, or None."""
+    from compoundkit import ingredients
+
+    try:
+        return ingredients.get(name)
+    except CompoundkitError:
+        return None
 
 
 def _range_fraction(strength: Strength, dosage_form: str) -> float | None:
@@ -365,7 +385,13 @@ def _salting_out(formulation: Formulation) -> Iterator[Finding]:
             )
 
 
-_LIGHT_RESISTANT: Final = ("light-resistant", "light resistant", "amber", "opaque", "airless")
+# A container stated as light-resistant, amber or opaque, and not negated ("not
+# light-resistant", "non-opaque"). "airless" says nothing about light.
+_LIGHT_RESISTANT: Final = re.compile(
+    r"(?<!non-)(?<!non )(?<!not )(?<!not a )"
+    r"\b(light[- ]resistant|light[- ]protect\w*|amber|opaque)\b",
+    re.IGNORECASE,
+)
 
 
 @rule(
@@ -377,7 +403,7 @@ _LIGHT_RESISTANT: Final = ("light-resistant", "light resistant", "amber", "opaqu
 def _light(formulation: Formulation) -> Iterator[Finding]:
     this = RULES["CK112"]
     container = (formulation.container or "").lower()
-    protected = any(word in container for word in _LIGHT_RESISTANT)
+    protected = _LIGHT_RESISTANT.search(container) is not None
     seen: set[str] = set()
     for component in formulation.ingredients:
         if not component.ingredient.physicochemical.light_sensitive:
@@ -494,6 +520,10 @@ def _dosage_form(formulation: Formulation) -> Iterator[Finding]:
 
 
 _ROOM_TEMPERATURE: Final = re.compile(r"room temperature|\bcrt\b|ambient", re.IGNORECASE)
+_REFRIGERATED: Final = re.compile(r"refrigerat|fridge|\bcold\b", re.IGNORECASE)
+_NOT_REFRIGERATED: Final = re.compile(
+    r"\b(?:not|never|no|don't|do not)\s+(?:be\s+)?(?:refrigerat|fridge|cold)", re.IGNORECASE
+)
 
 
 @rule(
@@ -505,7 +535,8 @@ _ROOM_TEMPERATURE: Final = re.compile(r"room temperature|\bcrt\b|ambient", re.IG
 def _storage(formulation: Formulation) -> Iterator[Finding]:
     this = RULES["CK117"]
     stated = formulation.storage or ""
-    if not _ROOM_TEMPERATURE.search(stated) or "refrigerat" in stated.lower():
+    refrigerated = _REFRIGERATED.search(stated) and not _NOT_REFRIGERATED.search(stated)
+    if not _ROOM_TEMPERATURE.search(stated) or refrigerated:
         return
     from compoundkit.records.bud import classify, get_rule_set
 

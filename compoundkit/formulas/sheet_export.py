@@ -76,6 +76,8 @@ def sheet_to_dict(sheet: BatchSheet) -> dict[str, Any]:
             "name": sheet.vehicle.name,
             "weigh": _q(sheet.vehicle.weigh_g),
             "rounded": _q(sheet.vehicle.rounded_g),
+            "in_aliquots": _q(sheet.vehicle.in_aliquots_g),
+            "add_separately": _q(sheet.vehicle.add_separately_g),
         },
         "balance": {
             "description": sheet.balance.description,
@@ -128,10 +130,12 @@ def sheet_to_markdown(sheet: BatchSheet) -> str:
     out.append("|" + "---|" * len(_HEAD))
     out.extend("| " + " | ".join(row) + " |" for row in _rows(sheet))
     out += ["", f"Balance: {sheet.balance.description}. Potency policy: {sheet.potency_policy}."]
+    if (note := sheet.vehicle.aliquot_note()) is not None:
+        out += ["", note]
     for line in sheet.lines:
         if line.aliquot is not None:
             out += ["", f"## Aliquot plan: {line.name}", ""]
-            out += [f"{i}. {step}" for i, step in enumerate(line.aliquot.steps(), 1)]
+            out += line.aliquot.steps()  # already numbered
     out += ["", "## Calculations", ""]
     out += [f"- {step}" for step in sheet.explain()]
     if len(sheet.findings):

@@ -488,6 +488,10 @@ class Ingredient:
     def __repr__(self) -> str:
         return f"<Ingredient {self.id!r}: {self.name}, {len(self.forms)} form(s)>"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython and hypothesis print the one-line repr, not every nested field."""
+        printer.text(repr(self))
+
     def form(self, name: str | None = None) -> Form:
         """The form answering to ``name`` (id or alias, any case); the default form if None.
 

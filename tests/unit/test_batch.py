@@ -310,3 +310,80 @@ def test_rounding_keeps_the_total_within_half_the_readability(cream: Formulation
     sheet = cream.batch("37.777 g", balance="usp41:s=0.15mg,d=0.1mg")
     rounded_total = sum(line.rounded_g for line in sheet.lines) + sheet.vehicle.rounded_g
     assert math.isclose(rounded_total, sheet.made_g, abs_tol=0.0001 / 2 + 1e-12)
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_batch_density_also_sets_the_w_v_lines() -> None:
+    f = loads_toml(
+        """
+name = "w/v cream"
+dosage_form = "cream"
+vehicle = "lipoderm-activemax"
+container = "light-resistant jar"
+density = "1.05 g/mL"
+[[ingredients]]
+name = "ketoprofen"
+strength = "10 % w/v"
+"""
+    )
+    sheet = f.batch("100 mL", density="1.2 g/mL")
+    # 100 mL x 1.2 g/mL = 120 g; 10 g per 100 mL -> 10.000 g ketoprofen; base 110 g
+    assert sheet.total.magnitude == pytest.approx(120.0, rel=1e-12)
+    assert sheet.lines[0].weigh_g == pytest.approx(10.0, rel=1e-12)
+    assert sheet.vehicle.weigh_g == pytest.approx(110.0, rel=1e-12)
+    without = f.evolve(density_g_per_ml=None)
+    # a formula without a density can be computed once the batch density is given
+    assert without.batch("100 mL", density="1.2 g/mL").lines[0].weigh_g == pytest.approx(10.0)
+
+
+def test_aliquots_draw_their_base_from_the_vehicle(cream: Formulation) -> None:
+    sheet = cream.batch("1 g")
+    # 1 g: 100 + 20 + 100 + 50 mg of actives, all below 120 mg -> four aliquots;
+    # vehicle 1 - 0.27 = 0.73 g, of which the aliquots carry (A - needed) each
+    carried = sum(
+        line.aliquot.aliquot_g - line.weigh_g for line in sheet.lines if line.aliquot is not None
+    )
+    assert sheet.vehicle.in_aliquots_g == pytest.approx(carried, rel=1e-12)
+    assert sheet.vehicle.add_separately_g == pytest.approx(0.73 - carried, rel=1e-9)
+    data = json.loads(sheet.to_json())
+    assert data["vehicle"]["add_separately"]["value"] == pytest.approx(0.73 - carried)
+    assert "add" in (sheet.vehicle.aliquot_note() or "")
+    assert "1. 1." not in sheet.to_markdown()
+    with pytest.raises(BatchError, match="aliquots carry"):
+        cream.batch("0.3 g")  # 399 mg of base in the aliquots, room for 219 mg
+
+
+def test_bare_percent_of_a_liquid_in_a_liquid_is_v_v() -> None:
+    f = loads_toml(
+        """
+name = "hydroalcoholic solution"
+dosage_form = "solution"
+vehicle = { name = "purified water", aqueous = true, type = "solution" }
+density = "1.0 g/mL"
+[[excipients]]
+name = "ethanol"
+strength = "20 %"
+density = "0.789 g/mL"
+"""
+    )
+    # USP: liquids in liquids are v/v: 20 mL of ethanol x 0.789 g/mL = 15.78 g per 100 mL
+    assert f.batch("100 mL").lines[0].weigh_g == pytest.approx(15.78, rel=1e-12)
+    assert "means v/v" in next(iter(f.validate())).message
+
+
+def test_a_dried_basis_assay_above_100_percent_is_accepted(cream: Formulation) -> None:
+    assay = Potency(1.005, basis="dried", water=0.01, stated=True)
+    # as is: 1.005 x 0.99 = 0.99495; 12 g / 0.99495 = 12.06091 g
+    line = cream.batch("120 g", potency={"ketoprofen": assay}).lines[0]
+    assert line.weigh_g == pytest.approx(12.0 / 0.99495, rel=1e-12)
+    with pytest.raises(BatchError, match="as-is potency"):
+        Potency(1.005, basis="dried", water=0.001)
+
+
+def test_an_array_is_not_a_batch_size(cream: Formulation) -> None:
+    import numpy as np
+
+    with pytest.raises(DimensionError, match="weigh_many"):
+        cream.batch(Q_(np.array([1.0, 2.0]), "g"))

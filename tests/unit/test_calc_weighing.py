@@ -437,3 +437,8 @@ def test_importing_calc_does_not_load_pint_or_the_catalog() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_usp41_text_accepts_a_zero_repeatability() -> None:
+    # s = 0 < 0.41 d, so the floor applies: 820 x 0.1 mg = 82 mg
+    assert Balance.parse("usp41:s=0mg,d=0.1mg").minimum_weight == Q_(82, "mg")

@@ -648,3 +648,49 @@ def test_ck117_silent_when_storage_fits_the_class() -> None:
     preserved = '{ name = "preserved cream", aqueous = true, preserved = true, type = "cream" }'
     assert found(_stored("controlled room temperature", preserved), "CK117") == []
     assert found(_stored("room temperature", '"white-petrolatum"', "ointment"), "CK117") == []
+
+
+def test_ck117_negated_refrigeration_still_contradicts() -> None:
+    for storage in (
+        "controlled room temperature; do not refrigerate",
+        "room temperature, not refrigerated",
+    ):
+        assert found(_stored(storage), "CK117"), storage
+
+
+def test_ck112_needs_a_stated_light_resistant_container() -> None:
+    def keto(container: str) -> Formulation:
+        return loads_toml(
+            f"""
+name = "x"
+dosage_form = "gel"
+vehicle = "plo"
+container = "{container}"
+[[ingredients]]
+name = "ketoprofen"
+strength = "10 % w/w"
+"""
+        )
+
+    for unprotected in ("clear airless pump", "clear jar (not light-resistant)", "non-opaque jar"):
+        assert one(keto(unprotected), "CK112").severity is WARNING, unprotected
+    for protected in ("light-resistant airless pump", "amber glass jar", "opaque tube"):
+        assert one(keto(protected), "CK112").severity is Severity.INFO, protected
+
+
+def test_ck104_an_excipient_that_is_a_listed_ingredient() -> None:
+    f = loads_toml(
+        """
+name = "x"
+dosage_form = "cream"
+vehicle = "lipoderm-activemax"
+container = "light-resistant jar"
+[[ingredients]]
+name = "ketoprofen"
+strength = "10 % w/w"
+[[excipients]]
+name = "Ketoprofen"
+strength = "1 % w/w"
+"""
+    )
+    assert "already an ingredient" in one(f, "CK104").message

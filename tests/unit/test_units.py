@@ -232,3 +232,27 @@ def test_import_loads_no_pint_numpy_or_cattrs() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_per_dose_mass_and_volume_never_mix() -> None:
+    with pytest.raises(DimensionError, match="differ by a density"):
+        Strength.parse("5 mg/dose").to("mL/dose")
+    with pytest.raises(DimensionError, match="cannot compare"):
+        Strength.parse("1 g/dose").isclose(Strength.parse("1 mL/dose"))
+    assert str(Strength.parse("5 mg/dose").to("mcg/dose")) == "5000 mcg/dose"
+
+
+def test_percent_and_ratio_notations_use_their_own_units() -> None:
+    from compoundkit.units import Notation
+
+    with pytest.raises(StrengthParseError, match="g/g"):
+        Strength(10, "mg", 100, "g", Notation.PERCENT)  # would print '10 % w/w' but mean 0.01 %
+    with pytest.raises(StrengthParseError, match="g/g"):
+        Strength(1, "mg", 1000, "g", Notation.RATIO)
+
+
+def test_an_array_is_not_one_strength_amount() -> None:
+    import numpy as np
+
+    with pytest.raises(DimensionError, match="not one quantity"):
+        Strength.from_quantities(Q_(np.array([20.0]), "mg"), Q_(1, "kg"))
