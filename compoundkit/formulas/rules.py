@@ -205,6 +205,7 @@ def _catalog_ingredient(name: str) -> Ingredient | None:
         return None
 
 
+@functools.lru_cache(maxsize=1024)
 def _range_fraction(strength: Strength, dosage_form: str) -> float | None:
     try:
         resolved = strength.resolve(dosage_form)
@@ -297,6 +298,8 @@ def _named_forms(component: Component) -> list[Form]:
 def _consistent_form(formulation: Formulation) -> Iterator[Finding]:
     this = RULES["CK108"]
     for component in formulation.ingredients:
+        if not component.written_name:
+            continue  # only the catalog name was written: it names no other form
         weighed = component.weighed_form()
         stated = {weighed.id, component.expressed_form().id}
         own = {

@@ -9,6 +9,7 @@ validation in :mod:`compoundkit.ingredients._loader`.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -623,5 +624,6 @@ class Ingredient:
         return "".join(rows)
 
 
+@functools.lru_cache(maxsize=4096)
 def _form_key(name: str) -> str:
     return "".join(ch for ch in name.casefold() if ch not in " -_\t")
