@@ -13,7 +13,7 @@ validation work from those floats.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -333,9 +333,7 @@ class Formulation:
         """The basis a bare percent takes in this dosage form, or None if the form is unknown."""
         try:
             return resolve_basis(self.dosage_form)
-        except DimensionError:
-            return None
-        except ValueError:
+        except DosageFormError:
             return None
 
     def __repr__(self) -> str:
@@ -522,8 +520,3 @@ class Formulation:
         from compoundkit.formulas.io import formulation_from_dict
 
         return formulation_from_dict(data, source=source)
-
-
-def names(items: Sequence[Component | Excipient]) -> list[str]:
-    """The display names of components and excipients."""
-    return [item.name for item in items]
