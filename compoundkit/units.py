@@ -25,8 +25,6 @@ from collections.abc import Callable
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
-
 from compoundkit._grammar import (
     DIMENSION,
     FACTOR,
@@ -36,6 +34,7 @@ from compoundkit._grammar import (
     format_number,
     parse_amount,
 )
+from compoundkit._record import field, frozen
 from compoundkit.errors import (
     CalculationError,
     DensityRequiredError,
@@ -45,6 +44,7 @@ from compoundkit.errors import (
 )
 
 if TYPE_CHECKING:
+    import attrs
     import pint
 
 __all__ = [
@@ -352,7 +352,7 @@ def _unit(instance: object, attribute: attrs.Attribute[str], value: str) -> None
         )
 
 
-@attrs.frozen(eq=True, order=False, repr=False)
+@frozen(eq=True, order=False, repr=False)
 class Strength:
     """An amount per an amount, e.g. ``10 g per 100 g`` (10 % w/w).
 
@@ -368,12 +368,12 @@ class Strength:
     True
     """
 
-    amount: float = attrs.field(converter=float, validator=_positive)
-    amount_unit: str = attrs.field(validator=_unit)
-    per: float = attrs.field(converter=float, validator=_positive)
-    per_unit: str = attrs.field(validator=_unit)
-    notation: Notation = attrs.field(default=Notation.UNITS)
-    _canonical: float = attrs.field(init=False, eq=False, repr=False)
+    amount: float = field(converter=float, validator=_positive)
+    amount_unit: str = field(validator=_unit)
+    per: float = field(converter=float, validator=_positive)
+    per_unit: str = field(validator=_unit)
+    notation: Notation = field(default=Notation.UNITS)
+    _canonical: float = field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if bool(self.amount_unit) != bool(self.per_unit):

@@ -15,8 +15,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
-
+from compoundkit._record import frozen
 from compoundkit.calc.weighing import CalculationError, positive_magnitude
 from compoundkit.errors import DimensionError
 from compoundkit.units import Basis, Strength, quantity
@@ -62,7 +61,7 @@ def _text(value: float, unit: str) -> str:
     return f"{value:.6g} {_SYMBOL[unit]}"
 
 
-@attrs.frozen
+@frozen
 class Alligation:
     """How much of a strong and a weak preparation make a target strength.
 
@@ -209,7 +208,7 @@ def alligation(
     )
 
 
-@attrs.frozen
+@frozen
 class Dilution:
     """How much stock and diluent make ``total`` of a weaker strength (C1 Q1 = C2 Q2).
 

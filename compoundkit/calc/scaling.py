@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
+from compoundkit._record import evolve
 from compoundkit.errors import CalculationError
 from compoundkit.units import magnitude
 
@@ -22,7 +21,7 @@ __all__ = ["scale_formula"]
 
 
 def _scaled(amount: Amount | None, factor: float) -> Amount | None:
-    return None if amount is None else attrs.evolve(amount, value=amount.value * factor)
+    return None if amount is None else evolve(amount, value=amount.value * factor)
 
 
 def scale_formula(formulation: Formulation, new_total: Any) -> Formulation:
@@ -45,20 +44,20 @@ def scale_formula(formulation: Formulation, new_total: Any) -> Formulation:
     if not (math.isfinite(target) and target > 0):
         raise CalculationError(f"new_total must be a positive, finite quantity, not {new_total}")
     if formulation.makes is None:
-        return attrs.evolve(formulation, makes=Amount(target, "g" if unit == "gram" else "mL"))
+        return evolve(formulation, makes=Amount(target, "g" if unit == "gram" else "mL"))
     old = (
         formulation.makes.grams()
         if unit == "gram"
         else formulation.makes.value * (1000.0 if formulation.makes.unit == "L" else 1.0)
     )
     factor = target / old
-    return attrs.evolve(
+    return evolve(
         formulation,
         makes=Amount(target, "g" if unit == "gram" else "mL"),
         ingredients=tuple(
-            attrs.evolve(c, amount=_scaled(c.amount, factor)) for c in formulation.ingredients
+            evolve(c, amount=_scaled(c.amount, factor)) for c in formulation.ingredients
         ),
         excipients=tuple(
-            attrs.evolve(e, amount=_scaled(e.amount, factor)) for e in formulation.excipients
+            evolve(e, amount=_scaled(e.amount, factor)) for e in formulation.excipients
         ),
     )

@@ -20,13 +20,13 @@ from collections.abc import Iterator
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
-
 from compoundkit._grammar import FACTOR, MAX_TEXT, Scanner, format_number
+from compoundkit._record import field, frozen
 from compoundkit.errors import BatchError, CalculationError, CompoundkitError, StrengthParseError
 from compoundkit.units import magnitude, quantity
 
 if TYPE_CHECKING:
+    import attrs
     import pint
 
 __all__ = [
@@ -197,7 +197,7 @@ def _mg_text(mg: float) -> str:
     return f"{format_number(mg)} mg"
 
 
-@attrs.frozen
+@frozen
 class Balance:
     """A balance: the smallest quantity it may weigh and the increment figures round to.
 
@@ -213,17 +213,17 @@ class Balance:
     0.0457
     """
 
-    minimum_mg: float = attrs.field(converter=float, validator=_finite_positive)
+    minimum_mg: float = field(converter=float, validator=_finite_positive)
     """Minimum weighable quantity, in milligrams."""
-    increment_mg: float = attrs.field(converter=float, validator=_finite_positive)
+    increment_mg: float = field(converter=float, validator=_finite_positive)
     """Rounding increment for figures to weigh (the readability), in milligrams."""
     description: str
     """One line for a weigh sheet, with the rule and its USP citation."""
     spec: str
     """CLI text that rebuilds this balance (``Balance.parse(b.spec) == b``)."""
-    minimum_g: float = attrs.field(init=False, eq=False, repr=False)
+    minimum_g: float = field(init=False, eq=False, repr=False)
     """Minimum weighable quantity, in grams (float fast path)."""
-    increment_g: float = attrs.field(init=False, eq=False, repr=False)
+    increment_g: float = field(init=False, eq=False, repr=False)
     """Rounding increment, in grams (float fast path)."""
 
     def __attrs_post_init__(self) -> None:
@@ -446,7 +446,7 @@ def _key_values(
 # --------------------------------------------------------------------------- aliquots
 
 
-@attrs.frozen
+@frozen
 class AliquotPlan:
     """An aliquot plan: weigh ``weigh`` of the drug, add ``diluent_amount`` of the diluent
     to make ``total``, mix, and weigh ``aliquot`` of the mixture, which holds ``delivered``.

@@ -37,9 +37,8 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
-
 from compoundkit._grammar import FACTOR, Scanner, check_length, format_number, parse_amount
+from compoundkit._record import frozen
 from compoundkit.errors import BatchError, CompoundkitError, DimensionError
 from compoundkit.formulas.findings import Finding, Report, Severity
 from compoundkit.formulas.model import Component, Excipient
@@ -64,7 +63,7 @@ def _grams(value: float, unit: str = "gram") -> pint.Quantity[Any]:
     return quantity(value, unit)
 
 
-@attrs.frozen
+@frozen
 class Excess:
     """Overage for losses: a percent of the batch or a fixed extra mass."""
 
@@ -123,7 +122,7 @@ class Excess:
         return f"{format_number(self.extra_g or 0.0)} g"
 
 
-@attrs.frozen
+@frozen
 class SheetLine:
     """One weighed ingredient or excipient of a batch sheet (floats in grams inside)."""
 
@@ -174,7 +173,7 @@ class SheetLine:
         return f"{self.name}: " + " ".join(steps)
 
 
-@attrs.frozen
+@frozen
 class VehicleLine:
     """The vehicle, quantity sufficient to the total."""
 
@@ -213,7 +212,7 @@ class VehicleLine:
         )
 
 
-@attrs.frozen
+@frozen
 class BatchSheet:
     """A weigh sheet: the batch, every line, the vehicle q.s., findings and the balance."""
 

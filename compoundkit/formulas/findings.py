@@ -12,8 +12,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import attrs
-
+from compoundkit._record import field, frozen
 from compoundkit.errors import FormulationError
 
 __all__ = ["Finding", "Report", "Severity"]
@@ -32,7 +31,7 @@ class Severity(enum.Enum):
         return ("error", "warning", "info").index(self.value)
 
 
-@attrs.frozen
+@frozen
 class Finding:
     """One problem or note: a stable code, a severity, the component, a message, a hint.
 
@@ -65,11 +64,11 @@ def _sorted(items: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(sorted(items, key=lambda f: (f.severity.rank, f.code)))
 
 
-@attrs.frozen
+@frozen
 class Report:
     """All findings of a validation run, errors first."""
 
-    findings: tuple[Finding, ...] = attrs.field(converter=_sorted)
+    findings: tuple[Finding, ...] = field(converter=_sorted)
 
     def __repr__(self) -> str:
         codes = ", ".join(f"{f.code} {f.severity.value}" for f in self.findings)

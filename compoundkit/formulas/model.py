@@ -16,9 +16,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
-
 from compoundkit._grammar import FACTOR, format_number
+from compoundkit._record import evolve, field, frozen
 from compoundkit.errors import (
     DensityRequiredError,
     DimensionError,
@@ -41,7 +40,7 @@ __all__ = ["Amount", "Component", "Excipient", "Formulation"]
 NO_MAKES: Final = "an amount needs the reference batch size ('makes')"
 
 
-@attrs.frozen
+@frozen
 class Amount:
     """A mass or volume as written in a formula (``14 g``, ``8 mL``).
 
@@ -87,7 +86,7 @@ class Amount:
         return f"{format_number(self.value)} {self.unit}"
 
 
-@attrs.frozen
+@frozen
 class Component:
     """A catalog ingredient in a formulation.
 
@@ -104,7 +103,7 @@ class Component:
     form: str | None = None
     expressed_as: str | None = None
     written_name: str | None = None
-    _forms: tuple[Form, Form, float] = attrs.field(init=False, eq=False, repr=False)
+    _forms: tuple[Form, Form, float] = field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if (self.strength is None) == (self.amount is None):
@@ -147,7 +146,7 @@ class Component:
         return self._forms[2]
 
 
-@attrs.frozen
+@frozen
 class Excipient:
     """A non-catalog ingredient (ethoxy diglycol, zinc oxide, mineral oil...).
 
@@ -171,7 +170,7 @@ class Excipient:
             raise FormulaFileError(f"{self.name}: density must be positive", field="density")
 
 
-@attrs.frozen
+@frozen
 class Line:
     """One weighed line of a formulation, normalised to floats (internal)."""
 
@@ -257,7 +256,7 @@ def _texts(items: Iterable[str]) -> tuple[str, ...]:
     return (items,) if isinstance(items, str) else tuple(items)
 
 
-@attrs.frozen
+@frozen
 class Formulation:
     """A topical preparation: components and excipients in a vehicle, q.s. to the total.
 
@@ -269,8 +268,8 @@ class Formulation:
     name: str
     dosage_form: str
     vehicle: Vehicle
-    ingredients: tuple[Component, ...] = attrs.field(default=(), converter=_components)
-    excipients: tuple[Excipient, ...] = attrs.field(default=(), converter=_excipients)
+    ingredients: tuple[Component, ...] = field(default=(), converter=_components)
+    excipients: tuple[Excipient, ...] = field(default=(), converter=_excipients)
     route: str = "topical"
     makes: Amount | None = None
     density_g_per_ml: float | None = None
@@ -278,9 +277,9 @@ class Formulation:
     container: str | None = None
     storage: str | None = None
     description: str | None = None
-    notes: tuple[str, ...] = attrs.field(default=(), converter=_texts)
-    _lines: tuple[Line, ...] = attrs.field(init=False, eq=False, repr=False)
-    _cache: _Cache = attrs.field(init=False, eq=False, repr=False, factory=lambda: _Cache())
+    notes: tuple[str, ...] = field(default=(), converter=_texts)
+    _lines: tuple[Line, ...] = field(init=False, eq=False, repr=False)
+    _cache: _Cache = field(init=False, eq=False, repr=False, factory=lambda: _Cache())
 
     def __attrs_post_init__(self) -> None:
         if self.density_g_per_ml is not None and not (
@@ -359,7 +358,7 @@ class Formulation:
 
     def evolve(self, **changes: Any) -> Formulation:
         """A copy with ``changes`` applied (validated again)."""
-        return attrs.evolve(self, **changes)
+        return evolve(self, **changes)
 
     # ----------------------------------------------------------------- behaviour
 

@@ -20,12 +20,14 @@ content or loss on drying: ``as_is = assay x (1 - water)``.
 from __future__ import annotations
 
 import math
-from typing import Any, Final
-
-import attrs
+from typing import TYPE_CHECKING, Any, Final
 
 from compoundkit._grammar import Scanner, check_length
+from compoundkit._record import field, frozen
 from compoundkit.errors import BatchError
+
+if TYPE_CHECKING:
+    import attrs
 
 __all__ = ["POLICIES", "Potency", "potency_from"]
 
@@ -43,13 +45,13 @@ def _water(instance: object, attribute: attrs.Attribute[float | None], value: fl
         raise BatchError(f"water content must be from 0 % to below 100 %, not {value * 100:g} %")
 
 
-@attrs.frozen
+@frozen
 class Potency:
     """An assay result as a fraction (0.985 = 98.5 %), its basis and specification."""
 
-    assay: float = attrs.field(converter=float, validator=_fraction)
-    basis: str = attrs.field(default="as-is")
-    water: float | None = attrs.field(default=None, validator=_water)
+    assay: float = field(converter=float, validator=_fraction)
+    basis: str = field(default="as-is")
+    water: float | None = field(default=None, validator=_water)
     stated: bool = True
     specification: tuple[float, float] | None = None
 

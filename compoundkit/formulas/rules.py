@@ -15,8 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
-
+from compoundkit._record import frozen
 from compoundkit.errors import CompoundkitError
 from compoundkit.formulas.findings import Finding, Report, Severity
 from compoundkit.formulas.model import NO_MAKES
@@ -33,7 +32,7 @@ USP_795_MFR: Final = "USP <795> Master Formulation Record: identities and amount
 DOMAIN_MGCL2: Final = "Magnesium chloride monograph facts (ingredient catalog)"
 
 
-@attrs.frozen
+@frozen
 class Rule:
     """A validation rule's identity: code, title, default severity and source."""
 

@@ -15,13 +15,15 @@ import functools
 import math
 from collections.abc import Mapping
 from importlib import resources
-from typing import Any, Final
-
-import attrs
+from typing import TYPE_CHECKING, Any, Final
 
 from compoundkit._cache import load_toml
+from compoundkit._record import field, fields, frozen
 from compoundkit.errors import CatalogError, StrengthParseError, UnknownVehicleError
 from compoundkit.units import Strength
+
+if TYPE_CHECKING:
+    import attrs
 
 __all__ = ["SALT_TOLERANCE", "Vehicle", "all_vehicles", "get_vehicle", "vehicle_from_dict"]
 
@@ -47,7 +49,7 @@ def _positive_or_none(instance: object, attribute: attrs.Attribute[Any], value: 
         raise CatalogError(f"{value!r} must be a positive number", field=attribute.name)
 
 
-@attrs.frozen
+@frozen
 class Vehicle:
     """A base: whether it holds water (BUD class), is preserved, tolerates salts.
 
@@ -58,14 +60,14 @@ class Vehicle:
     name: str
     aqueous: bool
     id: str | None = None
-    type: str = attrs.field(default="other", validator=_choice(VEHICLE_TYPES))
+    type: str = field(default="other", validator=_choice(VEHICLE_TYPES))
     preserved: bool | None = None
-    density_g_per_ml: float | None = attrs.field(default=None, validator=_positive_or_none)
+    density_g_per_ml: float | None = field(default=None, validator=_positive_or_none)
     density_source: str | None = None
     max_load: Strength | None = None
     max_load_source: str | None = None
-    salt_tolerance: str = attrs.field(default="unknown", validator=_choice(SALT_TOLERANCE))
-    ph_character: str = attrs.field(default="unknown", validator=_choice(PH_CHARACTER))
+    salt_tolerance: str = field(default="unknown", validator=_choice(SALT_TOLERANCE))
+    ph_character: str = field(default="unknown", validator=_choice(PH_CHARACTER))
     aliases: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -91,7 +93,7 @@ class Vehicle:
         return tuple(refs.get(source, source) for source in self.sources)
 
 
-_FIELDS: Final = {field.name for field in attrs.fields(Vehicle)}
+_FIELDS: Final = {field.name for field in fields(Vehicle)}
 _INLINE_FIELDS: Final = _FIELDS - {"id", "sources", "verify", "aliases", "examples"}
 
 

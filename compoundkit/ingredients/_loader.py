@@ -133,30 +133,66 @@ def load_path(path: str | os.PathLike[str]) -> tuple[Ingredient, ...]:
 
 
 def load_shipped() -> tuple[Ingredient, ...]:
-    """The ingredients shipped in ``compoundkit/ingredients/data`` (one TOML file each)."""
-    from compoundkit._cache import load_toml
+    """The ingredients shipped in ``compoundkit/ingredients/data`` (one TOML file each).
 
-    folder = resources.files("compoundkit.ingredients").joinpath("data")
+    The shape check (:mod:`._spec`) of a shipped file is skipped when the same
+    text passed it before under the same ``_spec.py`` (both named by hash in the
+    user cache); everything else is checked on every load.
+    """
+    import hashlib
+
+    from compoundkit._cache import load_json, load_toml, save_json
+
+    package = resources.files("compoundkit.ingredients")
+    spec_digest = _digest_of(package.joinpath("_spec.py"))
+    remembered = load_json(_SHAPES_CHECKED) if spec_digest else None
+    checked = set()
+    if isinstance(remembered, dict) and remembered.get("spec") == spec_digest:
+        checked = {item for item in remembered.get("files", ()) if isinstance(item, str)}
     found: list[Ingredient] = []
+    digests = []
     for name in SHIPPED:
-        text = folder.joinpath(name).read_text(encoding="utf-8")
+        text = package.joinpath("data", name).read_text(encoding="utf-8")
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        digests.append(digest)
         try:
             data = load_toml(text)  # parsed once, then served from the cache
         except TomlTextError as exc:
             raise CatalogError(str(exc), file=name) from None
-        found.extend(from_dict(data, file=name, origin="shipped"))
+        found.extend(from_dict(data, file=name, origin="shipped", shape_checked=digest in checked))
+    if spec_digest and not checked.issuperset(digests):
+        save_json(_SHAPES_CHECKED, {"spec": spec_digest, "files": digests})
     return tuple(found)
 
 
+#: Cache document naming the shipped files whose shape passed :mod:`._spec`.
+_SHAPES_CHECKED: Final = "catalog-shapes-checked.json"
+
+
+def _digest_of(resource: Any) -> str | None:
+    """SHA-256 of a package file, or None when it cannot be read (e.g. sourceless)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(resource.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def from_dict(
-    data: object, *, file: str = "<data>", origin: str | None = None
+    data: object,
+    *,
+    file: str = "<data>",
+    origin: str | None = None,
+    shape_checked: bool = False,
 ) -> tuple[Ingredient, ...]:
     """Build ingredients from a parsed catalog document (TOML or JSON shape).
 
     All problems in the shape are reported together in one
     :class:`~compoundkit.errors.CatalogError` (named by the first).
+    ``shape_checked`` skips that check for data known to pass it (the shipped files).
     """
-    problems = list(_spec.validate(_spec.CATALOG, data))
+    problems = [] if shape_checked else list(_spec.validate(_spec.CATALOG, data))
     if problems:
         assert isinstance(data, dict) or problems[0][0] == "(top level)"
         raise _problems_error(problems, data, file)

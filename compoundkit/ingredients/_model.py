@@ -14,11 +14,11 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
+from compoundkit._record import evolve, field, frozen
 from compoundkit.errors import CatalogError
 
 if TYPE_CHECKING:
+    import attrs
     import pint
 
     from compoundkit.units import Strength
@@ -110,7 +110,7 @@ class Evidence(enum.Enum):
 _EVIDENCE_RANK = {"established": 3, "limited": 2, "theoretical": 1, "unsupported": 0}
 
 
-@attrs.frozen
+@frozen
 class Reference:
     """A source that facts cite by ``id``: a monograph, label, study or database entry."""
 
@@ -125,25 +125,25 @@ class Reference:
     verify: bool = False
 
 
-@attrs.frozen
+@frozen
 class Note:
     """A sourced statement in words, filed under ``topic`` (storage, handling...)."""
 
     topic: str
     text: str
-    sources: Sources = attrs.field(converter=_tuple_of_str)
+    sources: Sources = field(converter=_tuple_of_str)
     verify: bool = False
 
     def __str__(self) -> str:
         return self.text
 
 
-@attrs.frozen
+@frozen
 class Value:
     """A sourced number, such as a pKa or logP; ``unit`` is ``None`` when dimensionless."""
 
     value: float
-    sources: Sources = attrs.field(converter=_tuple_of_str)
+    sources: Sources = field(converter=_tuple_of_str)
     unit: str | None = None
     approximate: bool = False
     note: str | None = None
@@ -156,13 +156,13 @@ class Value:
         return quantity(self.value, self.unit or "dimensionless")
 
 
-@attrs.frozen
+@frozen
 class Range:
     """A sourced range of numbers, such as a melting range in degC or a solution pH."""
 
     low: float
     high: float
-    sources: Sources = attrs.field(converter=_tuple_of_str)
+    sources: Sources = field(converter=_tuple_of_str)
     unit: str | None = None
     approximate: bool = False
     note: str | None = None
@@ -176,26 +176,26 @@ class Range:
         return quantity(self.low, unit), quantity(self.high, unit)
 
 
-@attrs.frozen
+@frozen
 class Solubility:
     """How much of the substance dissolves in ``solvent``, in the source's words."""
 
     solvent: str
     text: str
-    sources: Sources = attrs.field(converter=_tuple_of_str)
+    sources: Sources = field(converter=_tuple_of_str)
     verify: bool = False
 
 
-@attrs.frozen
+@frozen
 class Mechanism:
     """How the drug works: a summary in words and the targets it names."""
 
     summary: str
-    sources: Sources = attrs.field(converter=_tuple_of_str)
-    targets: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    sources: Sources = field(converter=_tuple_of_str)
+    targets: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
 
 
-@attrs.frozen
+@frozen
 class Use:
     """A use with its evidence grade.
 
@@ -208,8 +208,8 @@ class Use:
     route: str
     evidence: Evidence
     summary: str
-    sources: Sources = attrs.field(converter=_tuple_of_str)
-    keywords: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    sources: Sources = field(converter=_tuple_of_str)
+    keywords: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
     claim: bool = False
     dosing: str | None = None
     note: str | None = None
@@ -227,7 +227,7 @@ class Use:
         return any(needle in " ".join(h.casefold().replace("-", " ").split()) for h in haystack)
 
 
-@attrs.frozen
+@frozen
 class Form:
     """One chemical form of an ingredient: the base or free acid, a salt, a hydrate, or
     the moiety itself (``elemental-magnesium``).
@@ -242,9 +242,9 @@ class Form:
     name: str
     formula: str
     molecular_weight: float
-    computed_molecular_weight: float = attrs.field(validator=lambda i, a, v: _positive(a, v))
-    sources: Sources = attrs.field(converter=_tuple_of_str)
-    aliases: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    computed_molecular_weight: float = field(validator=lambda i, a, v: _positive(a, v))
+    sources: Sources = field(converter=_tuple_of_str)
+    aliases: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
     cas: str | None = None
     unii: str | None = None
     pubchem_cid: int | None = None
@@ -291,7 +291,7 @@ class Form:
         return (self.id, self.name, *self.aliases)
 
 
-@attrs.frozen
+@frozen
 class StrengthRange:
     """A strength range (typical use, or a maximum when ``low`` is None).
 
@@ -303,7 +303,7 @@ class StrengthRange:
     high: Strength
     form: str | None
     sourced: bool
-    sources: Sources = attrs.field(converter=_tuple_of_str)
+    sources: Sources = field(converter=_tuple_of_str)
     low: Strength | None = None
     route: str = "topical"
     unusual_above: Strength | None = None
@@ -329,12 +329,12 @@ class StrengthRange:
         return text if self.sourced else text + " [unsourced]"
 
 
-@attrs.frozen
+@frozen
 class ObservedStrength:
     """A strength reported in use (a compounded product seen), not a recommendation."""
 
     strength: Strength
-    sources: Sources = attrs.field(converter=_tuple_of_str)
+    sources: Sources = field(converter=_tuple_of_str)
     form: str | None = None
     dosage_form: str | None = None
     vehicle: str | None = None
@@ -342,42 +342,42 @@ class ObservedStrength:
     verify: bool = False
 
 
-@attrs.frozen
+@frozen
 class Caution:
     """A contraindication, interaction, warning or adverse effect, in words."""
 
     category: str
     text: str
-    sources: Sources = attrs.field(converter=_tuple_of_str)
+    sources: Sources = field(converter=_tuple_of_str)
     verify: bool = False
 
     def __str__(self) -> str:
         return self.text
 
 
-@attrs.frozen
+@frozen
 class Label:
     """An auxiliary label to put on the container; ``str(label)`` is its text."""
 
     text: str
-    sources: Sources = attrs.field(converter=_tuple_of_str)
+    sources: Sources = field(converter=_tuple_of_str)
     reason: str | None = None
 
     def __str__(self) -> str:
         return self.text
 
 
-@attrs.frozen
+@frozen
 class Code:
     """A code in a classification or registry (ATC, PubChem CID...)."""
 
     system: str
     code: str
-    sources: Sources = attrs.field(converter=_tuple_of_str)
+    sources: Sources = field(converter=_tuple_of_str)
     note: str | None = None
 
 
-@attrs.frozen
+@frozen
 class Physicochemical:
     """Physical and chemical facts, with plain booleans for the formulation rules.
 
@@ -409,12 +409,12 @@ class Physicochemical:
 
 def _set_ingredient_id(forms: tuple[Form, ...], ingredient_id: str) -> tuple[Form, ...]:
     return tuple(
-        f if f.ingredient_id == ingredient_id else attrs.evolve(f, ingredient_id=ingredient_id)
+        f if f.ingredient_id == ingredient_id else evolve(f, ingredient_id=ingredient_id)
         for f in forms
     )
 
 
-@attrs.frozen
+@frozen
 class Ingredient:
     """An active ingredient with its forms, uses, evidence and handling facts.
 
@@ -437,23 +437,23 @@ class Ingredient:
     default_form: str
     physicochemical: Physicochemical
     references: tuple[Reference, ...]
-    synonyms: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
-    misspellings: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
-    trade_names: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
-    confusable_names: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
-    class_terms: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    synonyms: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
+    misspellings: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
+    trade_names: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
+    confusable_names: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
+    class_terms: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
     typical_strength: StrengthRange | None = None
     max_strength: StrengthRange | None = None
     strengths_seen: tuple[ObservedStrength, ...] = ()
     strength_form_required: bool = False
     valence: int | None = None
-    valence_sources: Sources = attrs.field(default=(), converter=_tuple_of_str)
+    valence_sources: Sources = field(default=(), converter=_tuple_of_str)
     cautions: tuple[Caution, ...] = ()
     auxiliary_labels: tuple[Label, ...] = ()
     formulation_notes: tuple[Note, ...] = ()
     notes: tuple[Note, ...] = ()
     codes: tuple[Code, ...] = ()
-    origin: str = attrs.field(default="code", eq=False)
+    origin: str = field(default="code", eq=False)
 
     def __attrs_post_init__(self) -> None:
         # attrs documents object.__setattr__ in __attrs_post_init__ for frozen classes.

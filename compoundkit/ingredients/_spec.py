@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, Final
 
-import attrs
+from compoundkit._record import frozen
 
 __all__ = [
     "CATALOG",
@@ -62,7 +62,7 @@ FLAGS: Final = (
 )
 
 
-@attrs.frozen
+@frozen
 class Spec:
     """One field: its TOML key, kind, whether it is required, and a docstring.
 
@@ -82,7 +82,7 @@ class Spec:
     min_items: int | None = None
 
 
-@attrs.frozen
+@frozen
 class Table:
     """A TOML table (JSON object): named fields, no others allowed."""
 

@@ -44,8 +44,7 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any, Final, Literal
 
-import attrs
-
+from compoundkit._record import field, frozen
 from compoundkit.errors import BudError
 
 __all__ = [
@@ -90,7 +89,7 @@ _CLASS_DESCRIPTIONS: Final = types.MappingProxyType(
 # --------------------------------------------------------------------------- models
 
 
-@attrs.frozen
+@frozen
 class Citation:
     """Where a rule comes from: chapter, revision, official date and table."""
 
@@ -110,7 +109,7 @@ class Citation:
         return f"{text}, superseded" if self.superseded else text
 
 
-@attrs.frozen
+@frozen
 class RuleCondition:
     """The preparations a rule applies to; ``None`` matches anything."""
 
@@ -129,7 +128,7 @@ class RuleCondition:
         )
 
 
-@attrs.frozen
+@frozen
 class BudRule:
     """One row of a BUD table: a class of preparation and its BUD and storage."""
 
@@ -181,7 +180,7 @@ class BudRule:
             ) from None
 
 
-@attrs.frozen
+@frozen
 class BudRuleSet:
     """A BUD table of one chapter revision."""
 
@@ -230,7 +229,7 @@ class BudRuleSet:
         )
 
 
-@attrs.frozen
+@frozen
 class Classification:
     """How :func:`classify` sorts preparations (from ``[classification]`` in the data)."""
 
@@ -242,7 +241,7 @@ class Classification:
     sterile_routes: frozenset[str]
 
 
-@attrs.frozen
+@frozen
 class BudClass:
     """A preparation sorted into one of the USP <795> (2023) Table 3 classes."""
 
@@ -289,7 +288,7 @@ def _check_optional_text(instance: BudExtension, attribute: Any, value: Any) -> 
         raise BudError(f"BudExtension.{attribute.name} must be None or text, got {value!r}")
 
 
-@attrs.frozen
+@frozen
 class BudExtension:
     """A BUD supported by a USP monograph or a stability-indicating study.
 
@@ -306,16 +305,14 @@ class BudExtension:
     compoundkit.errors.BudError: BudExtension.reference is required: ...
     """
 
-    days: int = attrs.field(validator=_check_extension_days)
-    reference: str = attrs.field(validator=_check_reference)
-    kind: ExtensionKind = attrs.field(default="stability-study", validator=_check_kind)
-    storage: str | None = attrs.field(default=None, validator=_check_optional_text)
-    antimicrobial_effectiveness: str | None = attrs.field(
-        default=None, validator=_check_optional_text
-    )
+    days: int = field(validator=_check_extension_days)
+    reference: str = field(validator=_check_reference)
+    kind: ExtensionKind = field(default="stability-study", validator=_check_kind)
+    storage: str | None = field(default=None, validator=_check_optional_text)
+    antimicrobial_effectiveness: str | None = field(default=None, validator=_check_optional_text)
 
 
-@attrs.frozen
+@frozen
 class BudResult:
     """An assigned beyond-use date and everything that justifies it."""
 
@@ -376,7 +373,7 @@ class BudResult:
         return f"{first}\nLimited to {span} by the expiry of {name} ({expiry.isoformat()})."
 
 
-@attrs.frozen
+@frozen
 class RuleBook:
     """All rule sets and the classification settings, as loaded from the data file."""
 

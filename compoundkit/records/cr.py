@@ -38,9 +38,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
-
 from compoundkit._grammar import format_number
+from compoundkit._record import field, frozen
 from compoundkit.errors import CompoundkitError, RecordError
 from compoundkit.records.bud import DEFAULT_RULE_SET, assign_bud
 from compoundkit.records.mfr import (
@@ -63,6 +62,7 @@ from compoundkit.records.mfr import (
 )
 
 if TYPE_CHECKING:
+    import attrs
     import pint
 
     from compoundkit.formulas import BatchSheet, Formulation
@@ -151,40 +151,41 @@ def _key(text: str) -> str:
 # --------------------------------------------------------------------------- parts
 
 
-@attrs.frozen
+@frozen
 class Lot:
     """A component lot: its number, expiry date and vendor (manufacturer)."""
 
-    lot: str = attrs.field(converter=clean_line, validator=valid_line)
-    expiry: _dt.date = attrs.field(validator=valid_date)
-    vendor: str | None = attrs.field(
-        default=None, converter=clean_line, validator=valid_optional_line
-    )
+    lot: str = field(converter=clean_line, validator=valid_line)
+    expiry: _dt.date = field(validator=valid_date)
+    vendor: str | None = field(default=None, converter=clean_line, validator=valid_optional_line)
 
 
-@attrs.frozen
+def _valid_kind(instance: object, attribute: Any, value: Any) -> None:
+    if value not in KINDS:
+        raise RecordError(f"component kind must be one of {', '.join(KINDS)}, got {value!r}")
+
+
+def _valid_passed(instance: object, attribute: Any, value: Any) -> None:
+    if value is not None and not isinstance(value, bool):
+        raise RecordError(f"QC passed must be true, false or absent, got {value!r}")
+
+
+@frozen
 class ComponentRecord:
     """One component as weighed (CR elements 5 and 6) against the batch sheet's target."""
 
-    name: str = attrs.field(converter=clean_line, validator=valid_line)
-    kind: str = attrs.field()
+    name: str = field(converter=clean_line, validator=valid_line)
+    kind: str = field(validator=_valid_kind)
     """``active``, ``excipient`` or ``vehicle``."""
-    target_g: float = attrs.field(converter=to_float, validator=valid_grams)
+    target_g: float = field(converter=to_float, validator=valid_grams)
     """The batch sheet's figure to weigh, in grams."""
-    lot: str | None = attrs.field(default=None, converter=clean_line, validator=valid_optional_line)
-    expiry: _dt.date | None = attrs.field(default=None, validator=valid_optional_date)
-    vendor: str | None = attrs.field(
-        default=None, converter=clean_line, validator=valid_optional_line
-    )
-    weighed_g: float | None = attrs.field(
+    lot: str | None = field(default=None, converter=clean_line, validator=valid_optional_line)
+    expiry: _dt.date | None = field(default=None, validator=valid_optional_date)
+    vendor: str | None = field(default=None, converter=clean_line, validator=valid_optional_line)
+    weighed_g: float | None = field(
         default=None, converter=to_float, validator=valid_optional_grams
     )
     """The quantity actually weighed, in grams (None until weighed)."""
-
-    @kind.validator
-    def _check_kind(self, attribute: Any, value: object) -> None:
-        if value not in KINDS:
-            raise RecordError(f"component kind must be one of {', '.join(KINDS)}, got {value!r}")
 
     @property
     def target(self) -> pint.Quantity[Any]:
@@ -211,19 +212,14 @@ class ComponentRecord:
         return (self.weighed_g - self.target_g) / self.target_g * 100.0
 
 
-@attrs.frozen
+@frozen
 class QcResult:
     """A quality-control result (CR element 11)."""
 
-    test: str = attrs.field(converter=clean_line, validator=valid_line)
-    result: str = attrs.field(converter=clean_text, validator=valid_text)
-    passed: bool | None = attrs.field(default=None)
+    test: str = field(converter=clean_line, validator=valid_line)
+    result: str = field(converter=clean_text, validator=valid_text)
+    passed: bool | None = field(default=None, validator=_valid_passed)
     """True (pass), False (fail) or None (not judged)."""
-
-    @passed.validator
-    def _check_passed(self, attribute: Any, value: object) -> None:
-        if value is not None and not isinstance(value, bool):
-            raise RecordError(f"QC passed must be true, false or absent, got {value!r}")
 
 
 def _count(value: object) -> int:
@@ -232,18 +228,14 @@ def _count(value: object) -> int:
     return value
 
 
-@attrs.frozen
+@frozen
 class BatchSpec:
     """The batch asked for: size (text such as ``"120 g"``), count, excess, balance."""
 
-    size: str = attrs.field(converter=clean_line, validator=valid_line)
-    count: int = attrs.field(default=1, converter=_count)
-    excess: str | None = attrs.field(
-        default=None, converter=clean_line, validator=valid_optional_line
-    )
-    balance: str | None = attrs.field(
-        default=None, converter=clean_line, validator=valid_optional_line
-    )
+    size: str = field(converter=clean_line, validator=valid_line)
+    count: int = field(default=1, converter=_count)
+    excess: str | None = field(default=None, converter=clean_line, validator=valid_optional_line)
+    balance: str | None = field(default=None, converter=clean_line, validator=valid_optional_line)
 
     def sheet(self, formulation: Formulation) -> BatchSheet:
         """The batch sheet of ``formulation`` for this batch."""
@@ -252,18 +244,16 @@ class BatchSpec:
         )
 
 
-@attrs.frozen
+@frozen
 class CrBud:
     """The BUD assigned to a preparation (CR element 8) and why."""
 
-    date: _dt.date = attrs.field(validator=valid_date)
-    storage: str = attrs.field(converter=clean_line, validator=valid_line)
-    explanation: str = attrs.field(converter=clean_text, validator=valid_text)
+    date: _dt.date = field(validator=valid_date)
+    storage: str = field(converter=clean_line, validator=valid_line)
+    explanation: str = field(converter=clean_text, validator=valid_text)
     """The rule, Day-1 counting and any cap, as :meth:`BudResult.explain` words it."""
-    rule_set: str = attrs.field(
-        default=DEFAULT_RULE_SET, converter=clean_line, validator=valid_line
-    )
-    limited_by: str | None = attrs.field(
+    rule_set: str = field(default=DEFAULT_RULE_SET, converter=clean_line, validator=valid_line)
+    limited_by: str | None = field(
         default=None, converter=clean_line, validator=valid_optional_line
     )
     """The component (lot) whose expiry capped the BUD, if any."""
@@ -303,7 +293,7 @@ def _batch(value: object) -> BatchSpec:
 # --------------------------------------------------------------------------- the record
 
 
-@attrs.frozen
+@frozen
 class CompoundingRecord:
     """One preparation as made, bound to one MFR version (by record id and content hash).
 
@@ -312,39 +302,37 @@ class CompoundingRecord:
     entries for the same component.
     """
 
-    mfr: MasterFormulationRecord = attrs.field(converter=_mfr)
+    mfr: MasterFormulationRecord = field(converter=_mfr)
     """The MFR version followed (element 12; also elements 1 and 10's expectations)."""
-    mfr_hash: str = attrs.field(converter=clean_line, validator=valid_line)
+    mfr_hash: str = field(converter=clean_line, validator=valid_line)
     """The content hash of that MFR version."""
-    internal_id: str = attrs.field(converter=clean_line, validator=valid_line)
+    internal_id: str = field(converter=clean_line, validator=valid_line)
     """Element 3: the prescription, order or lot number."""
-    prepared_at: _dt.datetime = attrs.field(converter=_datetime)
+    prepared_at: _dt.datetime = field(converter=_datetime)
     """Element 2: date and time of preparation (the date is BUD Day 1)."""
-    compounded_by: str = attrs.field(converter=clean_line, validator=valid_line)
-    verified_by: str = attrs.field(converter=clean_line, validator=valid_line)
-    batch: BatchSpec = attrs.field(converter=_batch)
-    components: tuple[ComponentRecord, ...] = attrs.field(
+    compounded_by: str = field(converter=clean_line, validator=valid_line)
+    verified_by: str = field(converter=clean_line, validator=valid_line)
+    batch: BatchSpec = field(converter=_batch)
+    components: tuple[ComponentRecord, ...] = field(
         converter=to_tuple, validator=valid_instances(ComponentRecord)
     )
     """Elements 5 and 6: every component (actives, excipients, vehicle)."""
-    made_g: float = attrs.field(converter=_made)
+    made_g: float = field(converter=_made)
     """Element 7: total quantity compounded, in grams."""
-    bud: CrBud = attrs.field(converter=_crbud)
+    bud: CrBud = field(converter=_crbud)
     """Element 8."""
-    calculations: tuple[str, ...] = attrs.field(
-        default=(), converter=to_texts, validator=valid_texts
-    )
+    calculations: tuple[str, ...] = field(default=(), converter=to_texts, validator=valid_texts)
     """Element 9: the batch sheet's calculation trail."""
-    description: str | None = attrs.field(
+    description: str | None = field(
         default=None, converter=clean_text, validator=valid_optional_text
     )
     """Element 10: the physical description of what was made."""
-    qc_results: tuple[QcResult, ...] = attrs.field(
+    qc_results: tuple[QcResult, ...] = field(
         default=(), converter=to_tuple, validator=valid_instances(QcResult)
     )
-    deviations: tuple[str, ...] = attrs.field(default=(), converter=to_texts, validator=valid_texts)
+    deviations: tuple[str, ...] = field(default=(), converter=to_texts, validator=valid_texts)
     """Element 13: deviations from the MFR, problems, complaints."""
-    notes: tuple[str, ...] = attrs.field(default=(), converter=to_texts, validator=valid_texts)
+    notes: tuple[str, ...] = field(default=(), converter=to_texts, validator=valid_texts)
 
     def __attrs_post_init__(self) -> None:
         where = f"compounding record {self.internal_id}"
@@ -522,12 +510,12 @@ class CompoundingRecord:
         deviations when there are any, so it is never missing.
         """
         missing: list[tuple[int, str]] = []
-        for number, fields in ((5, ("lot", "expiry", "vendor")), (6, ("weighed_g",))):
+        for number, wanted in ((5, ("lot", "expiry", "vendor")), (6, ("weighed_g",))):
             details = []
-            for field in fields:
-                names = [c.name for c in self.components if getattr(c, field) is None]
+            for detail in wanted:
+                names = [c.name for c in self.components if getattr(c, detail) is None]
                 if names:
-                    details.append(f"no {_WHAT[field]} for {', '.join(names)}")
+                    details.append(f"no {_WHAT[detail]} for {', '.join(names)}")
             if details:
                 missing.append((number, "; ".join(details)))
         if not self.calculations:

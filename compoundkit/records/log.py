@@ -42,8 +42,7 @@ import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, Literal, NamedTuple
 
-import attrs
-
+from compoundkit._record import field, frozen
 from compoundkit.errors import (
     CompoundkitError,
     LogIntegrityError,
@@ -131,7 +130,7 @@ def _decode(raw: bytes) -> str | _BadText:
 # --------------------------------------------------------------------------- models
 
 
-@attrs.frozen
+@frozen
 class LogEntry:
     """One committed entry of a record log."""
 
@@ -150,7 +149,7 @@ class LogEntry:
     """Ingredient lot numbers the entry involves (recall queries use them)."""
     corrects: str | None
     """Id of the entry this one corrects, if any."""
-    payload: Mapping[str, Any] = attrs.field(hash=False)
+    payload: Mapping[str, Any] = field(hash=False)
     """The logged content (read-only view)."""
     prev_hash: str
     hash: str
@@ -172,7 +171,7 @@ class BadEntry(NamedTuple):
     ``out-of-chain`` (an entry not appended through the chain)."""
 
 
-@attrs.frozen
+@frozen
 class VerifyReport:
     """The result of :meth:`RecordLog.verify`."""
 

@@ -34,12 +34,13 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-import attrs
-
+from compoundkit._record import evolve, field, fields, frozen
 from compoundkit.errors import CompoundkitError, RecordError
 from compoundkit.records.bud import DEFAULT_RULE_SET, BudExtension
 
 if TYPE_CHECKING:
+    import attrs
+
     from compoundkit.formulas import Formulation
 
 __all__ = [
@@ -290,29 +291,29 @@ def same_person(first: str | None, second: str | None) -> bool:
 # --------------------------------------------------------------------------- parts
 
 
-@attrs.frozen
+@frozen
 class CompoundingStep:
     """One compounding instruction (MFR element 4) with the equipment it uses."""
 
-    instruction: str = attrs.field(converter=clean_text, validator=valid_text)
+    instruction: str = field(converter=clean_text, validator=valid_text)
     """What to do, e.g. ``"Levigate the ketoprofen with ethoxy diglycol"``."""
-    equipment: tuple[str, ...] = attrs.field(default=(), converter=to_lines, validator=valid_lines)
+    equipment: tuple[str, ...] = field(default=(), converter=to_lines, validator=valid_lines)
     """Equipment and supplies, e.g. ``("ointment slab", "spatula")``."""
-    precautions: str | None = attrs.field(
+    precautions: str | None = field(
         default=None, converter=clean_text, validator=valid_optional_text
     )
     """Special precautions for this step, if any."""
 
 
-@attrs.frozen
+@frozen
 class QualityCheck:
     """A quality-control procedure with its expected result (MFR element 10)."""
 
-    test: str = attrs.field(converter=clean_line, validator=valid_line)
+    test: str = field(converter=clean_line, validator=valid_line)
     """What is checked, e.g. ``"appearance"``, ``"pH"``, ``"weight"``."""
-    procedure: str = attrs.field(converter=clean_text, validator=valid_text)
+    procedure: str = field(converter=clean_text, validator=valid_text)
     """How it is checked."""
-    expected: str = attrs.field(converter=clean_text, validator=valid_text)
+    expected: str = field(converter=clean_text, validator=valid_text)
     """The result that passes, e.g. ``"smooth white cream, no grit"``."""
 
 
@@ -331,7 +332,7 @@ def _extension(value: object) -> BudExtension | None:
     return value
 
 
-@attrs.frozen
+@frozen
 class MfrBud:
     """The BUD and storage an MFR states (elements 6 and 7), with their reference.
 
@@ -341,17 +342,15 @@ class MfrBud:
     its dated BUD from ``rule_set`` and ``extension``.
     """
 
-    period: str = attrs.field(converter=clean_line, validator=valid_line)
+    period: str = field(converter=clean_line, validator=valid_line)
     """``"14 days"``, ``"6 months"``..."""
-    storage: str = attrs.field(converter=clean_line, validator=valid_line)
-    reference: str = attrs.field(converter=clean_text, validator=valid_text)
+    storage: str = field(converter=clean_line, validator=valid_line)
+    reference: str = field(converter=clean_text, validator=valid_text)
     """What supports the BUD: the rule's citation or the extension's reference."""
-    rule_set: str = attrs.field(default=DEFAULT_RULE_SET, validator=_check_rule_set)
-    rule: str | None = attrs.field(
-        default=None, converter=clean_line, validator=valid_optional_line
-    )
+    rule_set: str = field(default=DEFAULT_RULE_SET, validator=_check_rule_set)
+    rule: str | None = field(default=None, converter=clean_line, validator=valid_optional_line)
     """Id of the rule that applies, e.g. ``"aqueous-nonpreserved"``."""
-    extension: BudExtension | None = attrs.field(default=None, converter=_extension)
+    extension: BudExtension | None = field(default=None, converter=_extension)
 
     def __attrs_post_init__(self) -> None:
         from compoundkit.records.bud import get_rule_set
@@ -440,7 +439,7 @@ def _auxiliary_labels(formulation: Formulation) -> tuple[str, ...]:
     return auxiliary_labels(formulation)
 
 
-@attrs.frozen
+@frozen
 class MasterFormulationRecord:
     """A formulation with every USP <795> MFR element, a version and its approval.
 
@@ -450,57 +449,49 @@ class MasterFormulationRecord:
     whose approval does not match its content raises :class:`RecordError`.
     """
 
-    formulation: Formulation = attrs.field(converter=_formulation)
+    formulation: Formulation = field(converter=_formulation)
     """Element 1 (name, strengths, dosage form) and element 2 (the components)."""
-    record_id: str = attrs.field(converter=clean_line, validator=valid_line)
+    record_id: str = field(converter=clean_line, validator=valid_line)
     """Stable id shared by every version, e.g. ``"MFR-muscle-spasm-cream"``."""
-    version: int = attrs.field(default=1, converter=_version)
-    container: str | None = attrs.field(
-        default=None, converter=clean_text, validator=valid_optional_text
-    )
+    version: int = field(default=1, converter=_version)
+    container: str | None = field(default=None, converter=clean_text, validator=valid_optional_text)
     """Element 3: the container-closure system."""
-    steps: tuple[CompoundingStep, ...] = attrs.field(
+    steps: tuple[CompoundingStep, ...] = field(
         default=(), converter=to_tuple, validator=valid_instances(CompoundingStep)
     )
     """Element 4: the compounding instructions in order."""
-    description: str | None = attrs.field(
+    description: str | None = field(
         default=None, converter=clean_text, validator=valid_optional_text
     )
     """Element 5: the physical description of the finished preparation."""
-    bud: MfrBud | None = attrs.field(default=None, converter=_bud)
+    bud: MfrBud | None = field(default=None, converter=_bud)
     """Elements 6 and 7: BUD, storage and the reference supporting them."""
-    reference_batch: str | None = attrs.field(
+    reference_batch: str | None = field(
         default=None, converter=clean_line, validator=valid_optional_line
     )
     """The batch the calculations are for, e.g. ``"100 g"``."""
-    calculations: tuple[str, ...] = attrs.field(
-        default=(), converter=to_texts, validator=valid_texts
-    )
+    calculations: tuple[str, ...] = field(default=(), converter=to_texts, validator=valid_texts)
     """Element 8: the calculation trail, one step per entry."""
-    labelling: tuple[str, ...] = attrs.field(default=(), converter=to_texts, validator=valid_texts)
+    labelling: tuple[str, ...] = field(default=(), converter=to_texts, validator=valid_texts)
     """Element 9: labelling requirements besides the auxiliary labels."""
-    auxiliary_labels: tuple[str, ...] = attrs.field(
-        default=(), converter=to_lines, validator=valid_lines
-    )
+    auxiliary_labels: tuple[str, ...] = field(default=(), converter=to_lines, validator=valid_lines)
     """Element 9: auxiliary labels (derived from the ingredients by :meth:`create`)."""
-    quality_control: tuple[QualityCheck, ...] = attrs.field(
+    quality_control: tuple[QualityCheck, ...] = field(
         default=(), converter=to_tuple, validator=valid_instances(QualityCheck)
     )
     """Element 10: QC procedures with their expected results."""
-    other: tuple[str, ...] = attrs.field(default=(), converter=to_texts, validator=valid_texts)
+    other: tuple[str, ...] = field(default=(), converter=to_texts, validator=valid_texts)
     """Element 11: anything else needed to reproduce it (temperatures, mixing order...)."""
-    author: str | None = attrs.field(
+    author: str | None = field(default=None, converter=clean_line, validator=valid_optional_line)
+    approved_by: str | None = field(
         default=None, converter=clean_line, validator=valid_optional_line
     )
-    approved_by: str | None = attrs.field(
-        default=None, converter=clean_line, validator=valid_optional_line
-    )
-    approved_on: _dt.date | None = attrs.field(default=None, validator=valid_optional_date)
-    approved_hash: str | None = attrs.field(default=None, validator=valid_hash)
+    approved_on: _dt.date | None = field(default=None, validator=valid_optional_date)
+    approved_hash: str | None = field(default=None, validator=valid_hash)
     """The content hash the approval was given for (it must equal :attr:`content_hash`)."""
-    previous_hash: str | None = attrs.field(default=None, validator=valid_hash)
+    previous_hash: str | None = field(default=None, validator=valid_hash)
     """The content hash of the version this one revises (None for a first version)."""
-    _content_hash: str = attrs.field(init=False, eq=False, repr=False)
+    _content_hash: str = field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         from compoundkit.records.serialize import content_hash
@@ -654,9 +645,7 @@ class MasterFormulationRecord:
         if missing:
             listing = "; ".join(str(m) for m in missing)
             raise RecordError(f"{where} cannot be approved: USP elements missing: {listing}")
-        return attrs.evolve(
-            self, approved_by=approver, approved_on=day, approved_hash=self.content_hash
-        )
+        return evolve(self, approved_by=approver, approved_on=day, approved_hash=self.content_hash)
 
     def revise(self, **changes: Any) -> MasterFormulationRecord:
         """The next version with ``changes`` applied: version + 1, unapproved.
@@ -669,7 +658,7 @@ class MasterFormulationRecord:
         fixed = {"record_id", "version", "previous_hash", "approved_by", "approved_on",
                  "approved_hash"}  # fmt: skip
         refused = sorted(set(changes) & fixed)
-        unknown = sorted(set(changes) - {f.name for f in attrs.fields(type(self)) if f.init})
+        unknown = sorted(set(changes) - {f.name for f in fields(type(self)) if f.init})
         if refused or unknown:
             raise RecordError(
                 f"revise() cannot change {', '.join(refused + unknown)}; it changes the "
@@ -682,7 +671,7 @@ class MasterFormulationRecord:
                 changes["calculations"] = _calculations(formulation, batch)
             if "auxiliary_labels" not in changes:
                 changes["auxiliary_labels"] = _auxiliary_labels(formulation)
-        return attrs.evolve(
+        return evolve(
             self,
             **changes,
             version=self.version + 1,
