@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 __all__ = ["Field", "evolve", "field", "fields", "frozen"]
 
@@ -115,6 +115,31 @@ class _AttrsFields:
         return built
 
 
+class _Signature:
+    """``__signature__`` of a record class, built on request (for help(), IDEs, notebooks)."""
+
+    def __get__(self, instance: object, owner: type) -> Any:
+        import inspect
+
+        annotations = owner.__dict__.get("__annotations__", {})  # noqa: RUF063 -- unevaluated
+        parameters = [
+            inspect.Parameter(
+                item.alias,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                default=inspect.Parameter.empty
+                if item.default is _NOTHING and item.factory is None
+                else (_FACTORY if item.factory is not None else item.default),
+                annotation=annotations.get(item.name, inspect.Parameter.empty),
+            )
+            for item in owner.__record_fields__  # type: ignore[attr-defined]
+            if item.init
+        ]
+        return inspect.Signature(parameters, return_annotation=None)
+
+
+_FACTORY: Any = type("_Factory", (), {"__repr__": lambda self: "<factory>"})()
+
+
 def _frozen_setattr(self: object, name: str, value: object) -> None:
     from attrs.exceptions import FrozenInstanceError
 
@@ -157,44 +182,60 @@ def _collect(cls: type) -> list[Field]:
     return collected
 
 
-def _make_init(
-    cls_name: str, all_fields: list[Field], post_init: Callable[[Any], None] | None
-) -> Callable[..., None]:
-    init_fields = [item for item in all_fields if item.init]
-    by_alias = {item.alias: index for index, item in enumerate(init_fields)}
-    count = len(init_fields)
+#: Instances a record class makes with the generic ``__init__`` before it compiles
+#: its own (as attrs would at class creation): start-up pays nothing, hot classes
+#: (findings, sheet lines) get the compiled speed.
+COMPILE_AFTER: Final = 100
+
+
+def _init_plan(
+    all_fields: list[Field],
+) -> tuple[tuple[tuple[str, str, Any, Any, Any], ...], list[Field], list[Field]]:
+    """(name, keyword, default, factory, converter) per argument; non-init fields; validated."""
+    specs = tuple(
+        (item.name, item.alias, item.default, item.factory, item.converter)
+        for item in all_fields
+        if item.init
+    )
     later = [
         item
         for item in all_fields
         if not item.init and (item.default is not _NOTHING or item.factory is not None)
     ]
     checked = [item for item in all_fields if item.validator is not None]
-    setter = object.__setattr__
+    return specs, later, checked
 
-    specs = [
-        (item.name, item.alias, item.default, item.factory, item.converter) for item in init_fields
-    ]
-    padding = (_NOTHING,) * count
+
+def _make_init(
+    cls: type,
+    all_fields: list[Field],
+    post_init: Callable[[Any], None] | None,
+    owner: list[type],
+) -> Callable[..., None]:
+    """The generic ``__init__``; after :data:`COMPILE_AFTER` calls it installs a compiled one."""
+    cls_name = cls.__name__
+    specs, later, checked = _init_plan(all_fields)
+    count = len(specs)
+    rest = [specs[given:] for given in range(count + 1)]  # tails after n positionals
+    setter = object.__setattr__
+    calls = 0
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == COMPILE_AFTER and owner:
+            compiled = _compile_init(owner[0], all_fields, post_init)
+            if compiled is not None:
+                type.__setattr__(owner[0], "__init__", compiled)
         given = len(args)
         if given > count:
             raise TypeError(
                 f"{cls_name}.__init__() takes {count} positional arguments but {given} were given"
             )
-        values: Any = args + padding[given:] if given < count else args
-        if kwargs:
-            values = list(values)
-            for key, value in kwargs.items():
-                index = by_alias.get(key)
-                if index is None:
-                    raise TypeError(
-                        f"{cls_name}.__init__() got an unexpected keyword argument {key!r}"
-                    )
-                if values[index] is not _NOTHING:
-                    raise TypeError(f"{cls_name}.__init__() got multiple values for {key!r}")
-                values[index] = value
-        for (name, alias, default, factory, converter), value in zip(specs, values, strict=True):
+        for (name, _, _, _, converter), value in zip(specs, args):  # noqa: B905 -- args may be fewer
+            setter(self, name, value if converter is None else converter(value))
+        for name, alias, default, factory, converter in rest[given]:
+            value = kwargs.pop(alias, _NOTHING) if kwargs else _NOTHING
             if value is _NOTHING:
                 if factory is not None:
                     value = factory()
@@ -205,6 +246,13 @@ def _make_init(
             if converter is not None:
                 value = converter(value)
             setter(self, name, value)
+        if kwargs:
+            key = next(iter(kwargs))
+            given_twice = any(alias == key for _, alias, _, _, _ in specs[:given])
+            problem = (
+                "got multiple values for" if given_twice else "got an unexpected keyword argument"
+            )
+            raise TypeError(f"{cls_name}.__init__() {problem} {key!r}")
         for item in later:
             setter(self, item.name, item._initial())
         for item in checked:
@@ -213,6 +261,54 @@ def _make_init(
             post_init(self)
 
     return __init__
+
+
+def _compile_init(
+    cls: type, all_fields: list[Field], post_init: Callable[[Any], None] | None
+) -> Callable[..., None] | None:
+    """The same ``__init__`` as generated source (as attrs builds it), or None if it cannot be.
+
+    Only field names (identifiers of the class body) reach the source; defaults,
+    factories, converters and validators are passed in as objects, never as text.
+    """
+    import keyword
+
+    specs, later, checked = _init_plan(all_fields)
+    names: dict[str, Any] = {"_set": object.__setattr__, "_NOTHING": _NOTHING}
+    params: list[str] = []
+    body: list[str] = []
+    for index, (name, alias, default, factory, converter) in enumerate(specs):
+        if not alias.isidentifier() or keyword.iskeyword(alias) or alias.startswith("_"):
+            return None
+        value = alias
+        if factory is not None:
+            names[f"_factory{index}"] = factory
+            params.append(f"{alias}=_NOTHING")
+            value = f"(_factory{index}() if {alias} is _NOTHING else {alias})"
+        elif default is not _NOTHING:
+            names[f"_default{index}"] = default
+            params.append(f"{alias}=_default{index}")
+        else:
+            params.append(alias)
+        if converter is not None:
+            names[f"_convert{index}"] = converter
+            value = f"_convert{index}({value})"
+        body.append(f"_set(self, {name!r}, {value})")
+    for index, item in enumerate(later):
+        names[f"_later{index}"] = item
+        body.append(f"_set(self, {item.name!r}, _later{index}._initial())")
+    for index, item in enumerate(checked):
+        names[f"_check{index}"] = item
+        body.append(f"_check{index}.validator(self, _check{index}, self.{item.name})")
+    if post_init is not None:
+        names["_post_init"] = post_init
+        body.append("_post_init(self)")
+    source = f"def __init__(self, {', '.join(params)}):\n    " + "\n    ".join(body or ["pass"])
+    exec(compile(source, f"<record {cls.__qualname__}.__init__>", "exec"), names)
+    compiled: Callable[..., None] = names["__init__"]
+    compiled.__qualname__ = f"{cls.__qualname__}.__init__"
+    compiled.__module__ = cls.__module__
+    return compiled
 
 
 def _tuple_getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
@@ -224,13 +320,15 @@ def _tuple_getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
     return attrgetter(*names)
 
 
-def _make_methods(cls: type, all_fields: list[Field], *, eq: bool, repr_: bool) -> dict[str, Any]:
+def _make_methods(
+    cls: type, all_fields: list[Field], owner: list[type], *, eq: bool, repr_: bool
+) -> dict[str, Any]:
     own = cls.__dict__
     methods: dict[str, Any] = {}
     if "__init__" not in own:
-        methods["__init__"] = _make_init(
-            cls.__name__, all_fields, getattr(cls, "__attrs_post_init__", None)
-        )
+        post_init = getattr(cls, "__attrs_post_init__", None)
+        methods["__init__"] = _make_init(cls, all_fields, post_init, owner)
+        methods["__signature__"] = _Signature()
     shown = [item.name for item in all_fields if item.repr]
     if repr_ and "__repr__" not in own:
 
@@ -297,8 +395,10 @@ def _build(cls: type, *, eq: bool, repr_: bool) -> type:
     body["__attrs_attrs__"] = _AttrsFields()
     body["__setattr__"] = _frozen_setattr
     body["__delattr__"] = _frozen_delattr
-    body.update(_make_methods(cls, all_fields, eq=eq, repr_=repr_))
+    owner: list[type] = []
+    body.update(_make_methods(cls, all_fields, owner, eq=eq, repr_=repr_))
     built = type(cls)(cls.__name__, cls.__bases__, body)
+    owner.append(built)
     _repoint_class_cells(cls, built)
     return built
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import inspect
 import pickle
 import pkgutil
 import subprocess
@@ -55,17 +56,38 @@ def _declare(frozen: Any, field: Any) -> type:
     return frozen(Dose)  # type: ignore[no-any-return]
 
 
+def _warmed() -> type:
+    """A record class past COMPILE_AFTER instances: it runs its compiled __init__."""
+    cls = _declare(_record._frozen, _record._field)
+    generic = cls.__init__
+    for _ in range(_record.COMPILE_AFTER):
+        cls(1.0, "g")
+    assert cls.__init__ is not generic
+    assert cls.__init__.__code__.co_filename == "<record _declare.<locals>.Dose.__init__>"
+    return cls
+
+
 Record = _declare(_record._frozen, _record._field)
+Compiled = _warmed()
 Attrs = _declare(attrs.frozen, attrs.field)
-PAIR = pytest.mark.parametrize("cls", [Record, Attrs], ids=["record", "attrs"])
+PAIR = pytest.mark.parametrize(
+    "cls", [Record, Compiled, Attrs], ids=["record", "record-compiled", "attrs"]
+)
 
 amounts = st.floats(min_value=1e-6, max_value=1e6, allow_nan=False)
 units = st.sampled_from(["g", "mg", "mL"])
 notes = st.lists(st.text(max_size=5), max_size=3)
 
 
-@given(amounts, units, notes, st.integers(0, 5))
-def test_records_equal_attrs_for_any_values(amount: float, unit: str, n: list[str], s: int) -> None:
+@pytest.mark.parametrize("Record", [Record, Compiled], ids=["generic", "compiled"])
+@given(amount=amounts, unit=units, n=notes, s=st.integers(0, 5))
+def test_records_equal_attrs_for_any_values(
+    Record: Any,
+    amount: float,
+    unit: str,
+    n: list[str],
+    s: int,
+) -> None:
     mine, theirs = Record(amount, unit, n, seen=s), Attrs(amount, unit, n, seen=s)
     assert repr(mine).replace("Dose", "X") == repr(theirs).replace("Dose", "X")
     assert (mine.amount, mine.unit, mine.notes, mine.seen) == (
@@ -123,6 +145,13 @@ def test_factories_are_fresh_per_instance(cls: type) -> None:
 
 
 Pickled = _record._frozen(type("Pickled", (), {"__annotations__": {"a": "int", "_b": "list"}}))
+
+
+def test_signature_lists_the_init_fields() -> None:
+    expected = "(amount: 'float', unit: 'str', notes: 'tuple[str, ...]' = (), "
+    expected += "tags: 'list[str]' = <factory>, seen: 'int' = 0) -> None"
+    assert str(inspect.signature(Record)) == expected
+    assert str(inspect.signature(Compiled)) == expected
 
 
 def test_pickle_and_copy_keep_every_field() -> None:
