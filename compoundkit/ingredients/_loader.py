@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from compoundkit._toml import TomlTextError
 from compoundkit._toml import parse as parse_toml
 from compoundkit.errors import CatalogError, CompoundkitError
-from compoundkit.ingredients import _spec
 from compoundkit.ingredients._model import (
+    FLAGS,
+    SCHEMA_VERSION,
     Caution,
     Code,
     Evidence,
@@ -192,16 +193,20 @@ def from_dict(
     :class:`~compoundkit.errors.CatalogError` (named by the first).
     ``shape_checked`` skips that check for data known to pass it (the shipped files).
     """
-    problems = [] if shape_checked else list(_spec.validate(_spec.CATALOG, data))
+    problems = []
+    if not shape_checked:
+        from compoundkit.ingredients import _spec
+
+        problems = list(_spec.validate(_spec.CATALOG, data))
     if problems:
         assert isinstance(data, dict) or problems[0][0] == "(top level)"
         raise _problems_error(problems, data, file)
     assert isinstance(data, dict)
-    version = data.get("schema_version", _spec.SCHEMA_VERSION)
-    if version > _spec.SCHEMA_VERSION:
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version > SCHEMA_VERSION:
         raise CatalogError(
             f"schema_version {version} is newer than this compoundkit reads "
-            f"({_spec.SCHEMA_VERSION}); upgrade compoundkit",
+            f"({SCHEMA_VERSION}); upgrade compoundkit",
             file=file,
             field="schema_version",
         )
@@ -375,7 +380,7 @@ def _ingredient(data: Data, file: str, origin: str) -> Ingredient:
     pc = data["physicochemical"]
     flags: dict[str, bool] = {}
     flag_notes: list[Note] = []
-    for flag in _spec.FLAGS:
+    for flag in FLAGS:
         if flag in pc:
             flags[flag] = pc[flag]["value"]
             flag_notes.append(text_fact(flag)(pc[flag], f"physicochemical.{flag}"))

@@ -12,7 +12,7 @@ import enum
 import functools
 import math
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from compoundkit._record import evolve, field, frozen
 from compoundkit.errors import CatalogError
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from compoundkit.units import Strength
 
 __all__ = [
+    "FLAGS",
+    "SCHEMA_VERSION",
     "Caution",
     "Code",
     "Evidence",
@@ -53,6 +55,21 @@ def _positive(attribute: attrs.Attribute[float], value: float) -> None:
 
 def _tuple_of_str(value: Any) -> tuple[str, ...]:
     return tuple(str(item) for item in value)
+
+
+#: Version of the catalog data format (``schema_version`` in files and exports).
+SCHEMA_VERSION: Final = 1
+
+#: The yes/no physicochemical facts (fields of :class:`Physicochemical`).
+FLAGS: Final = (
+    "light_sensitive",
+    "light_stable",
+    "deliquescent",
+    "hygroscopic",
+    "electrolyte",
+    "salted_out_by_electrolytes",
+    "precipitates_in_alkaline",
+)
 
 
 class UnknownFormError(CatalogError, LookupError):

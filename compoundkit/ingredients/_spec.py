@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 from compoundkit._record import frozen
+from compoundkit.ingredients._model import FLAGS, SCHEMA_VERSION
 
 __all__ = [
     "CATALOG",
@@ -23,9 +24,6 @@ __all__ = [
     "render_schema",
     "validate",
 ]
-
-#: Version of the catalog data format (``schema_version`` in files and exports).
-SCHEMA_VERSION: Final = 1
 
 ID_PATTERN: Final = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 CAS_PATTERN: Final = r"^[0-9]{2,7}-[0-9]{2}-[0-9]$"
@@ -50,15 +48,6 @@ CAUTION_CATEGORIES: Final = (
     "warning",
     "adverse-effect",
     "precaution",
-)
-FLAGS: Final = (
-    "light_sensitive",
-    "light_stable",
-    "deliquescent",
-    "hygroscopic",
-    "electrolyte",
-    "salted_out_by_electrolytes",
-    "precipitates_in_alkaline",
 )
 
 
