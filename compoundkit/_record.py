@@ -430,27 +430,8 @@ def _frozen(
     return wrap if maybe_cls is None else wrap(maybe_cls)
 
 
-def _field(
-    *,
-    default: Any = _NOTHING,
-    factory: Callable[[], Any] | None = None,
-    converter: Callable[[Any], Any] | None = None,
-    validator: Callable[[Any, Any, Any], Any] | None = None,
-    init: bool = True,
-    eq: bool = True,
-    hash: bool | None = None,
-    repr: bool = True,
-) -> Any:
-    return Field(
-        default=default,
-        factory=factory,
-        converter=converter,
-        validator=validator,
-        init=init,
-        eq=eq,
-        hash=hash,
-        repr=repr,
-    )
+#: ``field(...)`` at run time: the declaration object itself.
+_field = Field
 
 
 def _fields(cls: type) -> tuple[Field, ...]:
