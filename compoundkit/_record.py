@@ -57,6 +57,7 @@ class Field:
         "init",
         "name",
         "repr",
+        "type",
         "validator",
     )
 
@@ -82,16 +83,29 @@ class Field:
         self.validator = validator
         self.init = init
         self.eq = eq
-        self.hash = eq if hash is None else hash
+        self.hash = hash  # None: follows eq (as attrs)
         self.repr = repr
+        self.type: Any = None
 
     def __repr__(self) -> str:
         return f"Field(name={self.name!r})"
 
     def _initial(self) -> Any:
-        if self.factory is not None:
-            return self.factory()
-        return self.default
+        """The value of a field not given to ``__init__`` (converted, as attrs does)."""
+        value = self.factory() if self.factory is not None else self.default
+        return value if self.converter is None else self.converter(value)
+
+
+class _Fields(tuple):  # type: ignore[type-arg]
+    """The fields of a record class, also by name (``fields(Vehicle).density_g_per_ml``)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Field:
+        for item in self:
+            if item.name == name:
+                return item  # type: ignore[no-any-return]
+        raise AttributeError(f"no field {name!r}")
 
 
 class _AttrsFields:
@@ -105,10 +119,14 @@ class _AttrsFields:
             default = attrs.Factory(item.factory) if item.factory is not None else item.default
             spec[item.name] = attrs.field(
                 default=attrs.NOTHING if default is _NOTHING else default,
+                validator=item.validator,
+                converter=item.converter,
                 init=item.init,
                 eq=item.eq,
+                hash=item.hash,
                 repr=item.repr,
                 alias=item.alias,
+                type=item.type,
             )
         built: tuple[Any, ...] = attrs.fields(attrs.make_class(owner.__name__, spec, frozen=True))
         type.__setattr__(owner, "__attrs_attrs__", built)
@@ -167,6 +185,7 @@ def _collect(cls: type) -> list[Field]:
         item = value if isinstance(value, Field) else Field(default=value)
         item.name = name
         item.alias = name.lstrip("_")
+        item.type = annotation
         collected.append(item)
     for name, value in cls.__dict__.items():
         if isinstance(value, Field) and name not in own:
@@ -207,12 +226,13 @@ def _init_plan(
 
 
 def _make_init(
-    cls: type,
-    all_fields: list[Field],
-    post_init: Callable[[Any], None] | None,
-    owner: list[type],
+    cls: type, all_fields: list[Field], has_post_init: bool, owner: list[type]
 ) -> Callable[..., None]:
-    """The generic ``__init__``; after :data:`COMPILE_AFTER` calls it installs a compiled one."""
+    """The generic ``__init__``; after :data:`COMPILE_AFTER` calls it installs a compiled one.
+
+    As Python does for a real signature, a bad call (too many arguments, a missing
+    one, an unknown or repeated keyword) is a TypeError before any converter runs.
+    """
     cls_name = cls.__name__
     specs, later, checked = _init_plan(all_fields)
     count = len(specs)
@@ -224,7 +244,7 @@ def _make_init(
         nonlocal calls
         calls += 1
         if calls == COMPILE_AFTER and owner:
-            compiled = _compile_init(owner[0], all_fields, post_init)
+            compiled = _compile_init(owner[0], all_fields, has_post_init)
             if compiled is not None:
                 type.__setattr__(owner[0], "__init__", compiled)
         given = len(args)
@@ -232,20 +252,12 @@ def _make_init(
             raise TypeError(
                 f"{cls_name}.__init__() takes {count} positional arguments but {given} were given"
             )
-        for (name, _, _, _, converter), value in zip(specs, args):  # noqa: B905 -- args may be fewer
-            setter(self, name, value if converter is None else converter(value))
-        for name, alias, default, factory, converter in rest[given]:
+        values = list(args)
+        for _, alias, default, factory, _ in rest[given]:
             value = kwargs.pop(alias, _NOTHING) if kwargs else _NOTHING
-            if value is _NOTHING:
-                if factory is not None:
-                    value = factory()
-                elif default is _NOTHING:
-                    raise TypeError(f"{cls_name}.__init__() missing required argument: {alias!r}")
-                else:
-                    value = default
-            if converter is not None:
-                value = converter(value)
-            setter(self, name, value)
+            if value is _NOTHING and default is _NOTHING and factory is None:
+                raise TypeError(f"{cls_name}.__init__() missing required argument: {alias!r}")
+            values.append(value)
         if kwargs:
             key = next(iter(kwargs))
             given_twice = any(alias == key for _, alias, _, _, _ in specs[:given])
@@ -253,18 +265,22 @@ def _make_init(
                 "got multiple values for" if given_twice else "got an unexpected keyword argument"
             )
             raise TypeError(f"{cls_name}.__init__() {problem} {key!r}")
+        for (name, _, default, factory, converter), value in zip(specs, values, strict=True):
+            if value is _NOTHING:
+                value = factory() if factory is not None else default
+            setter(self, name, value if converter is None else converter(value))
         for item in later:
             setter(self, item.name, item._initial())
         for item in checked:
             item.validator(self, item, getattr(self, item.name))  # type: ignore[misc]
-        if post_init is not None:
-            post_init(self)
+        if has_post_init:
+            self.__attrs_post_init__()
 
     return __init__
 
 
 def _compile_init(
-    cls: type, all_fields: list[Field], post_init: Callable[[Any], None] | None
+    cls: type, all_fields: list[Field], has_post_init: bool
 ) -> Callable[..., None] | None:
     """The same ``__init__`` as generated source (as attrs builds it), or None if it cannot be.
 
@@ -299,12 +315,15 @@ def _compile_init(
         body.append(f"_set(self, {item.name!r}, _later{index}._initial())")
     for index, item in enumerate(checked):
         names[f"_check{index}"] = item
-        body.append(f"_check{index}.validator(self, _check{index}, self.{item.name})")
-    if post_init is not None:
-        names["_post_init"] = post_init
-        body.append("_post_init(self)")
+        body.append(f"_check{index}.validator(self, _check{index}, getattr(self, {item.name!r}))")
+    if has_post_init:
+        body.append("self.__attrs_post_init__()")
     source = f"def __init__(self, {', '.join(params)}):\n    " + "\n    ".join(body or ["pass"])
-    exec(compile(source, f"<record {cls.__qualname__}.__init__>", "exec"), names)
+    try:
+        code = compile(source, f"<record {cls.__qualname__}.__init__>", "exec")
+    except SyntaxError:  # a field name only type() could make: keep the generic __init__
+        return None
+    exec(code, names)
     compiled: Callable[..., None] = names["__init__"]
     compiled.__qualname__ = f"{cls.__qualname__}.__init__"
     compiled.__module__ = cls.__module__
@@ -326,8 +345,8 @@ def _make_methods(
     own = cls.__dict__
     methods: dict[str, Any] = {}
     if "__init__" not in own:
-        post_init = getattr(cls, "__attrs_post_init__", None)
-        methods["__init__"] = _make_init(cls, all_fields, post_init, owner)
+        has_post_init = hasattr(cls, "__attrs_post_init__")
+        methods["__init__"] = _make_init(cls, all_fields, has_post_init, owner)
         methods["__signature__"] = _Signature()
     shown = [item.name for item in all_fields if item.repr]
     if repr_ and "__repr__" not in own:
@@ -338,23 +357,24 @@ def _make_methods(
 
         methods["__repr__"] = __repr__
     if eq and "__eq__" not in own:
-        compared = _tuple_getter([item.name for item in all_fields if item.eq])
-        hashed = _tuple_getter([item.name for item in all_fields if item.hash])
+        compared = [item.name for item in all_fields if item.eq]
+        hashed = _tuple_getter(
+            [item.name for item in all_fields if (item.eq if item.hash is None else item.hash)]
+        )
         salt = hash(cls.__qualname__)
 
         def __eq__(self: Any, other: object) -> bool:
-            if other is self:  # as a tuple comparison would find, faster
-                return True
+            # field by field with ==, as attrs does (so a NaN field is never equal)
             if other.__class__ is not self.__class__:
                 return NotImplemented
-            return bool(compared(self) == compared(other))
+            for name in compared:  # noqa: SIM110 -- faster than all() over a generator
+                if not getattr(self, name) == getattr(other, name):
+                    return False
+            return True
 
         def __ne__(self: Any, other: object) -> bool:
-            if other is self:
-                return False
-            if other.__class__ is not self.__class__:
-                return NotImplemented
-            return bool(compared(self) != compared(other))
+            result = __eq__(self, other)
+            return NotImplemented if result is NotImplemented else not result
 
         methods["__eq__"] = __eq__
         methods["__ne__"] = __ne__
@@ -371,6 +391,7 @@ def _make_methods(
 
     methods["__getstate__"] = __getstate__
     methods["__setstate__"] = __setstate__
+    methods["__replace__"] = _evolve  # copy.replace() on Python 3.13+, as attrs provides
     return methods
 
 
@@ -390,7 +411,7 @@ def _build(cls: type, *, eq: bool, repr_: bool) -> type:
         if name not in inherited
     )
     body["__qualname__"] = cls.__qualname__
-    body["__record_fields__"] = tuple(all_fields)
+    body["__record_fields__"] = _Fields(all_fields)
     body["__match_args__"] = tuple(item.name for item in all_fields if item.init)
     body["__attrs_attrs__"] = _AttrsFields()
     body["__setattr__"] = _frozen_setattr
@@ -434,7 +455,7 @@ def _frozen(
 _field = Field
 
 
-def _fields(cls: type) -> tuple[Field, ...]:
+def _fields(cls: type) -> _Fields:
     try:
         return cls.__record_fields__  # type: ignore[attr-defined,no-any-return]
     except AttributeError:

@@ -200,6 +200,41 @@ def test_subclass_and_zero_argument_super() -> None:
     assert child != Base(1)
 
 
+def test_post_init_is_looked_up_on_the_instance_and_defaults_are_converted() -> None:
+    @_record._frozen
+    class Base:
+        a: int
+        _doubled: int = _record._field(init=False, default="0", converter=int)
+
+        def __attrs_post_init__(self) -> None:
+            object.__setattr__(self, "_doubled", self.a * 2)
+
+    class Tripled(Base):
+        def __attrs_post_init__(self) -> None:
+            object.__setattr__(self, "_doubled", self.a * 3)
+
+    assert Base(2)._doubled == 4
+    assert Tripled(2)._doubled == 6  # as attrs calls self.__attrs_post_init__()
+
+    @_record._frozen
+    class Untouched:
+        a: int
+        _zero: int = _record._field(init=False, default="0", converter=int)
+
+    assert Untouched(1)._zero == 0  # the default went through the converter
+
+
+def test_replace_is_evolve() -> None:
+    dose = Record(1.0, "g")
+    assert dose.__replace__(unit="mg") == Record(1.0, "mg")
+
+
+def test_a_field_name_python_cannot_compile_keeps_the_generic_init() -> None:
+    cls = _record._frozen(type("Odd", (), {"__annotations__": {"a": "int", "_class": "int"}}))
+    for _ in range(_record.COMPILE_AFTER + 5):
+        assert cls(1, 2).a == 1  # 'class' is a keyword: no compiled __init__, no SyntaxError
+
+
 def test_declaration_mistakes_are_refused() -> None:
     with pytest.raises(ValueError, match="no default for 'b' after a default"):
 
