@@ -253,18 +253,23 @@ def _make_init(
                 f"{cls_name}.__init__() takes {count} positional arguments but {given} were given"
             )
         values = list(args)
+        missing = []
         for _, alias, default, factory, _ in rest[given]:
             value = kwargs.pop(alias, _NOTHING) if kwargs else _NOTHING
             if value is _NOTHING and default is _NOTHING and factory is None:
-                raise TypeError(f"{cls_name}.__init__() missing required argument: {alias!r}")
+                missing.append(alias)
             values.append(value)
         if kwargs:
             key = next(iter(kwargs))
             given_twice = any(alias == key for _, alias, _, _, _ in specs[:given])
             problem = (
-                "got multiple values for" if given_twice else "got an unexpected keyword argument"
+                "got multiple values for argument"
+                if given_twice
+                else "got an unexpected keyword argument"
             )
             raise TypeError(f"{cls_name}.__init__() {problem} {key!r}")
+        if missing:
+            raise TypeError(f"{cls_name}.__init__() {_missing_message(missing)}")
         for (name, _, default, factory, converter), value in zip(specs, values, strict=True):
             if value is _NOTHING:
                 value = factory() if factory is not None else default
@@ -277,6 +282,19 @@ def _make_init(
             self.__attrs_post_init__()
 
     return __init__
+
+
+def _missing_message(missing: list[str]) -> str:
+    """Python's own wording: ``missing 2 required positional arguments: 'a' and 'b'``."""
+    quoted = [repr(name) for name in missing]
+    if len(quoted) == 1:
+        listed = quoted[0]
+    elif len(quoted) == 2:
+        listed = f"{quoted[0]} and {quoted[1]}"
+    else:
+        listed = ", ".join(quoted[:-1]) + ", and " + quoted[-1]
+    plural = "argument" if len(quoted) == 1 else "arguments"
+    return f"missing {len(quoted)} required positional {plural}: {listed}"
 
 
 def _compile_init(
@@ -326,6 +344,8 @@ def _compile_init(
     exec(code, names)
     compiled: Callable[..., None] = names["__init__"]
     compiled.__qualname__ = f"{cls.__qualname__}.__init__"
+    # error messages name the class, as the generic __init__'s do
+    compiled.__code__ = compiled.__code__.replace(co_qualname=compiled.__qualname__)
     compiled.__module__ = cls.__module__
     return compiled
 

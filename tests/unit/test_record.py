@@ -154,6 +154,18 @@ def test_signature_lists_the_init_fields() -> None:
     assert str(inspect.signature(Compiled)) == expected
 
 
+@pytest.mark.parametrize("cls", [Record, Compiled], ids=["generic", "compiled"])
+def test_bad_calls_are_worded_as_python_words_them(cls: Any) -> None:
+    with pytest.raises(TypeError, match=r"Dose.__init__\(\) missing 1 required positional "):
+        cls(1.0)
+    with pytest.raises(TypeError, match=r"missing 2 required positional arguments: 'amount' and "):
+        cls()
+    with pytest.raises(TypeError, match=r"Dose.__init__\(\) got multiple values for argument 'un"):
+        cls(1.0, "g", unit="mg")
+    with pytest.raises(TypeError, match=r"Dose.__init__\(\) got an unexpected keyword argument"):
+        cls(1.0, "g", colour="red")
+
+
 def test_pickle_and_copy_keep_every_field() -> None:
     dose = Record(3.0, "mg", ["a"], ["t"], 2)
     for clone in (copy.copy(dose), copy.deepcopy(dose)):
