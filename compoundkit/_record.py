@@ -341,6 +341,9 @@ def _compile_init(
         code = compile(source, f"<record {cls.__qualname__}.__init__>", "exec")
     except SyntaxError:  # a field name only type() could make: keep the generic __init__
         return None
+    # The source holds only checked identifiers (keywords) and repr()'d field names,
+    # which __slots__ already requires to be identifiers; no value is ever text.
+    # This is how attrs, dataclasses and namedtuple build their methods.
     exec(code, names)
     compiled: Callable[..., None] = names["__init__"]
     compiled.__qualname__ = f"{cls.__qualname__}.__init__"

@@ -247,6 +247,12 @@ def test_a_field_name_python_cannot_compile_keeps_the_generic_init() -> None:
         assert cls(1, 2).a == 1  # 'class' is a keyword: no compiled __init__, no SyntaxError
 
 
+def test_a_field_name_that_is_not_an_identifier_never_becomes_a_record() -> None:
+    hostile = "a=__import__('os').system('echo owned')"
+    with pytest.raises(TypeError, match="__slots__ must be identifiers"):
+        _record._frozen(type("Evil", (), {"__annotations__": {hostile: "int"}}))
+
+
 def test_declaration_mistakes_are_refused() -> None:
     with pytest.raises(ValueError, match="no default for 'b' after a default"):
 
