@@ -1,8 +1,8 @@
 """compoundkit benchmarks: every figure as a ratio to a baseline measured in the same run.
 
 Run with ``make bench`` (or ``python benchmarks/run.py [--quick] [--json PATH]``).
-Subprocess figures alternate candidate and baseline runs, so machine noise hits
-both alike; in-process figures take the median of repeated timeit runs. Results
+Figures alternate candidate and baseline runs (processes, or timeit runs in this
+process), so machine noise hits both alike, and report medians. Results
 print as a table and are written as JSON (``benchmarks/results.json``).
 
 Baselines are written here, next to what they are compared with:
@@ -56,13 +56,34 @@ def compare_processes(
     return statistics.median(mine), statistics.median(theirs)
 
 
-def per_call(fn: Callable[[], object], *, repeat: int = 7, min_time: float = 0.05) -> float:
-    """Median seconds per call of ``fn`` over ``repeat`` timeit runs."""
+def _calibrated(fn: Callable[[], object], min_time: float) -> tuple[timeit.Timer, int]:
     timer = timeit.Timer(fn)
     number, _ = timer.autorange()
     while timer.timeit(number) < min_time:
         number *= 2
+    return timer, number
+
+
+def per_call(fn: Callable[[], object], *, repeat: int = 7, min_time: float = 0.05) -> float:
+    """Median seconds per call of ``fn`` over ``repeat`` timeit runs."""
+    timer, number = _calibrated(fn, min_time)
     return statistics.median(t / number for t in timer.repeat(repeat=repeat, number=number))
+
+
+def compare_calls(
+    candidate: Callable[[], object],
+    baseline: Callable[[], object],
+    *,
+    repeat: int = 9,
+    min_time: float = 0.05,
+) -> tuple[float, float]:
+    """Median seconds per call of two functions, timed alternately (noise hits both alike)."""
+    timers = [_calibrated(candidate, min_time), _calibrated(baseline, min_time)]
+    runs: list[list[float]] = [[], []]
+    for _ in range(repeat):
+        for (timer, number), times in zip(timers, runs, strict=True):
+            times.append(timer.timeit(number) / number)
+    return statistics.median(runs[0]), statistics.median(runs[1])
 
 
 # --------------------------------------------------------------------------- in-process
@@ -88,9 +109,8 @@ def in_process(quick: bool) -> list[dict[str, Any]]:
         return lines, size - sum(lines)
 
     size = Q_(120.0, "g")
-    plain = per_call(plain_sheet)
-    quantities = per_call(lambda: formulation.weigh(size))
-    floats = per_call(lambda: formulation.weigh_g(120.0))
+    quantities, plain = compare_calls(lambda: formulation.weigh(size), plain_sheet)
+    floats, plain_again = compare_calls(lambda: formulation.weigh_g(120.0), plain_sheet)
     full_sheet = per_call(lambda: formulation.batch(size))
 
     n = 100_000 if quick else 1_000_000
@@ -102,8 +122,7 @@ def in_process(quick: bool) -> list[dict[str, Any]]:
         weighed = np.outer(coefficients, sizes)
         return weighed, sizes - weighed.sum(axis=0)
 
-    raw = per_call(raw_numpy, repeat=5)
-    vectorised = per_call(lambda: weigh_many(formulation, sizes_q), repeat=5)
+    vectorised, raw = compare_calls(lambda: weigh_many(formulation, sizes_q), raw_numpy, repeat=7)
 
     data = formulation.to_dict()
     runs = []
@@ -117,7 +136,7 @@ def in_process(quick: bool) -> list[dict[str, Any]]:
 
     return [
         _row("sheet, Quantity results (weigh)", quantities, plain, 10.0, "plain-float sheet"),
-        _row("sheet, float results (weigh_g)", floats, plain, 3.0, "plain-float sheet"),
+        _row("sheet, float results (weigh_g)", floats, plain_again, 3.0, "plain-float sheet"),
         _row("full BatchSheet (batch)", full_sheet, plain, None, "plain-float sheet"),
         _row(f"vectorised, {n:,} sizes", vectorised, raw, 1.2, "raw numpy"),
         {
