@@ -1,4 +1,4 @@
-"""Frozen, slotted record classes: the part of attrs compoundkit uses, without import-time codegen.
+"""Frozen, slotted record classes: the part of attrs compoundkit uses, without its import cost.
 
 compoundkit's model classes are declared exactly as ``attrs`` classes
 (``@frozen`` and ``field(...)``), and type checkers see them *as* attrs classes
@@ -6,9 +6,9 @@ compoundkit's model classes are declared exactly as ``attrs`` classes
 support types every ``__init__``, converter and ``evolve``). At run time this
 module builds the classes itself: attrs compiles generated source for each
 class (about 0.6 ms a class, plus 12 ms to import attrs: about 45 ms of the
-first unit-aware call); these generic methods cost nothing to create, and a
-class compiles only its ``__init__``, once it has made :data:`COMPILE_AFTER`
-instances.
+first unit-aware call); these generic methods cost nothing to create. Only a
+class that has made :data:`COMPILE_AFTER` instances asks attrs for its
+generated ``__init__`` (from the same declaration), so hot paths keep attrs' speed.
 
 What a record gets, as with ``attrs.frozen``: ``__slots__`` (and a weakref
 slot), an ``__init__`` taking the fields in order (defaults, factories,
@@ -110,27 +110,51 @@ class _Fields(tuple):  # type: ignore[type-arg]
         raise AttributeError(f"no field {name!r}")
 
 
+class _PostInit:
+    """Base of an attrs twin whose record has ``__attrs_post_init__`` (attrs then calls it)."""
+
+    def __attrs_post_init__(self) -> None:
+        """Only marks the twin: the generated ``__init__`` calls the record's own method."""
+
+
+def _attrs_twin(owner: type) -> type:
+    """The attrs class a record is declared as, built once on request (imports attrs).
+
+    It supplies ``__attrs_attrs__`` (so ``attrs.evolve``/``fields``/``asdict``/``validate``
+    accept records) and, once a record class is hot, the ``__init__`` attrs generates.
+    """
+    twin = owner.__dict__.get("__attrs_twin__")
+    if twin is not None:
+        return twin  # type: ignore[no-any-return]
+    import attrs
+
+    spec: dict[str, Any] = {}
+    for item in owner.__record_fields__:  # type: ignore[attr-defined]
+        default = attrs.Factory(item.factory) if item.factory is not None else item.default
+        spec[item.name] = attrs.field(
+            default=attrs.NOTHING if default is _NOTHING else default,
+            validator=item.validator,
+            converter=item.converter,
+            init=item.init,
+            eq=item.eq,
+            hash=item.hash,
+            repr=item.repr,
+            alias=item.alias,
+            type=item.type,
+        )
+    bases = (_PostInit,) if hasattr(owner, "__attrs_post_init__") else (object,)
+    twin = attrs.make_class(owner.__name__, spec, bases=bases, frozen=True, slots=True)
+    type.__setattr__(owner, "__attrs_twin__", twin)
+    return twin
+
+
 class _AttrsFields:
     """``__attrs_attrs__`` built on first request, so attrs' own functions accept records."""
 
     def __get__(self, instance: object, owner: type) -> tuple[Any, ...]:
         import attrs
 
-        spec: dict[str, Any] = {}
-        for item in owner.__record_fields__:  # type: ignore[attr-defined]
-            default = attrs.Factory(item.factory) if item.factory is not None else item.default
-            spec[item.name] = attrs.field(
-                default=attrs.NOTHING if default is _NOTHING else default,
-                validator=item.validator,
-                converter=item.converter,
-                init=item.init,
-                eq=item.eq,
-                hash=item.hash,
-                repr=item.repr,
-                alias=item.alias,
-                type=item.type,
-            )
-        built: tuple[Any, ...] = attrs.fields(attrs.make_class(owner.__name__, spec, frozen=True))
+        built: tuple[Any, ...] = attrs.fields(_attrs_twin(owner))
         type.__setattr__(owner, "__attrs_attrs__", built)
         return built
 
@@ -202,9 +226,9 @@ def _collect(cls: type) -> list[Field]:
     return collected
 
 
-#: Instances a record class makes with the generic ``__init__`` before it compiles
-#: its own (as attrs would at class creation): start-up pays nothing, hot classes
-#: (findings, sheet lines) get the compiled speed.
+#: Instances a record class makes with the generic ``__init__`` before it switches to
+#: the one attrs generates (as attrs would at class creation): start-up pays nothing
+#: and imports no attrs; hot classes (findings, sheet lines) get attrs' speed.
 COMPILE_AFTER: Final = 100
 
 
@@ -229,7 +253,7 @@ def _init_plan(
 def _make_init(
     cls: type, all_fields: list[Field], has_post_init: bool, owner: list[type]
 ) -> Callable[..., None]:
-    """The generic ``__init__``; after :data:`COMPILE_AFTER` calls it installs a compiled one.
+    """The generic ``__init__``; after :data:`COMPILE_AFTER` calls it installs attrs' one.
 
     As Python does for a real signature, a bad call (too many arguments, a missing
     one, an unknown or repeated keyword) is a TypeError before any converter runs.
@@ -245,7 +269,7 @@ def _make_init(
         nonlocal calls
         calls += 1
         if calls == COMPILE_AFTER and owner:
-            compiled = _compile_init(owner[0], all_fields, has_post_init)
+            compiled = _hot_init(owner[0])
             if compiled is not None:
                 type.__setattr__(owner[0], "__init__", compiled)
         given = len(args)
@@ -298,60 +322,21 @@ def _missing_message(missing: list[str]) -> str:
     return f"missing {len(quoted)} required positional {plural}: {listed}"
 
 
-def _compile_init(
-    cls: type, all_fields: list[Field], has_post_init: bool
-) -> Callable[..., None] | None:
-    """The same ``__init__`` as generated source (as attrs builds it), or None if it cannot be.
+def _hot_init(owner: type) -> Callable[..., None] | None:
+    """The ``__init__`` attrs generates for the record's twin, or None if attrs cannot build it.
 
-    Only field names (identifiers of the class body) reach the source; defaults,
-    factories, converters and validators are passed in as objects, never as text.
+    attrs generates source from the field names (identifiers: ``__slots__`` requires
+    them) and passes defaults, converters and validators as objects; its ``__init__``
+    sets the slots with ``object.__setattr__``, so it runs on the record unchanged.
     """
-    import keyword
-
-    specs, later, checked = _init_plan(all_fields)
-    names: dict[str, Any] = {"_set": object.__setattr__, "_NOTHING": _NOTHING}
-    params: list[str] = []
-    body: list[str] = []
-    for index, (name, alias, default, factory, converter) in enumerate(specs):
-        if not alias.isidentifier() or keyword.iskeyword(alias) or alias.startswith("_"):
-            return None
-        value = alias
-        if factory is not None:
-            names[f"_factory{index}"] = factory
-            params.append(f"{alias}=_NOTHING")
-            value = f"(_factory{index}() if {alias} is _NOTHING else {alias})"
-        elif default is not _NOTHING:
-            names[f"_default{index}"] = default
-            params.append(f"{alias}=_default{index}")
-        else:
-            params.append(alias)
-        if converter is not None:
-            names[f"_convert{index}"] = converter
-            value = f"_convert{index}({value})"
-        body.append(f"_set(self, {name!r}, {value})")
-    for index, item in enumerate(later):
-        names[f"_later{index}"] = item
-        body.append(f"_set(self, {item.name!r}, _later{index}._initial())")
-    for index, item in enumerate(checked):
-        names[f"_check{index}"] = item
-        body.append(f"_check{index}.validator(self, _check{index}, getattr(self, {item.name!r}))")
-    if has_post_init:
-        body.append("self.__attrs_post_init__()")
-    source = f"def __init__(self, {', '.join(params)}):\n    " + "\n    ".join(body or ["pass"])
     try:
-        code = compile(source, f"<record {cls.__qualname__}.__init__>", "exec")
+        init: Callable[..., None] = _attrs_twin(owner).__init__  # type: ignore[misc]
     except SyntaxError:  # a field name only type() could make: keep the generic __init__
         return None
-    # The source holds only checked identifiers (keywords) and repr()'d field names,
-    # which __slots__ already requires to be identifiers; no value is ever text.
-    # This is how attrs, dataclasses and namedtuple build their methods.
-    exec(code, names)
-    compiled: Callable[..., None] = names["__init__"]
-    compiled.__qualname__ = f"{cls.__qualname__}.__init__"
-    # error messages name the class, as the generic __init__'s do
-    compiled.__code__ = compiled.__code__.replace(co_qualname=compiled.__qualname__)
-    compiled.__module__ = cls.__module__
-    return compiled
+    init.__qualname__ = f"{owner.__qualname__}.__init__"
+    # bad calls name the class, as the generic __init__'s errors do
+    init.__code__ = init.__code__.replace(co_qualname=init.__qualname__)
+    return init
 
 
 def _tuple_getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
