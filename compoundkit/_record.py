@@ -269,9 +269,9 @@ def _make_init(
         nonlocal calls
         calls += 1
         if calls == COMPILE_AFTER and owner:
-            compiled = _hot_init(owner[0])
-            if compiled is not None:
-                type.__setattr__(owner[0], "__init__", compiled)
+            hot = _hot_init(owner[0])
+            if hot is not None:
+                type.__setattr__(owner[0], "__init__", hot)
         given = len(args)
         if given > count:
             raise TypeError(
