@@ -232,10 +232,16 @@ def _collect(cls: type) -> list[Field]:
 COMPILE_AFTER: Final = 100
 
 
-def _init_plan(
-    all_fields: list[Field],
-) -> tuple[tuple[tuple[str, str, Any, Any, Any], ...], list[Field], list[Field]]:
-    """(name, keyword, default, factory, converter) per argument; non-init fields; validated."""
+def _make_init(
+    cls: type, all_fields: list[Field], has_post_init: bool, owner: list[type]
+) -> Callable[..., None]:
+    """The generic ``__init__``; after :data:`COMPILE_AFTER` calls it installs attrs' one.
+
+    As Python does for a real signature, a bad call (too many arguments, a missing
+    one, an unknown or repeated keyword) is a TypeError before any converter runs.
+    """
+    cls_name = cls.__name__
+    # (name, keyword, default, factory, converter) per argument
     specs = tuple(
         (item.name, item.alias, item.default, item.factory, item.converter)
         for item in all_fields
@@ -247,19 +253,6 @@ def _init_plan(
         if not item.init and (item.default is not _NOTHING or item.factory is not None)
     ]
     checked = [item for item in all_fields if item.validator is not None]
-    return specs, later, checked
-
-
-def _make_init(
-    cls: type, all_fields: list[Field], has_post_init: bool, owner: list[type]
-) -> Callable[..., None]:
-    """The generic ``__init__``; after :data:`COMPILE_AFTER` calls it installs attrs' one.
-
-    As Python does for a real signature, a bad call (too many arguments, a missing
-    one, an unknown or repeated keyword) is a TypeError before any converter runs.
-    """
-    cls_name = cls.__name__
-    specs, later, checked = _init_plan(all_fields)
     count = len(specs)
     rest = [specs[given:] for given in range(count + 1)]  # tails after n positionals
     setter = object.__setattr__
