@@ -5,9 +5,10 @@ from __future__ import annotations
 import atheris
 
 with atheris.instrument_imports():
-    from compoundkit import _grammar, units
+    from compoundkit import units
     from compoundkit.calc import Balance
     from compoundkit.formulas import Amount, Excess, Potency
+    from compoundkit.units import grammar
 
 from _common import main, run, text
 
@@ -21,7 +22,7 @@ def test_one_input(data: bytes) -> None:
     run(lambda: Potency.parse(value))
     run(lambda: Excess.parse(value))
     run(lambda: Balance.parse(value))
-    run(lambda: _grammar.parse_amount(value))
+    run(lambda: grammar.parse_amount(value))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Final
 
-from compoundkit._record import frozen
+from attrs import frozen
+
 from compoundkit.calc.weighing import CalculationError, positive_magnitude
 from compoundkit.errors import DimensionError
 from compoundkit.units import Basis, Strength, quantity

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from compoundkit._record import evolve
+from attrs import evolve
+
 from compoundkit.errors import CalculationError
 from compoundkit.units import magnitude
 

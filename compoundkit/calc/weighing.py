@@ -20,10 +20,11 @@ from collections.abc import Iterator
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-from compoundkit._grammar import FACTOR, MAX_TEXT, Scanner, format_number
-from compoundkit._record import field, frozen
+from attrs import field, frozen
+
 from compoundkit.errors import BatchError, CalculationError, CompoundkitError, StrengthParseError
 from compoundkit.units import magnitude, quantity
+from compoundkit.units.grammar import FACTOR, MAX_TEXT, Scanner, format_number
 
 if TYPE_CHECKING:
     import attrs

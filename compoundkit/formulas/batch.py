@@ -37,13 +37,14 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from compoundkit._grammar import FACTOR, Scanner, check_length, format_number, parse_amount
-from compoundkit._record import frozen
+from attrs import frozen
+
 from compoundkit.errors import BatchError, CompoundkitError, DimensionError
 from compoundkit.formulas.findings import Finding, Report, Severity
 from compoundkit.formulas.model import Component, Excipient
 from compoundkit.formulas.potency import POLICIES, Potency, potency_from
 from compoundkit.units import Strength, quantity
+from compoundkit.units.grammar import FACTOR, Scanner, check_length, format_number, parse_amount
 
 if TYPE_CHECKING:
     import pint

@@ -12,7 +12,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from compoundkit._record import field, frozen
+from attrs import field, frozen
+
 from compoundkit.errors import FormulationError
 
 __all__ = ["Finding", "Report", "Severity"]

@@ -28,7 +28,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from compoundkit._grammar import format_number
 from compoundkit._toml import TomlTextError
 from compoundkit._toml import parse as parse_toml
 from compoundkit.errors import CompoundkitError, FormulaFileError
@@ -40,6 +39,7 @@ from compoundkit.formulas.vehicles import (
     vehicle_problems,
 )
 from compoundkit.units import Strength
+from compoundkit.units.grammar import format_number
 
 if TYPE_CHECKING:
     from compoundkit.ingredients import Ingredient

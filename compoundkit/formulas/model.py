@@ -16,8 +16,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from compoundkit._grammar import FACTOR, format_number
-from compoundkit._record import evolve, field, frozen
+from attrs import evolve, field, frozen
+
 from compoundkit.errors import (
     DensityRequiredError,
     DimensionError,
@@ -26,6 +26,7 @@ from compoundkit.errors import (
 )
 from compoundkit.formulas.vehicles import Vehicle
 from compoundkit.units import Basis, Strength, resolve_basis
+from compoundkit.units.grammar import FACTOR, format_number
 
 if TYPE_CHECKING:
     import pint
@@ -54,7 +55,7 @@ class Amount:
     @classmethod
     def parse(cls, text: str) -> Amount:
         """Parse with compoundkit's strict grammar (no pint evaluation)."""
-        from compoundkit._grammar import parse_amount
+        from compoundkit.units.grammar import parse_amount
 
         value, unit = parse_amount(text, ("mass", "volume"), "amount")
         return cls(value, unit)
@@ -77,8 +78,8 @@ class Amount:
 
     def quantity(self) -> pint.Quantity[Any]:
         """As a pint Quantity."""
-        from compoundkit._grammar import PINT_NAME
         from compoundkit.units import quantity
+        from compoundkit.units.grammar import PINT_NAME
 
         return quantity(self.value, PINT_NAME[self.unit])
 

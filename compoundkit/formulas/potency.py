@@ -22,9 +22,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Final
 
-from compoundkit._grammar import Scanner, check_length
-from compoundkit._record import field, frozen
+from attrs import field, frozen
+
 from compoundkit.errors import BatchError
+from compoundkit.units.grammar import Scanner, check_length
 
 if TYPE_CHECKING:
     import attrs

@@ -15,7 +15,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
-from compoundkit._record import frozen
+from attrs import frozen
+
 from compoundkit.errors import CompoundkitError
 from compoundkit.formulas.findings import Finding, Report, Severity
 from compoundkit.formulas.model import NO_MAKES

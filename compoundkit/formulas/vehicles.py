@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
 
-from compoundkit._cache import load_toml
-from compoundkit._record import field, fields, frozen
+from attrs import field, fields, frozen
+
+from compoundkit._toml import parse
 from compoundkit.errors import CatalogError, StrengthParseError, UnknownVehicleError
 from compoundkit.units import Strength
 
@@ -202,7 +203,7 @@ def _catalog() -> tuple[dict[str, Vehicle], dict[str, str]]:
     """The shipped vehicles, loaded and checked once: (name key -> vehicle, ref id -> citation)."""
     path = "vehicles.toml"
     text = resources.files("compoundkit.formulas").joinpath("data", path).read_text("utf-8")
-    data = load_toml(text)  # parsed once, then served from the cache
+    data = parse(text)
     refs = {ref["id"]: ref["citation"] for ref in data.get("references", [])}
     lookup: dict[str, Vehicle] = {}
     for entry in data.get("vehicles", []):

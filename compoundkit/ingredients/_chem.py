@@ -37,30 +37,6 @@ class FormulaError(ValueError):
     """A molecular formula molmass cannot read."""
 
 
-#: On-disk cache of element counts per formula (only formulas made of the elements
-#: above): parsing a formula gives the same counts forever, and skipping molmass
-#: saves its import on every start. The table's weights are applied afresh each time.
-_COUNTS_FILE: Final = "formula-counts-v1.json"
-_counts: dict[str, dict[str, int]] | None = None
-
-
-def _cached_counts() -> dict[str, dict[str, int]]:
-    global _counts
-    if _counts is None:
-        from compoundkit._cache import load_json
-
-        data = load_json(_COUNTS_FILE)
-        _counts = {}
-        if isinstance(data, dict):
-            for formula, counts in data.items():
-                if isinstance(counts, dict) and all(
-                    symbol in ATOMIC_WEIGHTS and type(n) is int and n > 0
-                    for symbol, n in counts.items()
-                ):
-                    _counts[formula] = counts
-    return _counts
-
-
 @lru_cache(maxsize=256)
 def molecular_weight(formula: str) -> float:
     """Molecular weight in g/mol of ``formula`` (molmass syntax), as a float.
@@ -72,9 +48,6 @@ def molecular_weight(formula: str) -> float:
     ...
     compoundkit.ingredients._chem.FormulaError: cannot read formula 'C2H5OH)': missing opening ...
     """
-    cached = _cached_counts().get(formula)
-    if cached is not None:
-        return _weight(cached)
     import molmass
 
     try:
@@ -92,17 +65,4 @@ def molecular_weight(formula: str) -> float:
             total += weight * int(item.count)
     if total <= 0:
         raise FormulaError(f"formula {formula!r} has no mass")
-    if all(symbol in ATOMIC_WEIGHTS for symbol in composition):
-        counts = {symbol: int(item.count) for symbol, item in composition.items()}
-        known = _cached_counts()
-        known[formula] = counts
-        from compoundkit._cache import save_json
-
-        save_json(_COUNTS_FILE, known)
-        return _weight(counts)  # the same summation order as a cached start
     return total
-
-
-def _weight(counts: dict[str, int]) -> float:
-    """The molecular weight from element counts, summed in a fixed (sorted) order."""
-    return sum(ATOMIC_WEIGHTS[symbol] * counts[symbol] for symbol in sorted(counts))

@@ -134,50 +134,19 @@ def load_path(path: str | os.PathLike[str]) -> tuple[Ingredient, ...]:
 
 
 def load_shipped() -> tuple[Ingredient, ...]:
-    """The ingredients shipped in ``compoundkit/ingredients/data`` (one TOML file each).
-
-    The shape check (:mod:`._spec`) of a shipped file is skipped when the same
-    text passed it before under the same ``_spec.py`` (both named by hash in the
-    user cache); everything else is checked on every load.
-    """
-    import hashlib
-
-    from compoundkit._cache import load_json, load_toml, save_json
+    """The ingredients shipped in ``compoundkit/ingredients/data`` (one TOML file each)."""
+    from compoundkit._toml import parse
 
     package = resources.files("compoundkit.ingredients")
-    spec_digest = _digest_of(package.joinpath("_spec.py"))
-    remembered = load_json(_SHAPES_CHECKED) if spec_digest else None
-    checked = set()
-    if isinstance(remembered, dict) and remembered.get("spec") == spec_digest:
-        checked = {item for item in remembered.get("files", ()) if isinstance(item, str)}
     found: list[Ingredient] = []
-    digests = []
     for name in SHIPPED:
         text = package.joinpath("data", name).read_text(encoding="utf-8")
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        digests.append(digest)
         try:
-            data = load_toml(text)  # parsed once, then served from the cache
+            data = parse(text)
         except TomlTextError as exc:
             raise CatalogError(str(exc), file=name) from None
-        found.extend(from_dict(data, file=name, origin="shipped", shape_checked=digest in checked))
-    if spec_digest and not checked.issuperset(digests):
-        save_json(_SHAPES_CHECKED, {"spec": spec_digest, "files": digests})
+        found.extend(from_dict(data, file=name, origin="shipped"))
     return tuple(found)
-
-
-#: Cache document naming the shipped files whose shape passed :mod:`._spec`.
-_SHAPES_CHECKED: Final = "catalog-shapes-checked.json"
-
-
-def _digest_of(resource: Any) -> str | None:
-    """SHA-256 of a package file, or None when it cannot be read (e.g. sourceless)."""
-    import hashlib
-
-    try:
-        return hashlib.sha256(resource.read_bytes()).hexdigest()
-    except OSError:
-        return None
 
 
 def from_dict(

@@ -14,7 +14,8 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
-from compoundkit._record import evolve, field, frozen
+from attrs import evolve, field, frozen
+
 from compoundkit.errors import CatalogError
 
 if TYPE_CHECKING:

@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterator
 from typing import Any, Final
 
-from compoundkit._record import frozen
+from attrs import frozen
+
 from compoundkit.ingredients._model import FLAGS, SCHEMA_VERSION
 
 __all__ = [

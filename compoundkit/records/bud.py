@@ -44,7 +44,8 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any, Final, Literal
 
-from compoundkit._record import field, frozen
+from attrs import field, frozen
+
 from compoundkit.errors import BudError
 
 __all__ = [

@@ -38,8 +38,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from compoundkit._grammar import format_number
-from compoundkit._record import field, frozen
+from attrs import field, frozen
+
 from compoundkit.errors import CompoundkitError, RecordError
 from compoundkit.records.bud import DEFAULT_RULE_SET, assign_bud
 from compoundkit.records.mfr import (
@@ -60,6 +60,7 @@ from compoundkit.records.mfr import (
     valid_text,
     valid_texts,
 )
+from compoundkit.units.grammar import format_number
 
 if TYPE_CHECKING:
     import attrs
@@ -402,7 +403,7 @@ class CompoundingRecord:
             )
         when = _datetime(prepared_at)
         size_text = (
-            size if isinstance(size, str) else f"{format_number(_magnitude(size, 'size'))} g"
+            size if isinstance(size, str) else f"{format_number(_mass_grams(size, 'size'))} g"
         )
         spec = BatchSpec(size=size_text, count=count, excess=excess, balance=balance)
         formulation = mfr.formulation
@@ -410,7 +411,7 @@ class CompoundingRecord:
         names = _sheet_names(sheet)
         lot_for = _by_line(formulation, names, lots or {}, "lots")
         weights = {
-            key: _magnitude(value, f"weighed {key[1]}")
+            key: _mass_grams(value, f"weighed {key[1]}")
             for key, value in _by_line(formulation, names, weighed or {}, "weighed").items()
         }
         components = []
@@ -464,7 +465,7 @@ class CompoundingRecord:
             verified_by=verified_by,
             batch=spec,
             components=components,
-            made_g=sheet.made_g if made is None else _magnitude(made, "made"),
+            made_g=sheet.made_g if made is None else _mass_grams(made, "made"),
             bud=bud,
             calculations=sheet.explain(),
             description=description,
@@ -530,13 +531,13 @@ class CompoundingRecord:
 # --------------------------------------------------------------------------- names
 
 
-def _magnitude(value: Any, field: str) -> float:
+def _mass_grams(value: Any, field: str) -> float:
     """Grams from a mass Quantity or text such as ``"12.01 g"``; errors name ``field``."""
     from compoundkit.units import magnitude
 
     try:
         if isinstance(value, str):
-            from compoundkit._grammar import FACTOR, parse_amount
+            from compoundkit.units.grammar import FACTOR, parse_amount
 
             number, unit = parse_amount(value, ("mass",), "quantity")
             return _grams(number * FACTOR[unit], field)

@@ -42,7 +42,8 @@ import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, Literal, NamedTuple
 
-from compoundkit._record import field, frozen
+from attrs import field, frozen
+
 from compoundkit.errors import (
     CompoundkitError,
     LogIntegrityError,

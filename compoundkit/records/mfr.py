@@ -34,7 +34,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from compoundkit._record import evolve, field, fields, frozen
+from attrs import evolve, field, fields, frozen
+
 from compoundkit.errors import CompoundkitError, RecordError
 from compoundkit.records.bud import DEFAULT_RULE_SET, BudExtension
 

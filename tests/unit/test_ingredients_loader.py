@@ -203,43 +203,11 @@ def test_ambiguous_form_alias(tmp_path: Path) -> None:
     _fails(tmp_path, doc, "forms", "used by forms 'free-acid' and 'sodium'")
 
 
-def test_shipped_shapes_are_checked_again_only_when_text_or_spec_changes(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    from compoundkit import _cache
-    from compoundkit.ingredients import _loader, _spec
-
-    monkeypatch.setattr(_cache, "cache_folder", lambda: tmp_path)
-    checked: list[object] = []
-    real = _spec.validate
-
-    def counting(table: Any, data: object, path: str = "") -> Any:
-        if table is _spec.CATALOG:
-            checked.append(data)
-        return real(table, data, path)
-
-    monkeypatch.setattr(_spec, "validate", counting)
-    first = _loader.load_shipped()
-    assert len(checked) == len(_loader.SHIPPED)  # a cold cache checks every file
-    assert _loader.load_shipped() == first
-    assert len(checked) == len(_loader.SHIPPED)  # the same texts are not checked again
-
-    marker = tmp_path / _loader._SHAPES_CHECKED
-    marker.write_text('{"spec": "another _spec.py", "files": []}', encoding="utf-8")
-    assert _loader.load_shipped() == first
-    assert len(checked) == 2 * len(_loader.SHIPPED)  # a changed spec checks everything
-    marker.write_text("not json", encoding="utf-8")
-    _loader.load_shipped()
-    assert len(checked) == 3 * len(_loader.SHIPPED)  # so does a damaged marker
-
-
 def test_a_shape_problem_is_still_reported_for_user_data_after_shipped_loads(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from compoundkit import _cache
     from compoundkit.ingredients import _loader
 
-    monkeypatch.setattr(_cache, "cache_folder", lambda: tmp_path)
     _loader.load_shipped()
     doc = _ketoprofen_doc()
     del doc["ingredients"][0]["forms"]

@@ -1,10 +1,4 @@
-"""Units: the package's one pint registry, ``Q_``, and the :class:`Strength` type.
-
-The registry is built on first use (importing compoundkit does not import pint),
-from pint's defaults plus ``definitions.txt`` (the ``dosage_unit`` dimension for
-per-capsule or per-dose strengths). Quantities built with another pint registry,
-such as pint's application registry, are accepted everywhere: they are converted
-in their own registry, so nothing depends on registry identity.
+"""The :class:`Strength` type: an amount per an amount, parsed by a strict grammar.
 
 >>> s = Strength.parse("10 % w/w")
 >>> s.basis
@@ -17,323 +11,31 @@ Strength.parse('10 % w/w')
 
 from __future__ import annotations
 
-import enum
 import math
-import os
-import threading
 from collections.abc import Callable
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
 
-from compoundkit._grammar import (
+from attrs import field, frozen
+
+from compoundkit.errors import DensityRequiredError, DimensionError, StrengthParseError
+from compoundkit.units.grammar import (
     DIMENSION,
     FACTOR,
     PINT_NAME,
     Scanner,
     check_length,
     format_number,
-    parse_amount,
 )
-from compoundkit._record import field, frozen
-from compoundkit.errors import (
-    CalculationError,
-    DensityRequiredError,
-    DimensionError,
-    DosageFormError,
-    StrengthParseError,
-)
+from compoundkit.units.percent import BASIS_OF, UNITS_OF, Basis, Notation, resolve_basis
+from compoundkit.units.registry import density_g_per_ml, magnitude, quantity
 
 if TYPE_CHECKING:
     import attrs
     import pint
 
-__all__ = [
-    "Q_",  # noqa: F822 -- provided lazily by the module __getattr__ below
-    "Basis",
-    "Notation",
-    "Strength",
-    "density_g_per_ml",
-    "get_registry",
-    "magnitude",
-    "parse_quantity",
-    "quantity",
-    "resolve_basis",
-    "ureg",  # noqa: F822 -- provided lazily by the module __getattr__ below
-]
+__all__ = ["Strength"]
 
-# --------------------------------------------------------------------------- registry
-
-_lock = threading.Lock()
-_registry: pint.UnitRegistry[Any] | None = None
-_units: dict[str, pint.Unit] = {}
-# (registry Quantity class, unit name) -> units container, for the fast constructor;
-# empty when pint's internals differ from what the fast path expects.
-_containers: dict[str, Any] = {}
-_fast_class: list[Any] = []
-# units container -> (dimension, factor to g or mL), for the same-registry fast path.
-_factors: dict[Any, tuple[str, float]] = {}
-
-
-def get_registry() -> pint.UnitRegistry[Any]:
-    """The package's pint registry, built once on first call (thread-safe).
-
-    pint's on-disk cache is used when the user cache folder is writable (about
-    10x faster to build); set ``COMPOUNDKIT_CACHE=0`` to turn it off.
-    """
-    global _registry
-    if _registry is not None:
-        return _registry
-    with _lock:
-        if _registry is None:
-            _registry = _build_registry()
-    return _registry
-
-
-def _combined_definitions() -> str:
-    """pint's default definitions plus compoundkit's, as one file in the user cache folder.
-
-    pint caches a registry built from one definitions file; definitions added
-    afterwards cost a ~100 ms rebuild on every start. So pint's own files are
-    copied next to a copy that ends with ours (named by the hash of all three,
-    written atomically), and the registry is built from that, from pint's cache.
-    """
-    import hashlib
-    from pathlib import Path
-
-    import pint
-
-    from compoundkit._cache import cache_folder
-    from compoundkit._files import write_atomic
-
-    pint_dir = Path(pint.__file__).parent
-    default = (pint_dir / "default_en.txt").read_text(encoding="utf-8")
-    constants = (pint_dir / "constants_en.txt").read_text(encoding="utf-8")
-    ours = resources.files("compoundkit").joinpath("definitions.txt").read_text("utf-8")
-    combined = f"{default}\n\n{ours}"
-    digest = hashlib.sha256(f"{combined}\0{constants}".encode()).hexdigest()[:16]
-    root = cache_folder()
-    if root is None:
-        raise OSError("cache turned off")
-    folder = root / f"units-{digest}"
-    target = folder / "default_en.txt"
-    if not target.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(folder / "constants_en.txt", constants)
-        write_atomic(target, combined)
-    return str(target)
-
-
-def _build_registry() -> pint.UnitRegistry[Any]:
-    import pint
-
-    registry: pint.UnitRegistry[Any] | None = None
-    if os.environ.get("COMPOUNDKIT_CACHE", "1") != "0":
-        try:
-            registry = pint.UnitRegistry(_combined_definitions(), cache_folder=":auto:")
-        except (OSError, ValueError, ImportError):  # unwritable cache folder, missing extra
-            registry = None
-    if registry is None:
-        registry = pint.UnitRegistry()
-        definitions = resources.files("compoundkit").joinpath("definitions.txt")
-        with resources.as_file(definitions) as path:
-            registry.load_definitions(str(path))
-    for name in set(PINT_NAME.values()) | {"gram / milliliter", "gram / mole"}:
-        _units[name] = registry.Unit(name)
-    _enable_fast_quantities(registry)
-    return registry
-
-
-def _enable_fast_quantities(registry: pint.UnitRegistry[Any]) -> None:
-    """Use a constructor that skips pint's argument checks, if it gives equal Quantities.
-
-    pint's ``Quantity(value, unit)`` spends most of its ~6 us checking arguments
-    we already know are right. The fast path builds the same object directly; it
-    is enabled only after checking, on this pint version, that it is identical.
-    """
-    cls = registry.Quantity
-    try:
-        unit = registry.Unit("gram")
-        probe = object.__new__(cls)
-        probe._magnitude = 1.5
-        probe._units = unit._units
-        reference = cls(1.5, unit)
-        same = (
-            probe == reference
-            and repr(probe) == repr(reference)
-            and probe._REGISTRY is registry
-            and probe.to("milligram").magnitude == 1500.0
-        )
-    except (AttributeError, TypeError, ValueError):  # pragma: no cover - other pint versions
-        same = False
-    if same:
-        _fast_class.append(cls)
-        for name, unit_obj in _units.items():
-            _containers[name] = unit_obj._units
-        for symbol, name in PINT_NAME.items():
-            if DIMENSION[symbol] in ("mass", "volume"):
-                _factors[_units[name]._units] = (DIMENSION[symbol], FACTOR[symbol])
-
-
-def __getattr__(name: str) -> Any:
-    """``ureg`` and ``Q_`` are built lazily, on first access."""
-    if name == "ureg":
-        return get_registry()
-    if name == "Q_":
-        return get_registry().Quantity
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def quantity(value: Any, unit: str) -> pint.Quantity[Any]:
-    """A Quantity in the package registry; ``unit`` is a pint unit name, never user text.
-
-    >>> quantity(120.0, "gram")
-    <Quantity(120.0, 'gram')>
-    """
-    registry = get_registry()
-    container = _containers.get(unit)
-    if container is not None and value.__class__ is float:
-        made = object.__new__(_fast_class[0])
-        made._magnitude = value
-        made._units = container
-        return made  # type: ignore[no-any-return]
-    unit_obj = _units.get(unit)
-    if unit_obj is None:
-        unit_obj = _units[unit] = registry.Unit(unit)
-    return registry.Quantity(value, unit_obj)
-
-
-def magnitude(value: object, unit: str, *, field: str) -> Any:
-    """The magnitude of a pint Quantity in ``unit`` (any pint registry is accepted).
-
-    Text such as ``"120 g"`` is parsed with compoundkit's strict grammar, not pint's.
-    A bare number is refused: units must be explicit.
-
-    >>> magnitude("120 g", "gram", field="size")
-    120.0
-    >>> magnitude(120, "gram", field="size")
-    Traceback (most recent call last):
-    ...
-    compoundkit.errors.DimensionError: size: 120 has no unit; give a quantity such as '120 g'
-    """
-    if isinstance(value, str):
-        number, symbol = parse_amount(value, ("mass", "volume"), field)
-        target = _BASE_OF.get(unit)
-        if target is not None:  # no pint needed for text in a known unit
-            if DIMENSION[symbol] != target[0]:
-                raise DimensionError(
-                    f"{field}: {value} cannot be expressed in {unit} (wrong dimension)"
-                )
-            return number * FACTOR[symbol] / target[1]
-        value = quantity(number, PINT_NAME[symbol])
-    if _fast_class and value.__class__ is _fast_class[0]:
-        found = _factors.get(value._units)  # type: ignore[attr-defined]
-        target = _BASE_OF.get(unit)
-        if found is not None and target is not None and found[0] == target[0]:
-            if found[1] == target[1]:
-                return value._magnitude  # type: ignore[attr-defined]
-            return value._magnitude * (found[1] / target[1])  # type: ignore[attr-defined]
-    to = getattr(value, "to", None)
-    if to is None or not hasattr(value, "magnitude"):
-        raise DimensionError(f"{field}: {value!r} has no unit; give a quantity such as '120 g'")
-    import pint
-
-    try:
-        return to(unit).magnitude
-    except pint.DimensionalityError:
-        raise DimensionError(
-            f"{field}: {value} cannot be expressed in {unit} (wrong dimension)"
-        ) from None
-    except pint.UndefinedUnitError as exc:
-        raise DimensionError(f"{field}: {exc}") from None
-
-
-# pint unit name -> (dimension, factor to g or mL), for conversions without pint.
-_BASE_OF: Final[dict[str, tuple[str, float]]] = {
-    PINT_NAME[symbol]: (DIMENSION[symbol], FACTOR[symbol])
-    for symbol in ("mcg", "mg", "g", "kg", "mL", "L")
-}
-
-
-def parse_quantity(text: str, allowed: tuple[str, ...] = ("mass", "volume")) -> pint.Quantity[Any]:
-    """Parse ``'120 g'``/``'8 mL'`` with compoundkit's strict grammar into a Quantity.
-
-    >>> parse_quantity("120g")
-    <Quantity(120.0, 'gram')>
-    """
-    number, symbol = parse_amount(text, allowed)
-    return quantity(number, PINT_NAME[symbol])
-
-
-# --------------------------------------------------------------------------- strength
-
-
-class Basis(enum.Enum):
-    """What a strength is a proportion of, following from its units' dimensions."""
-
-    W_W = "w/w"
-    W_V = "w/v"
-    V_V = "v/v"
-    PER_UNIT = "per unit"
-    UNRESOLVED = "unresolved"
-
-
-class Notation(enum.Enum):
-    """How a strength is written: ``10 %``, ``1:1000`` or ``20 mg/g``."""
-
-    PERCENT = "percent"
-    RATIO = "ratio"
-    UNITS = "units"
-
-
-_BASIS_OF: Final[dict[tuple[str, str], Basis]] = {
-    ("mass", "mass"): Basis.W_W,
-    ("mass", "volume"): Basis.W_V,
-    ("volume", "volume"): Basis.V_V,
-    ("mass", "count"): Basis.PER_UNIT,
-    ("volume", "count"): Basis.PER_UNIT,
-}
-_UNITS_OF: Final[dict[str, tuple[str, str]]] = {
-    "w/w": ("g", "g"),
-    "w/v": ("g", "mL"),
-    "v/v": ("mL", "mL"),
-}
-
-_PAIRS: Final = frozenset(_UNITS_OF.values())
-
-# USP General Notices, "Percentage Measurements": what a bare percent means.
-_SEMISOLID_OR_SOLID: Final = frozenset(
-    {
-        "cream", "ointment", "gel", "paste", "powder", "stick", "suppository", "troche",
-        "lozenge", "capsule", "tablet", "solid", "semisolid", "organogel", "emollient",
-    }
-)  # fmt: skip
-_LIQUID: Final = frozenset(
-    {
-        "solution", "suspension", "lotion", "emulsion", "liquid", "spray", "drops", "syrup",
-        "elixir", "wash", "rinse", "mouthwash", "enema", "liniment", "tincture",
-    }
-)  # fmt: skip
-_SOLUTES: Final = ("solid", "liquid", "gas")
-
-
-def resolve_basis(dosage_form: str, solute: str = "solid") -> Basis:
-    """The basis a bare percent means in ``dosage_form`` (USP General Notices).
-
-    w/w for mixtures of solids and semisolids; w/v for solids (or gases) in liquids;
-    v/v for liquids in liquids.
-
-    >>> resolve_basis("cream"), resolve_basis("solution"), resolve_basis("solution", "liquid")
-    (<Basis.W_W: 'w/w'>, <Basis.W_V: 'w/v'>, <Basis.V_V: 'v/v'>)
-    """
-    form = " ".join(str(dosage_form).lower().replace("_", " ").replace("-", " ").split())
-    if solute not in _SOLUTES:
-        raise DosageFormError(f"solute state {solute!r} unknown; allowed: {', '.join(_SOLUTES)}")
-    if form in _SEMISOLID_OR_SOLID:
-        return Basis.W_W
-    if form in _LIQUID:
-        return Basis.V_V if solute == "liquid" else Basis.W_V
-    allowed = ", ".join(sorted(_SEMISOLID_OR_SOLID | _LIQUID))
-    raise DosageFormError(f"dosage form {dosage_form!r} unknown; allowed: {allowed}")
+_PAIRS: Final = frozenset(UNITS_OF.values())
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -395,7 +97,7 @@ class Strength:
             raise StrengthParseError(str(self.amount), None, "a unit strength needs its units")
         if self.amount_unit:
             dims = (DIMENSION[self.amount_unit], DIMENSION[self.per_unit])
-            if dims not in _BASIS_OF:
+            if dims not in BASIS_OF:
                 raise StrengthParseError(
                     f"{self.amount_unit}/{self.per_unit}",
                     None,
@@ -445,14 +147,14 @@ class Strength:
         scanner.skip_spaces()
         if scanner.accept("%"):
             basis = _qualifier(scanner)
-            units = _UNITS_OF.get(basis, ("", ""))
+            units = UNITS_OF.get(basis, ("", ""))
             result = cls(amount, units[0], 100.0, units[1], Notation.PERCENT)
         elif scanner.accept(":"):
             if amount != 1.0:
                 raise scanner.fail("a ratio strength is written 1:N, such as 1:1000", 0)
             per = scanner.number("the ratio's second part")
             basis = _qualifier(scanner)
-            units = _UNITS_OF.get(basis, ("", ""))
+            units = UNITS_OF.get(basis, ("", ""))
             result = cls(1.0, units[0], per, units[1], Notation.RATIO)
         else:
             if not scanner.peek():
@@ -484,7 +186,7 @@ class Strength:
         Strength.parse('2 % w/w')
         """
         key = _basis_key(basis)
-        units = _UNITS_OF.get(key, ("", ""))
+        units = UNITS_OF.get(key, ("", ""))
         return cls(value, units[0], 100.0, units[1], Notation.PERCENT)
 
     @classmethod
@@ -505,7 +207,7 @@ class Strength:
         """w/w, w/v, v/v or per unit, from the dimensions; UNRESOLVED for a bare % or ratio."""
         if not self.amount_unit:
             return Basis.UNRESOLVED
-        return _BASIS_OF[(DIMENSION[self.amount_unit], DIMENSION[self.per_unit])]
+        return BASIS_OF[(DIMENSION[self.amount_unit], DIMENSION[self.per_unit])]
 
     @property
     def is_resolved(self) -> bool:
@@ -566,7 +268,7 @@ class Strength:
         """
         if self.is_resolved:
             return self
-        units = _UNITS_OF[resolve_basis(dosage_form, solute).value]
+        units = UNITS_OF[resolve_basis(dosage_form, solute).value]
         return Strength(self.amount, units[0], self.per, units[1], self.notation)
 
     def to(self, target: str, *, density: Any = None) -> Strength:
@@ -606,9 +308,9 @@ class Strength:
 
     def _dims_key(self, amount_unit: str, per_unit: str) -> Basis:
         dims = (DIMENSION[amount_unit], DIMENSION[per_unit])
-        if dims not in _BASIS_OF:
+        if dims not in BASIS_OF:
             raise DimensionError(f"{amount_unit}/{per_unit} is not a strength unit")
-        return _BASIS_OF[dims]
+        return BASIS_OF[dims]
 
     def _value_on(self, basis: Basis, density: Any, amount_unit: str = "") -> float:
         """The canonical value on ``basis`` (g/g, g/mL...), converting with a density."""
@@ -721,15 +423,15 @@ def _basis_key(basis: str | Basis | None) -> str:
     if basis is None or basis is Basis.UNRESOLVED:
         return ""
     key = basis.value if isinstance(basis, Basis) else str(basis).strip().lower()
-    if key not in _UNITS_OF:
+    if key not in UNITS_OF:
         raise StrengthParseError(key, None, f"unknown basis {key!r}; allowed: w/w, w/v, v/v")
     return key
 
 
 def _units_for_basis(key: str, strength: Strength) -> tuple[str, str]:
-    if key not in _UNITS_OF:
+    if key not in UNITS_OF:
         raise DimensionError(f"{strength} is per dosage unit and cannot be written as a percent")
-    return _UNITS_OF[key]
+    return UNITS_OF[key]
 
 
 def _qualifier(scanner: Scanner) -> str:
@@ -740,7 +442,7 @@ def _qualifier(scanner: Scanner) -> str:
     scanner.skip_spaces()
     start = scanner.pos
     word = scanner.text[start : start + 3].lower()
-    if word not in _UNITS_OF:
+    if word not in UNITS_OF:
         raise scanner.fail(
             f"unknown basis {scanner.text[start : start + 3]!r}; allowed: w/w, w/v, v/v", start
         )
@@ -750,28 +452,6 @@ def _qualifier(scanner: Scanner) -> str:
     if not scanner.at_end():
         raise scanner.fail("unexpected text after the strength")
     return word
-
-
-def density_g_per_ml(density: Any) -> float:
-    """A density in g/mL from a Quantity (any registry) or strict text such as ``1.05 g/mL``.
-
-    >>> density_g_per_ml("0.85 g/mL"), density_g_per_ml(quantity(1.2, "gram / milliliter"))
-    (0.85, 1.2)
-    """
-    if isinstance(density, str):
-        scanner = Scanner(check_length(density, "density"))
-        number = scanner.number("the density")
-        mass_unit = scanner.unit(("mass",))
-        if not scanner.accept("/"):
-            raise scanner.fail("a density is a mass per volume, as in 1.05 g/mL")
-        volume_unit = scanner.unit(("volume",))
-        if not scanner.at_end():
-            raise scanner.fail("unexpected text after the density")
-        return number * FACTOR[mass_unit] / FACTOR[volume_unit]
-    value = float(magnitude(density, "gram / milliliter", field="density"))
-    if not (math.isfinite(value) and value > 0):
-        raise CalculationError(f"density: {density} must be a finite density above zero")
-    return value
 
 
 def _from_quantity(value: Any, field: str) -> tuple[float, str]:
