@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Final
 
-from compoundkit.calc.weighing import CalculationError, positive_magnitude
+from compoundkit.calc.weighing import CalculationError, positive_amount
 from compoundkit.errors import CatalogError, DimensionError
 from compoundkit.units import density_g_per_ml, magnitude, quantity
 
@@ -108,7 +108,7 @@ def millimoles(
     >>> round(millimoles("500 mg", "magnesium chloride", "anhydrous").magnitude, 3)
     5.252
     """
-    grams = positive_magnitude(amount, "gram", field="amount")
+    grams = positive_amount(amount, "gram", field="amount")
     _, chosen = _resolve(ingredient, form)
     return quantity(
         mmol_from_grams(grams, chosen.computed_molecular_weight, chosen.moiety_count),
@@ -127,7 +127,7 @@ def milliequivalents(
     >>> milliequivalents("1 g", "magnesium chloride", "hexahydrate")
     <Quantity(9.837920..., 'milliequivalent')>
     """
-    grams = positive_magnitude(amount, "gram", field="amount")
+    grams = positive_amount(amount, "gram", field="amount")
     item, chosen = _resolve(ingredient, form)
     if item.valence is None:
         raise CalculationError(
@@ -149,7 +149,7 @@ def elemental_content(
     >>> elemental_content("1 g", "magnesium chloride", "hexahydrate")
     <Quantity(0.119555..., 'gram')>
     """
-    grams = positive_magnitude(amount, "gram", field="amount")
+    grams = positive_amount(amount, "gram", field="amount")
     item, chosen = _resolve(ingredient, form)
     return quantity(grams * chosen.factor_to(_element_form(item, element)), "gram")
 
@@ -162,7 +162,7 @@ def amount_for_elemental(
     >>> amount_for_elemental("1 g", "magnesium chloride", "hexahydrate")
     <Quantity(8.364328..., 'gram')>
     """
-    grams = positive_magnitude(element_amount, "gram", field="element_amount")
+    grams = positive_amount(element_amount, "gram", field="element_amount")
     item, chosen = _resolve(ingredient, form)
     return quantity(grams * _element_form(item, element).factor_to(chosen), "gram")
 
@@ -176,7 +176,7 @@ def mass_from_volume(volume: object, density: object) -> pint.Quantity[Any]:
     >>> mass_from_volume("8 mL", "0.85 g/mL")
     <Quantity(6.8, 'gram')>
     """
-    millilitres = positive_magnitude(volume, "milliliter", field="volume")
+    millilitres = positive_amount(volume, "milliliter", field="volume")
     return quantity(millilitres * density_g_per_ml(density), "gram")
 
 
@@ -186,7 +186,7 @@ def volume_from_mass(mass: object, density: object) -> pint.Quantity[Any]:
     >>> volume_from_mass("6.8 g", "0.85 g/mL")
     <Quantity(8.0, 'milliliter')>
     """
-    grams = positive_magnitude(mass, "gram", field="mass")
+    grams = positive_amount(mass, "gram", field="mass")
     return quantity(grams / density_g_per_ml(density), "milliliter")
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
-from compoundkit.calc.weighing import CalculationError, positive_magnitude
+from compoundkit.calc.weighing import CalculationError, positive_amount
 from compoundkit.errors import DimensionError
 from compoundkit.units import Basis, Strength, quantity
 
@@ -187,7 +187,7 @@ def alligation(
             "a fixed total and a fixed amount of one part are different problems"
         )
     ((name, value),) = given.items()
-    amount = positive_magnitude(value, unit, field=name)
+    amount = positive_amount(value, unit, field=name)
     parts_strong, parts_weak = t - w, s - t
     parts = parts_strong + parts_weak  # = s - w
     if name == "total":
@@ -282,7 +282,7 @@ def dilution(stock: Strength | str, target: Strength | str, total: object) -> Di
             "a dilution cannot make a stronger preparation"
         )
     unit = _AMOUNT_UNIT[stock_s.basis]
-    total_v = positive_magnitude(total, unit, field="total")
+    total_v = positive_amount(total, unit, field="total")
     stock_v = total_v * target_s.canonical / stock_s.canonical
     if not math.isfinite(total_v * stock_s.canonical):
         raise CalculationError(f"total: {total} is too large to compute with")

@@ -63,12 +63,12 @@ _BALANCE_FORMS: Final = (
 # --------------------------------------------------------------------------- input checks
 
 
-def positive_magnitude(value: object, unit: str, *, field: str, allow_zero: bool = False) -> float:
+def positive_amount(value: object, unit: str, *, field: str, allow_zero: bool = False) -> float:
     """The magnitude of ``value`` in ``unit`` as a float, refusing nan, inf and <= 0.
 
     ``value`` is a pint Quantity from any registry, or strict text such as ``"6 mg"``.
 
-    >>> positive_magnitude("6 mg", "milligram", field="sensitivity")
+    >>> positive_amount("6 mg", "milligram", field="sensitivity")
     6.0
     """
     number = float(magnitude(value, unit, field=field))
@@ -156,7 +156,7 @@ def minimum_weighable_quantity(sensitivity: object, max_error: object) -> pint.Q
     >>> minimum_weighable_quantity("10 mg", "5%")
     <Quantity(200.0, 'milligram')>
     """
-    sr_mg = positive_magnitude(sensitivity, "milligram", field="sensitivity")
+    sr_mg = positive_amount(sensitivity, "milligram", field="sensitivity")
     percent = error_percent(max_error)
     return quantity(sr_mg * 100.0 / percent, "milligram")
 
@@ -174,12 +174,12 @@ def usp41_minimum_weight(
     >>> usp41_minimum_weight("0.02 mg", "0.1 mg")
     <Quantity(82.0, 'milligram')>
     """
-    s_mg = positive_magnitude(
+    s_mg = positive_amount(
         repeatability_sd, "milligram", field="repeatability_sd", allow_zero=readability is not None
     )
     if readability is None:
         return quantity(USP41_SD_FACTOR * s_mg, "milligram")
-    d_mg = positive_magnitude(readability, "milligram", field="readability")
+    d_mg = positive_amount(readability, "milligram", field="readability")
     return quantity(USP41_SD_FACTOR * max(s_mg, USP41_READABILITY_FLOOR * d_mg), "milligram")
 
 
@@ -267,13 +267,13 @@ class Balance:
         >>> Balance.from_sensitivity("10 mg", "5%").minimum_weight
         <Quantity(200.0, 'milligram')>
         """
-        sr_mg = positive_magnitude(sensitivity, "milligram", field="sensitivity")
+        sr_mg = positive_amount(sensitivity, "milligram", field="sensitivity")
         percent = error_percent(max_error)
         minimum = sr_mg * 100.0 / percent
         d_mg = (
             DEFAULT_READABILITY_MG
             if readability is None
-            else positive_magnitude(readability, "milligram", field="readability")
+            else positive_amount(readability, "milligram", field="readability")
         )
         spec = f"sr={format_number(sr_mg)}mg,error={format_number(percent)}%"
         if d_mg != DEFAULT_READABILITY_MG:
@@ -294,10 +294,10 @@ class Balance:
         <Quantity(82.0, 'milligram')>
         """
         minimum = float(usp41_minimum_weight(repeatability_sd, readability).magnitude)
-        s_mg = positive_magnitude(
+        s_mg = positive_amount(
             repeatability_sd, "milligram", field="repeatability_sd", allow_zero=True
         )
-        d_mg = positive_magnitude(readability, "milligram", field="readability")
+        d_mg = positive_amount(readability, "milligram", field="readability")
         rule = "2000 s" if s_mg >= USP41_READABILITY_FLOOR * d_mg else "820 d, as s < 0.41 d"
         return cls(
             minimum,
@@ -609,12 +609,12 @@ def aliquot_plan(
     >>> aliquot_plan("12.5 mg", "120 mg").total
     <Quantity(1200.0, 'milligram')>
     """
-    needed_mg = positive_magnitude(needed, "milligram", field="needed")
-    minimum_mg = positive_magnitude(minimum, "milligram", field="minimum")
+    needed_mg = positive_amount(needed, "milligram", field="needed")
+    minimum_mg = positive_amount(minimum, "milligram", field="minimum")
     step_mg = (
         DEFAULT_READABILITY_MG
         if readability is None
-        else positive_magnitude(readability, "milligram", field="readability")
+        else positive_amount(readability, "milligram", field="readability")
     )
     if step_mg > minimum_mg:
         raise CalculationError(

@@ -154,7 +154,7 @@ def unit_symbol(word: str) -> str | None:
     return None
 
 
-def allowed_units(dimensions: Iterable[str]) -> str:
+def unit_choices(dimensions: Iterable[str]) -> str:
     """The canonical symbols of the given dimensions, for error messages."""
     wanted = set(dimensions)
     return ", ".join(sym for sym, dim in DIMENSION.items() if dim in wanted)
@@ -254,15 +254,15 @@ class Scanner:
         wanted = tuple(dimensions)
         if match is None:
             found = repr(self.peek()) if self.peek() else "the end of the text"
-            raise self.fail(f"expected a unit ({allowed_units(wanted)}), found {found}")
+            raise self.fail(f"expected a unit ({unit_choices(wanted)}), found {found}")
         word = match.group()
         symbol = unit_symbol(word)
         if symbol is None:
-            raise self.fail(f"unknown unit {word!r}; allowed: {allowed_units(wanted)}", start)
+            raise self.fail(f"unknown unit {word!r}; allowed: {unit_choices(wanted)}", start)
         if DIMENSION[symbol] not in wanted:
             raise self.fail(
                 f"unit {word!r} is a {DIMENSION[symbol]}; expected {' or '.join(wanted)} "
-                f"({allowed_units(wanted)})",
+                f"({unit_choices(wanted)})",
                 start,
             )
         self.pos = match.end()
