@@ -23,6 +23,7 @@ __all__ = [
     "CompoundkitError",
     "DensityRequiredError",
     "DimensionError",
+    "DocumentError",
     "DosageFormError",
     "FormulaFileError",
     "FormulationError",
@@ -30,6 +31,7 @@ __all__ = [
     "LogStorageError",
     "MissingDependencyError",
     "OutputPathError",
+    "Problem",
     "RecordError",
     "SchemaVersionError",
     "StrengthParseError",
@@ -51,6 +53,66 @@ def _did_you_mean(suggestions: Sequence[str]) -> str:
 
 class CompoundkitError(Exception):
     """Base class of every error compoundkit raises on purpose."""
+
+
+class Problem:
+    """One problem in a document: where (``path``, ``line``) and what is wrong.
+
+    >>> Problem(("ingredients", 0, "strength"), "must be text", 7).render("cream.toml")
+    'cream.toml:7: ingredients[0].strength: must be text'
+    """
+
+    __slots__ = ("line", "message", "path")
+
+    def __init__(self, path: tuple[str | int, ...], message: str, line: int | None = None) -> None:
+        self.path = path
+        self.message = message
+        self.line = line
+
+    @property
+    def field(self) -> str:
+        """The dotted path: ``ingredients[0].strength``."""
+        out = ""
+        for part in self.path:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        return out
+
+    def render(self, file: str | None = None) -> str:
+        """``file:line: field.path: message`` (each part only where known)."""
+        where = (file or "") + (f":{self.line}" if self.line and file else "")
+        if self.line and not file:
+            where = f"line {self.line}"
+        parts = [part for part in (where, self.field, self.message) if part]
+        return ": ".join(parts)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Problem):
+            return NotImplemented
+        return (self.path, self.message, self.line) == (other.path, other.message, other.line)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.message, self.line))
+
+    def __repr__(self) -> str:
+        return f"Problem({self.path!r}, {self.message!r}, {self.line!r})"
+
+
+class DocumentError(CompoundkitError, ValueError):
+    """A TOML/JSON document does not have the shape its format asks for.
+
+    ``problems`` lists every problem found (a document is checked as a whole), each
+    rendered as ``file:line: field.path: message``.
+    """
+
+    def __init__(self, problems: Sequence[Problem], *, file: str | None = None) -> None:
+        self.problems = tuple(problems) or (Problem((), "invalid document"),)
+        self.file = file
+        lines = [problem.render(file) for problem in self.problems]
+        if len(lines) == 1:
+            super().__init__(lines[0])
+        else:
+            head = f"{file}: " if file else ""
+            super().__init__(f"{head}{len(lines)} problems:\n  " + "\n  ".join(lines))
 
 
 class StrengthParseError(CompoundkitError, ValueError):

@@ -1,0 +1,360 @@
+"""The one structuring layer: TOML/JSON documents to model objects and back (cattrs).
+
+Every file compoundkit reads (the catalog, vehicles, formula files, saved records,
+BUD tables) is turned into attrs model objects by the one :data:`converter`
+configured here, and written back by it. A document with problems is refused as
+a whole, with every problem listed as ``file:line: field.path: message``
+(:class:`~compoundkit.errors.DocumentError`). Checks of meaning (a molecular
+weight against its formula, source ids, cross-field rules) run after structuring,
+in the model classes' validators or the loaders.
+
+What the converter enforces, beyond the attrs classes' own validators:
+
+- no unknown keys (each refusal lists the keys allowed);
+- document keys are the attrs field aliases (``_canonical`` would be ``canonical``);
+- strict scalars: text must be text, a number a finite number (not ``true``), a
+  flag ``true``/``false``; enums list their allowed values;
+- strengths are read by :meth:`Strength.parse <compoundkit.units.Strength.parse>`,
+  dates as TOML dates or ISO text.
+
+>>> import attrs
+>>> @attrs.frozen
+... class Jar:
+...     name: str
+...     grams: float
+>>> structure({"name": "cream", "grams": 30}, Jar, source="jar.toml")
+Jar(name='cream', grams=30.0)
+>>> structure({"name": 1, "grams": "x", "lid": True}, Jar, source="jar.toml")
+Traceback (most recent call last):
+...
+compoundkit.errors.DocumentError: jar.toml: 3 problems:
+  jar.toml: name: must be text, not the number 1
+  jar.toml: grams: must be a number, not the text 'x'
+  jar.toml: lid: unknown key; allowed: name, grams
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import math
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from compoundkit.errors import CompoundkitError, DocumentError, Problem
+
+if TYPE_CHECKING:
+    import cattrs
+
+__all__ = [
+    "Path",
+    "converter",
+    "dotted",
+    "locate",
+    "problems_of",
+    "structure",
+    "type_name",
+    "unstructure",
+]
+
+T = TypeVar("T")
+
+#: A location inside a document: keys and list indexes, outermost first.
+Path = tuple[str | int, ...]
+
+_converter: cattrs.Converter | None = None
+
+
+def converter() -> cattrs.Converter:
+    """The package's one cattrs converter, configured on first use."""
+    global _converter
+    if _converter is None:
+        _converter = _configure()
+    return _converter
+
+
+def structure(data: object, cls: type[T], *, source: str | None = None, text: str = "") -> T:
+    """``data`` (parsed TOML/JSON) as a ``cls``, or :class:`DocumentError` naming every problem.
+
+    ``text`` (the document's source text) lets problems name their line.
+    """
+    import cattrs
+
+    try:
+        return converter().structure(data, cls)
+    except (cattrs.BaseValidationError, CompoundkitError, ValueError, TypeError, KeyError) as exc:
+        raise DocumentError(tuple(problems_of(exc, text=text)), file=source) from None
+    except RecursionError:
+        raise DocumentError((Problem((), "nested too deeply"),), file=source) from None
+
+
+def unstructure(obj: object) -> Any:
+    """``obj`` as plain data (dicts, lists, text, numbers, dates), defaults left out."""
+    return converter().unstructure(obj)
+
+
+def problems_of(exc: BaseException, *, path: Path = (), text: str = "") -> Iterator[Problem]:
+    """Every problem inside a (nested) cattrs validation error, with its path and line."""
+    import cattrs
+
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        allowed = _allowed_keys(exc.cl)
+        for key in sorted(exc.extra_fields):
+            yield _problem((*path, key), f"unknown key; allowed: {allowed}", text)
+        return
+    if isinstance(exc, cattrs.ClassValidationError):
+        with_notes, others = exc.group_exceptions()
+        for inner, note in with_notes:
+            yield from problems_of(inner, path=(*path, note.name), text=text)
+        for other in others:
+            yield from problems_of(other, path=path, text=text)
+        return
+    if isinstance(exc, cattrs.IterableValidationError):
+        with_index, others = exc.group_exceptions()
+        for inner, index_note in with_index:
+            yield from problems_of(inner, path=(*path, index_note.index), text=text)
+        for inner in others:
+            yield from problems_of(inner, path=path, text=text)
+        return
+    if isinstance(exc, BaseExceptionGroup):
+        for member in exc.exceptions:
+            yield from problems_of(member, path=path, text=text)
+        return
+    if isinstance(exc, KeyError):
+        yield _problem(path, "required, but missing", text)
+        return
+    if isinstance(exc, DocumentError):
+        for problem in exc.problems:
+            yield _problem(path + problem.path, problem.message, text)
+        return
+    field = getattr(exc, "field", None)
+    message = str(exc.args[0]) if exc.args else type(exc).__name__
+    if isinstance(exc, CompoundkitError) and hasattr(exc, "reason"):
+        message = str(exc.reason)
+    if isinstance(field, str) and field and (not path or path[-1] != field):
+        sub = tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", field) if p)
+        yield _problem(path + sub, message, text)
+        return
+    yield _problem(path, message, text)
+
+
+def _problem(path: Path, message: str, text: str) -> Problem:
+    return Problem(path, message, locate(text, path))
+
+
+def _allowed_keys(cls: type) -> str:
+    import attrs
+
+    if not attrs.has(cls):
+        return "(none)"
+    return ", ".join(a.alias for a in attrs.fields(cls) if a.init)
+
+
+def dotted(path: Path) -> str:
+    """``('ingredients', 0, 'name')`` -> ``ingredients[0].name``.
+
+    >>> dotted(("ingredients", 0, "name"))
+    'ingredients[0].name'
+    """
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def locate(text: str, path: Path) -> int | None:
+    """The 1-based line of ``path`` in TOML or JSON ``text`` (best effort), or None.
+
+    >>> locate('name = "x"\\n[[ingredients]]\\nname = "k"\\nstrength = "1 %"\\n',
+    ...        ("ingredients", 0, "strength"))
+    4
+    """
+    if not text or not path:
+        return None
+    lines = text.splitlines()
+    start, end = 0, len(lines)
+    tables = [i for i, line in enumerate(lines) if line.lstrip().startswith("[")]
+    prefix: list[str] = []
+    rest = list(path)
+    # Follow [table] and [[array]] headers as far as the path names them.
+    while rest:
+        key = rest[0]
+        if not isinstance(key, str):
+            break
+        dotted_key = re.escape(".".join([*prefix, key]))
+        if len(rest) >= 2 and isinstance(rest[1], int):
+            header = re.compile(rf"^\s*\[\[\s*{dotted_key}\s*\]\]")
+            found = [i for i in range(start, end) if header.match(lines[i])]
+            if rest[1] >= len(found):
+                break
+            start = found[rest[1]]
+            following = [i for i in tables if i > start]
+            end = following[0] if following else len(lines)
+            prefix.append(key)
+            rest = rest[2:]
+            if not rest:
+                return start + 1
+            continue
+        header = re.compile(rf"^\s*\[\s*{dotted_key}\s*\]")
+        found = [i for i in range(start, len(lines)) if header.match(lines[i])]
+        if not found:
+            break
+        start = found[0]
+        following = [i for i in tables if i > start]
+        end = following[0] if following else len(lines)
+        prefix.append(key)
+        rest = rest[1:]
+        if not rest:
+            return start + 1
+    if not prefix:
+        end = tables[0] if tables else len(lines)
+    name = next((part for part in rest if isinstance(part, str)), None)
+    if name is None:
+        return start + 1 if prefix else None
+    pattern = re.compile(rf'^\s*"?{re.escape(name)}"?\s*[=:]')
+    for i in range(start, end):
+        if pattern.match(lines[i]):
+            return i + 1
+    if not prefix:  # JSON, or a key under an inline table: the first mention
+        quoted = re.compile(rf'"{re.escape(name)}"\s*:|\b{re.escape(name)}\s*=')
+        for i, line in enumerate(lines):
+            if quoted.search(line):
+                return i + 1
+    return start + 1 if prefix else None
+
+
+def type_name(value: object) -> str:
+    """How a document value is named in messages: ``the number 1``, ``the text 'x'``.
+
+    >>> type_name(True), type_name([1]), type_name("x")
+    ('true', 'a list', "the text 'x'")
+    """
+    if value is True or value is False:
+        return str(value).lower()
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the text {shown!r}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    if value is None:
+        return "null"
+    if isinstance(value, _dt.datetime | _dt.date | _dt.time):
+        return f"the date/time {value.isoformat()}"
+    return f"a {type(value).__name__}"
+
+
+# --------------------------------------------------------------------------- hooks
+
+
+def _text(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"must be text, not {type_name(value)}")
+    return value
+
+
+def _flag(value: object, _: type) -> bool:
+    if value is not True and value is not False:
+        raise TypeError(f"must be true or false, not {type_name(value)}")
+    return value
+
+
+def _integer(value: object, _: type) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"must be a whole number, not {type_name(value)}")
+    return value
+
+
+def _number(value: object, _: type) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise TypeError(f"must be a number, not {type_name(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"must be a finite number, not {value!r}")
+    return number
+
+
+def _date(value: object, _: type) -> _dt.date:
+    if isinstance(value, _dt.datetime):
+        raise TypeError(f"must be a date (YYYY-MM-DD), not {type_name(value)}")
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a calendar date") from None
+    raise TypeError(f"must be a date (YYYY-MM-DD), not {type_name(value)}")
+
+
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ][0-9:.]+([+-][0-9:]+|Z)?")
+
+
+def _moment(value: object, _: type) -> _dt.datetime:
+    if isinstance(value, _dt.datetime):
+        moment = value
+    elif isinstance(value, str) and re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}[T ][0-9:.]+([+-][0-9:]+|Z)?", value
+    ):
+        try:
+            moment = _dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date and time") from None
+    else:
+        raise TypeError(f"must be a date and time (ISO 8601), not {type_name(value)}")
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!s} has no time zone; write it with an offset such as +00:00")
+    return moment
+
+
+def _enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
+    allowed = ", ".join(str(member.value) for member in cls)
+    for member in cls:
+        if member.value == value and type(member.value) is type(value):
+            return member
+    raise ValueError(f"{type_name(value)} is not allowed; allowed: {allowed}")
+
+
+def _strength(value: object, _: type) -> Any:
+    from compoundkit.units import Strength
+
+    if isinstance(value, Strength):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(
+            f"must be a strength as text, such as '10 % w/w' or '20 mg/g', not {type_name(value)}"
+        )
+    return Strength.parse(value)
+
+
+def _configure() -> cattrs.Converter:
+    import cattrs
+
+    from compoundkit.units import Strength
+
+    made = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True, use_alias=True)
+    hooks: list[tuple[type, Callable[[Any, Any], Any]]] = [
+        (str, _text),
+        (bool, _flag),
+        (int, _integer),
+        (float, _number),
+        (_dt.datetime, _moment),
+        (_dt.date, _date),
+        (Strength, _strength),
+    ]
+    for cls, hook in hooks:
+        made.register_structure_hook(cls, hook)
+    made.register_structure_hook_func(
+        lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), _enum
+    )
+    made.register_unstructure_hook(Strength, str)
+    made.register_unstructure_hook(_dt.date, _dt.date.isoformat)
+    made.register_unstructure_hook(_dt.datetime, _dt.datetime.isoformat)
+    made.register_unstructure_hook_func(
+        lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), lambda e: e.value
+    )
+    return made
