@@ -14,13 +14,10 @@ import click
 
 from compoundkit._version import __version__
 from compoundkit.cli._common import InputError, handle_errors
+from compoundkit.notices import DISCLAIMER
 
 __all__ = ["DISCLAIMER", "InputError", "main", "run"]
 
-DISCLAIMER: Final = (
-    "compoundkit supports a licensed pharmacist's calculations and documentation; "
-    "it does not replace professional judgment."
-)
 
 # command name -> (module, attribute); imported on first use.
 _COMMANDS: Final = {

@@ -20,15 +20,11 @@ from compoundkit.ingredients._model import (
     StrengthRange,
     Value,
 )
+from compoundkit.notices import CATALOG_DISCLAIMER
 
 __all__ = ["DISCLAIMER", "export_dict", "ingredient_to_dict", "iter_sources"]
 
-#: What the catalog is, and is not.
-DISCLAIMER: Final = (
-    "compoundkit's ingredient data helps a licensed pharmacist calculate and document; "
-    "it is not medical advice, and the pharmacist decides. Facts carry their sources; "
-    "claims graded 'unsupported' are recorded so the gap is visible, not as indications."
-)
+DISCLAIMER: Final = CATALOG_DISCLAIMER
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:

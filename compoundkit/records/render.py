@@ -25,6 +25,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from compoundkit.errors import CompoundkitError, RecordError
+from compoundkit.notices import DISCLAIMER as _DISCLAIMER
 
 if TYPE_CHECKING:
     from compoundkit.records.cr import CompoundingRecord
@@ -39,10 +40,7 @@ __all__ = [
     "mfr_to_markdown",
 ]
 
-DISCLAIMER: Final = (
-    "Prepared with compoundkit, which supports a licensed pharmacist's calculations and "
-    "documentation; it does not replace professional judgment."
-)
+DISCLAIMER: Final = f"Prepared with compoundkit. {_DISCLAIMER}"
 
 
 class PdfUnavailableError(CompoundkitError, ImportError):
