@@ -12,6 +12,7 @@ What the converter enforces, beyond the attrs classes' own validators:
 
 - no unknown keys (each refusal lists the keys allowed);
 - document keys are the attrs field aliases (``_canonical`` would be ``canonical``);
+  a field whose metadata is :data:`NOT_A_KEY` is set by code, never read or written;
 - strict scalars: text must be text, a number a finite number (not ``true``), a
   flag ``true``/``false``; enums list their allowed values;
 - strengths are read by :meth:`Strength.parse <compoundkit.units.Strength.parse>`,
@@ -39,8 +40,9 @@ import datetime as _dt
 import enum
 import math
 import re
+import types
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from compoundkit.errors import CompoundkitError, DocumentError, Problem
 
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     import cattrs
 
 __all__ = [
+    "NOT_A_KEY",
     "Path",
     "converter",
     "dotted",
@@ -62,6 +65,9 @@ T = TypeVar("T")
 
 #: A location inside a document: keys and list indexes, outermost first.
 Path = tuple[str | int, ...]
+
+#: attrs field metadata of a field that is no document key (code sets it, e.g. from a parent).
+NOT_A_KEY: Final = types.MappingProxyType({"compoundkit.documents.key": False})
 
 _converter: cattrs.Converter | None = None
 
@@ -106,7 +112,7 @@ def problems_of(exc: BaseException, *, path: Path = (), text: str = "") -> Itera
     if isinstance(exc, cattrs.ClassValidationError):
         with_notes, others = exc.group_exceptions()
         for inner, note in with_notes:
-            yield from problems_of(inner, path=(*path, note.name), text=text)
+            yield from problems_of(inner, path=(*path, _key_of(exc.cl, note.name)), text=text)
         for other in others:
             yield from problems_of(other, path=path, text=text)
         return
@@ -148,7 +154,29 @@ def _allowed_keys(cls: type) -> str:
 
     if not attrs.has(cls):
         return "(none)"
-    return ", ".join(a.alias for a in attrs.fields(cls) if a.init)
+    return ", ".join(a.alias for a in attrs.fields(cls) if _is_key(a))
+
+
+def _key_of(cls: type, name: str) -> str:
+    """The document key (alias) of the field ``name`` of ``cls``."""
+    import attrs
+
+    field = attrs.fields_dict(cls).get(name) if attrs.has(cls) else None
+    return field.alias if field is not None and field.alias else name
+
+
+def _is_key(attribute: Any) -> bool:
+    return bool(attribute.init and attribute.metadata.get("compoundkit.documents.key", True))
+
+
+def _not_keys(cls: Any) -> dict[str, Any]:
+    """cattrs overrides leaving out the fields of ``cls`` marked :data:`NOT_A_KEY`."""
+    import attrs
+    from cattrs.gen import override
+
+    if not (isinstance(cls, type) and attrs.has(cls)):
+        return {}
+    return {a.name: override(omit=True) for a in attrs.fields(cls) if a.init and not _is_key(a)}
 
 
 def dotted(path: Path) -> str:
@@ -333,6 +361,7 @@ def _strength(value: object, _: type) -> Any:
 
 def _configure() -> cattrs.Converter:
     import cattrs
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
     from compoundkit.units import Strength
 
@@ -350,6 +379,16 @@ def _configure() -> cattrs.Converter:
         made.register_structure_hook(cls, hook)
     made.register_structure_hook_func(
         lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), _enum
+    )
+    made.register_structure_hook_factory(
+        lambda cls: bool(_not_keys(cls)),
+        lambda cls: make_dict_structure_fn(cls, made, **_not_keys(cls)),
+    )
+    made.register_unstructure_hook_factory(
+        lambda cls: bool(_not_keys(cls)),
+        lambda cls: make_dict_unstructure_fn(
+            cls, made, _cattrs_omit_if_default=made.omit_if_default, **_not_keys(cls)
+        ),
     )
     made.register_unstructure_hook(Strength, str)
     made.register_unstructure_hook(_dt.date, _dt.date.isoformat)
