@@ -197,11 +197,15 @@ def locate(text: str, path: Path) -> int | None:
     >>> locate('name = "x"\\n[[ingredients]]\\nname = "k"\\nstrength = "1 %"\\n',
     ...        ("ingredients", 0, "strength"))
     4
+    >>> locate('[[set]]\\nid = 1\\n[[set.rule]]\\nid = 2\\n[[set.rule]]\\nid = 3\\n',
+    ...        ("set", 0, "rule", 1, "id"))
+    6
     """
     if not text or not path:
         return None
     lines = text.splitlines()
     start, end = 0, len(lines)
+    scope = len(lines)  # where the table at `start`, nested tables included, ends
     tables = [i for i, line in enumerate(lines) if line.lstrip().startswith("[")]
     prefix: list[str] = []
     rest = list(path)
@@ -213,12 +217,14 @@ def locate(text: str, path: Path) -> int | None:
         dotted_key = re.escape(".".join([*prefix, key]))
         if len(rest) >= 2 and isinstance(rest[1], int):
             header = re.compile(rf"^\s*\[\[\s*{dotted_key}\s*\]\]")
-            found = [i for i in range(start, end) if header.match(lines[i])]
+            found = [i for i in range(start, scope) if header.match(lines[i])]
             if rest[1] >= len(found):
                 break
             start = found[rest[1]]
             following = [i for i in tables if i > start]
             end = following[0] if following else len(lines)
+            inner = re.compile(rf"^\s*\[\[?\s*{dotted_key}\.")
+            scope = next((i for i in following if not inner.match(lines[i])), len(lines))
             prefix.append(key)
             rest = rest[2:]
             if not rest:
@@ -279,7 +285,9 @@ def type_name(value: object) -> str:
 # --------------------------------------------------------------------------- hooks
 
 
-def _text(value: object, _: type) -> str:
+def _text(value: object, cls: type) -> Any:
+    if issubclass(cls, enum.Enum):  # a StrEnum is a str: its values are the allowed ones
+        return _enum(value, cls)
     if not isinstance(value, str):
         raise TypeError(f"must be text, not {type_name(value)}")
     return value
@@ -291,7 +299,9 @@ def _flag(value: object, _: type) -> bool:
     return value
 
 
-def _integer(value: object, _: type) -> int:
+def _integer(value: object, cls: type) -> Any:
+    if issubclass(cls, enum.Enum):  # an IntEnum is an int: its values are the allowed ones
+        return _enum(value, cls)
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"must be a whole number, not {type_name(value)}")
     return value
