@@ -6,7 +6,7 @@ the record log without loading the unit machinery.
 
 from __future__ import annotations
 
-from compoundkit.records.bud import (
+from compoundkit.formulas.bud import (
     DEFAULT_RULE_SET,
     BudClass,
     BudExtension,

@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compoundkit.records.bud import BudExtension, assign_bud
+from compoundkit.formulas.bud import BudExtension, assign_bud
 
 dates = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2090, 12, 31))
 preparations = st.sampled_from(
