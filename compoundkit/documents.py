@@ -66,8 +66,9 @@ T = TypeVar("T")
 #: A location inside a document: keys and list indexes, outermost first.
 Path = tuple[str | int, ...]
 
+_KEY: Final = "compoundkit.documents.key"
 #: attrs field metadata of a field that is no document key (code sets it, e.g. from a parent).
-NOT_A_KEY: Final = types.MappingProxyType({"compoundkit.documents.key": False})
+NOT_A_KEY: Final = types.MappingProxyType({_KEY: False})
 
 _converter: cattrs.Converter | None = None
 
@@ -166,7 +167,7 @@ def _key_of(cls: type, name: str) -> str:
 
 
 def _is_key(attribute: Any) -> bool:
-    return bool(attribute.init and attribute.metadata.get("compoundkit.documents.key", True))
+    return bool(attribute.init and attribute.metadata.get(_KEY, True))
 
 
 def _not_keys(cls: Any) -> dict[str, Any]:
