@@ -13,7 +13,8 @@ What the converter enforces, beyond the attrs classes' own validators:
 - no unknown keys (each refusal lists the keys allowed);
 - document keys are the attrs field aliases (``_canonical`` would be ``canonical``);
 - strict scalars: text must be text, a number a finite number (not ``true``), a
-  flag ``true``/``false``; enums list their allowed values;
+  flag ``true``/``false``; enums list their allowed values; a list must be a list
+  and a table a table;
 - strengths are read by :meth:`Strength.parse <compoundkit.units.Strength.parse>`,
   dates as TOML dates or ISO text.
 
@@ -104,9 +105,10 @@ def problems_of(exc: BaseException, *, path: Path = (), text: str = "") -> Itera
             yield _problem((*path, key), f"unknown key; allowed: {allowed}", text)
         return
     if isinstance(exc, cattrs.ClassValidationError):
+        keys = _document_keys(exc.cl)
         with_notes, others = exc.group_exceptions()
         for inner, note in with_notes:
-            yield from problems_of(inner, path=(*path, note.name), text=text)
+            yield from problems_of(inner, path=(*path, keys.get(note.name, note.name)), text=text)
         for other in others:
             yield from problems_of(other, path=path, text=text)
         return
@@ -144,11 +146,16 @@ def _problem(path: Path, message: str, text: str) -> Problem:
 
 
 def _allowed_keys(cls: type) -> str:
+    return ", ".join(_document_keys(cls).values()) or "(none)"
+
+
+def _document_keys(cls: type) -> dict[str, str]:
+    """Attribute name -> document key (the alias) of each field a document may give."""
     import attrs
 
     if not attrs.has(cls):
-        return "(none)"
-    return ", ".join(a.alias for a in attrs.fields(cls) if a.init)
+        return {}
+    return {a.name: a.alias for a in attrs.fields(cls) if a.init}
 
 
 def dotted(path: Path) -> str:
@@ -236,7 +243,8 @@ def type_name(value: object) -> str:
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"the text {shown!r}"
     if isinstance(value, int | float):
-        return f"the number {value!r}"
+        number = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        return f"the number {number}"
     if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, dict):
@@ -272,7 +280,10 @@ def _integer(value: object, _: type) -> int:
 def _number(value: object, _: type) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise TypeError(f"must be a number, not {type_name(value)}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError("must be a finite number, not an integer too large for a float") from None
     if not math.isfinite(number):
         raise ValueError(f"must be a finite number, not {value!r}")
     return number
@@ -328,11 +339,50 @@ def _strength(value: object, _: type) -> Any:
         raise TypeError(
             f"must be a strength as text, such as '10 % w/w' or '20 mg/g', not {type_name(value)}"
         )
-    return Strength.parse(value)
+    try:
+        return Strength.parse(value)
+    except ValueError as exc:  # StrengthParseError, DimensionError...: name the text
+        reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        raise ValueError(f"invalid strength {value!r}: {reason}") from None
+
+
+def _list_factory(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """Lists and homogeneous tuples: the value must be a list (text is not a list of letters)."""
+    from cattrs.cols import (
+        homogenous_tuple_structure_factory,
+        is_mutable_sequence,
+        list_structure_factory,
+    )
+
+    factory = (
+        list_structure_factory if is_mutable_sequence(cls) else homogenous_tuple_structure_factory
+    )
+    items = factory(cls, made)
+
+    def structure_list(value: object, _: type) -> Any:
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"must be a list, not {type_name(value)}")
+        return items(value, cls)
+
+    return structure_list
+
+
+def _table_factory(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """attrs classes: the value must be a table (a dict), then cattrs' own structuring."""
+    fields = made.gen_structure_attrs_fromdict(cls)
+
+    def structure_table(value: object, _: type) -> Any:
+        if not isinstance(value, dict):
+            raise TypeError(f"must be a table, not {type_name(value)}")
+        return fields(value, cls)
+
+    return structure_table
 
 
 def _configure() -> cattrs.Converter:
+    import attrs
     import cattrs
+    from cattrs.cols import is_sequence
 
     from compoundkit.units import Strength
 
@@ -351,6 +401,8 @@ def _configure() -> cattrs.Converter:
     made.register_structure_hook_func(
         lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), _enum
     )
+    made.register_structure_hook_factory(is_sequence, _list_factory)
+    made.register_structure_hook_factory(attrs.has, _table_factory)
     made.register_unstructure_hook(Strength, str)
     made.register_unstructure_hook(_dt.date, _dt.date.isoformat)
     made.register_unstructure_hook(_dt.datetime, _dt.datetime.isoformat)
