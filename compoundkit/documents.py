@@ -176,6 +176,9 @@ def locate(text: str, path: Path) -> int | None:
     >>> locate('name = "x"\\n[[ingredients]]\\nname = "k"\\nstrength = "1 %"\\n',
     ...        ("ingredients", 0, "strength"))
     4
+    >>> locate('[[a]]\\n[a.b]\\n[[a.c]]\\nx = 1\\n[[a]]\\n[[a.c]]\\nx = 2\\n',
+    ...        ("a", 1, "c", 0, "x"))
+    7
     """
     if not text or not path:
         return None
@@ -190,9 +193,10 @@ def locate(text: str, path: Path) -> int | None:
         if not isinstance(key, str):
             break
         dotted_key = re.escape(".".join([*prefix, key]))
+        scope = _scope_end(lines, tables, start, prefix)
         if len(rest) >= 2 and isinstance(rest[1], int):
             header = re.compile(rf"^\s*\[\[\s*{dotted_key}\s*\]\]")
-            found = [i for i in range(start, end) if header.match(lines[i])]
+            found = [i for i in range(start, scope) if header.match(lines[i])]
             if rest[1] >= len(found):
                 break
             start = found[rest[1]]
@@ -204,7 +208,7 @@ def locate(text: str, path: Path) -> int | None:
                 return start + 1
             continue
         header = re.compile(rf"^\s*\[\s*{dotted_key}\s*\]")
-        found = [i for i in range(start, len(lines)) if header.match(lines[i])]
+        found = [i for i in range(start, scope) if header.match(lines[i])]
         if not found:
             break
         start = found[0]
@@ -229,6 +233,15 @@ def locate(text: str, path: Path) -> int | None:
             if quoted.search(line):
                 return i + 1
     return start + 1 if prefix else None
+
+
+def _scope_end(lines: list[str], tables: list[int], start: int, prefix: list[str]) -> int:
+    """Where the table (or array element) ``prefix`` starting at ``start`` ends, sub-tables
+    included: the next header outside it."""
+    if not prefix:
+        return len(lines)
+    inside = re.compile(rf"^\s*\[\[?\s*{re.escape('.'.join(prefix))}\.")
+    return next((i for i in tables if i > start and not inside.match(lines[i])), len(lines))
 
 
 def type_name(value: object) -> str:

@@ -27,21 +27,16 @@ unknown ingredient 'ketoprofin'; did you mean 'ketoprofen'?
 
 from __future__ import annotations
 
-import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from compoundkit.ingredients._catalog import (
-    ENTRY_POINT_GROUP,
-    Catalog,
-    ConfusableNameError,
-    normalize_name,
-)
-from compoundkit.ingredients._model import (
+from compoundkit.ingredients._catalog import ENTRY_POINT_GROUP, Catalog, ConfusableNameError
+from compoundkit.ingredients._facts import (
     Caution,
+    CautionCategory,
     Code,
     Evidence,
-    Form,
-    Ingredient,
+    Fact,
+    Flag,
     Label,
     Mechanism,
     Note,
@@ -49,21 +44,30 @@ from compoundkit.ingredients._model import (
     Physicochemical,
     Range,
     Reference,
+    ReferenceKind,
     Solubility,
     StrengthRange,
-    UnknownFormError,
     Use,
+    Valence,
     Value,
 )
+from compoundkit.ingredients._model import SCHEMA_VERSION, Form, Ingredient, UnknownFormError
+
+if TYPE_CHECKING:
+    import os
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "SCHEMA_FILE",
+    "SCHEMA_VERSION",
     "Catalog",
     "Caution",
+    "CautionCategory",
     "Code",
     "ConfusableNameError",
     "Evidence",
+    "Fact",
+    "Flag",
     "Form",
     "Ingredient",
     "Label",
@@ -73,10 +77,12 @@ __all__ = [
     "Physicochemical",
     "Range",
     "Reference",
+    "ReferenceKind",
     "Solubility",
     "StrengthRange",
     "UnknownFormError",
     "Use",
+    "Valence",
     "Value",
     "all",
     "default_catalog",
@@ -88,7 +94,6 @@ __all__ = [
     "ids",
     "json_schema",
     "load_file",
-    "normalize_name",
     "register",
     "reset",
     "schema",
@@ -180,22 +185,22 @@ def reset() -> None:
 
 
 def from_toml(text: str, *, file: str = "<string>") -> tuple[Ingredient, ...]:
-    """Parse catalog TOML text into validated ingredients without registering them."""
-    from compoundkit.ingredients._loader import from_toml as _from_toml
+    """Parse catalog TOML text into checked ingredients without registering them."""
+    from compoundkit.ingredients._io import from_toml as _from_toml
 
     return _from_toml(text, file=file)
 
 
 def from_dict(data: object, *, file: str = "<data>") -> tuple[Ingredient, ...]:
-    """Build validated ingredients from a parsed catalog document (e.g. a JSON export)."""
-    from compoundkit.ingredients._loader import from_dict as _from_dict
+    """Build checked ingredients from a parsed catalog document (e.g. a JSON export)."""
+    from compoundkit.ingredients._io import from_dict as _from_dict
 
     return _from_dict(data, file=file)
 
 
 def export_dict(ingredients: tuple[Ingredient, ...] | None = None) -> dict[str, Any]:
     """The catalog (default: every ingredient) as a JSON-ready dict in the data format."""
-    from compoundkit.ingredients._export import export_dict as _export_dict
+    from compoundkit.ingredients._io import export_dict as _export_dict
 
     return _export_dict(all() if ingredients is None else ingredients)
 
@@ -213,8 +218,8 @@ def export_json(ingredients: tuple[Ingredient, ...] | None = None, *, indent: in
 
 
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of the catalog format, generated from the format declaration."""
-    from compoundkit.ingredients._spec import json_schema as _json_schema
+    """The JSON Schema of the catalog format, generated from the model classes."""
+    from compoundkit.ingredients._schema import json_schema as _json_schema
 
     return _json_schema()
 
