@@ -27,7 +27,7 @@ unknown ingredient 'ketoprofin'; did you mean 'ketoprofen'?
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from compoundkit.ingredients._catalog import ENTRY_POINT_GROUP, Catalog, ConfusableNameError
 from compoundkit.ingredients._facts import (
@@ -52,9 +52,6 @@ from compoundkit.ingredients._facts import (
     Value,
 )
 from compoundkit.ingredients._model import SCHEMA_VERSION, Form, Ingredient, UnknownFormError
-
-if TYPE_CHECKING:
-    import os
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -106,82 +103,24 @@ SCHEMA_FILE = "catalog.schema.json"
 
 _default = Catalog()
 
+# The module-level functions are the default catalog's methods.
+get = _default.get
+all = _default.all
+ids = _default.ids
+search = _default.search
+search_uses = _default.search_uses
+register = _default.register
+load_file = _default.load_file
+reset = _default.reset
+
 
 def default_catalog() -> Catalog:
-    """The catalog the module-level functions use (shipped data + plugins + registrations)."""
+    """The catalog the module-level functions use (shipped data + plugins + registrations).
+
+    >>> default_catalog().get("cyclobenzaprine hcl") is get("Flexeril")
+    True
+    """
     return _default
-
-
-def get(name: str) -> Ingredient:
-    """The ingredient answering to ``name`` (id, name, synonym, trade name, known
-    misspelling; any case, spacing, hyphens or underscores).
-
-    Unknown names raise :class:`~compoundkit.errors.UnknownIngredientError` with close
-    matches; names of different drugs easily confused with a catalog one raise
-    :class:`ConfusableNameError` without suggestions.
-
-    >>> get("cyclobenzaprine hcl").id
-    'cyclobenzaprine'
-    """
-    return _default.get(name)
-
-
-def all() -> tuple[Ingredient, ...]:
-    """Every ingredient in the default catalog, in catalog order.
-
-    >>> [i.id for i in all()][:4]
-    ['ketoprofen', 'cyclobenzaprine', 'guaifenesin', 'magnesium-chloride']
-    """
-    return _default.all()
-
-
-def ids() -> tuple[str, ...]:
-    """Every ingredient id in the default catalog."""
-    return _default.ids()
-
-
-def search(
-    text: str | None = None,
-    *,
-    condition: str | None = None,
-    drug_class: str | None = None,
-    min_evidence: Evidence | str | None = None,
-    include_claims: bool = True,
-) -> tuple[Ingredient, ...]:
-    """Ingredients by use/condition and/or drug class (see :meth:`Catalog.search`).
-
-    >>> [i.id for i in search(drug_class="muscle relaxant")]
-    ['cyclobenzaprine', 'guaifenesin']
-    """
-    return _default.search(
-        text,
-        condition=condition,
-        drug_class=drug_class,
-        min_evidence=min_evidence,
-        include_claims=include_claims,
-    )
-
-
-def search_uses(
-    condition: str, *, min_evidence: Evidence | str | None = None, include_claims: bool = True
-) -> tuple[tuple[Ingredient, Use], ...]:
-    """``(ingredient, use)`` pairs matching ``condition``, strongest evidence first."""
-    return _default.search_uses(condition, min_evidence=min_evidence, include_claims=include_claims)
-
-
-def register(ingredient: Ingredient, *, override: bool = False) -> Ingredient:
-    """Add an ingredient built in code; clashes raise CatalogError unless ``override``."""
-    return _default.register(ingredient, override=override)
-
-
-def load_file(path: str | os.PathLike[str], *, override: bool = False) -> tuple[Ingredient, ...]:
-    """Load and register the ingredients of a catalog TOML file: all of them or none."""
-    return _default.load_file(path, override=override)
-
-
-def reset() -> None:
-    """Drop every registration made on the default catalog (for tests)."""
-    _default.reset()
 
 
 def from_toml(text: str, *, file: str = "<string>") -> tuple[Ingredient, ...]:

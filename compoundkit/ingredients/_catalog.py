@@ -44,18 +44,16 @@ class ConfusableNameError(UnknownIngredientError):
 class _Index:
     """Ingredients by id (in catalog order) and lookup keys -> id."""
 
-    __slots__ = ("entries", "keys", "where")
+    __slots__ = ("entries", "keys")
 
     def __init__(self) -> None:
         self.entries: dict[str, Ingredient] = {}
         self.keys: dict[str, str] = {}
-        self.where: dict[str, str] = {}
 
     def copy(self) -> _Index:
         new = _Index()
         new.entries = dict(self.entries)
         new.keys = dict(self.keys)
-        new.where = dict(self.where)
         return new
 
     def added(self, batch: Sequence[Ingredient], *, override: bool, file: str | None) -> _Index:
@@ -78,14 +76,13 @@ class _Index:
                         what = "id" if owner == ing.id else f"a name of {owner!r}"
                         message = (
                             f"{key!r} is already {what} in the catalog (from "
-                            f"{new.where.get(owner, 'the catalog')}); pass override=True to "
+                            f"{new.entries[owner].origin}); pass override=True to "
                             "replace it deliberately"
                         )
                         raise refusal(message, file, entry=ing.id, field=field)
             if ing.id in new.entries:
                 new.keys = {k: v for k, v in new.keys.items() if v != ing.id}
             new.entries[ing.id] = ing
-            new.where[ing.id] = ing.origin
             for key in keys:
                 new.keys[key] = ing.id
                 batch_keys[key] = ing.id
