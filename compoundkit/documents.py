@@ -52,6 +52,7 @@ __all__ = [
     "Path",
     "converter",
     "dotted",
+    "extend",
     "locate",
     "problems_of",
     "structure",
@@ -65,14 +66,26 @@ T = TypeVar("T")
 Path = tuple[str | int, ...]
 
 _converter: cattrs.Converter | None = None
+_extensions: list[Callable[[cattrs.Converter], None]] = []
 
 
 def converter() -> cattrs.Converter:
     """The package's one cattrs converter, configured on first use."""
     global _converter
     if _converter is None:
-        _converter = _configure()
+        made = _configure()
+        for setup in _extensions:
+            setup(made)
+        _converter = made
     return _converter
+
+
+def extend(setup: Callable[[cattrs.Converter], None]) -> None:
+    """Have ``setup`` add a package's own hooks to the converter when it is made (now, if
+    it exists): a package calls this at import, without importing cattrs."""
+    _extensions.append(setup)
+    if _converter is not None:
+        setup(_converter)
 
 
 def structure(data: object, cls: type[T], *, source: str | None = None, text: str = "") -> T:

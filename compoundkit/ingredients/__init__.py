@@ -103,15 +103,23 @@ SCHEMA_FILE = "catalog.schema.json"
 
 _default = Catalog()
 
-# The module-level functions are the default catalog's methods.
+# The module-level functions are the default catalog's methods (documented there).
 get = _default.get
+"""The ingredient answering to a name, synonym, trade name or misspelling (:meth:`Catalog.get`)."""
 all = _default.all
+"""Every ingredient, in catalog order (:meth:`Catalog.all`)."""
 ids = _default.ids
+"""Every ingredient id, in catalog order (:meth:`Catalog.ids`)."""
 search = _default.search
+"""Ingredients by use, condition or drug class (:meth:`Catalog.search`)."""
 search_uses = _default.search_uses
+"""``(ingredient, use)`` pairs for a condition, strongest first (:meth:`Catalog.search_uses`)."""
 register = _default.register
+"""Add an ingredient built in code (:meth:`Catalog.register`)."""
 load_file = _default.load_file
+"""Load and register a catalog TOML file, all or nothing (:meth:`Catalog.load_file`)."""
 reset = _default.reset
+"""Drop every registration made on the default catalog (:meth:`Catalog.reset`)."""
 
 
 def default_catalog() -> Catalog:

@@ -15,7 +15,6 @@ compoundkit.errors.CatalogError: x.toml:1: ingredients: must be a list, not the 
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
     import cattrs
 
 __all__ = [
+    "configure",
     "export_dict",
     "from_dict",
     "from_toml",
@@ -53,14 +53,12 @@ SHIPPED: Final = (
 )
 
 
-@functools.cache
-def _converter() -> cattrs.Converter:
-    """The package converter, knowing the catalog classes: types resolved; exports keep
-    the format's key order and write fields marked ``always`` even at their default."""
+def configure(made: cattrs.Converter) -> None:
+    """Teach the converter the catalog classes (run by :func:`compoundkit.documents.extend`):
+    types resolved; exports keep the format's key order and write fields marked
+    ``always`` even at their default."""
     import attrs
     from cattrs.gen import make_dict_unstructure_fn, override
-
-    made = documents.converter()
 
     def export_hook(cls: type) -> Callable[[Any], dict[str, Any]]:
         fields = attrs.fields(cls)
@@ -74,7 +72,6 @@ def _converter() -> cattrs.Converter:
         return lambda obj: dict(_ordered(hook(obj), keys))
 
     made.register_unstructure_hook_factory(model_classes().__contains__, export_hook)
-    return made
 
 
 def _ordered(found: dict[str, Any], keys: list[str]) -> Iterator[tuple[str, Any]]:
@@ -130,7 +127,6 @@ def from_dict(
 
     ``text``, the document's source, lets problems name their line.
     """
-    _converter()
     try:
         catalog = documents.structure(data, CatalogFile, source=file, text=text)
     except DocumentError as exc:
@@ -164,7 +160,6 @@ def _entry_of(path: documents.Path, data: object) -> tuple[str | None, str]:
 def ingredient_to_dict(ing: Ingredient) -> dict[str, Any]:
     """``ing`` as a dict in the catalog data format (JSON- and TOML-ready), defaults left
     out, each form's ``computed_molecular_weight`` included."""
-    _converter()
     result: dict[str, Any] = documents.unstructure(ing)
     return result
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 from attrs import Factory, field, frozen
 
-from compoundkit.documents import dotted
+from compoundkit import documents
 from compoundkit.errors import CatalogError, Problem
 from compoundkit.ingredients._chem import FormulaError, molecular_weight
 from compoundkit.ingredients._facts import (
@@ -44,6 +44,7 @@ from compoundkit.ingredients._fields import Checked, doc, walk
 from compoundkit.names import name_key
 
 if TYPE_CHECKING:
+    import cattrs
     import pint
 
 __all__ = [
@@ -411,7 +412,7 @@ class Ingredient(Checked):
         for path, fact in walk(self):
             sources = getattr(fact, "sources", None)
             if sources is not None:
-                yield dotted(path), sources
+                yield documents.dotted(path), sources
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON/TOML-ready dict in the catalog data format (loads back equal).
@@ -500,3 +501,12 @@ def model_classes() -> tuple[type[Checked], ...]:
 
     visit(CatalogFile)
     return tuple(found)
+
+
+def _configure(made: cattrs.Converter) -> None:
+    from compoundkit.ingredients._io import configure
+
+    configure(made)
+
+
+documents.extend(_configure)  # the converter learns the catalog classes when it is made
