@@ -15,17 +15,20 @@ compoundkit.errors.CatalogError: x.toml:1: ingredients: must be a list, not the 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
+
 from compoundkit import documents
 from compoundkit._toml import TomlTextError
 from compoundkit._toml import parse as parse_toml
 from compoundkit.errors import CatalogError, DocumentError, Problem
-from compoundkit.ingredients._fields import in_entry, refusal
-from compoundkit.ingredients._model import SCHEMA_VERSION, CatalogFile, Ingredient, model_classes
+from compoundkit.ingredients._fields import Checked, in_entry, refusal
+from compoundkit.ingredients._model import SCHEMA_VERSION, CatalogFile, Ingredient
 from compoundkit.notices import CATALOG_DISCLAIMER
 
 if TYPE_CHECKING:
@@ -39,6 +42,7 @@ __all__ = [
     "ingredient_to_dict",
     "load_path",
     "load_shipped",
+    "model_classes",
 ]
 
 #: Largest catalog file read, in bytes (one ingredient's entry is about 10 KB).
@@ -53,11 +57,32 @@ SHIPPED: Final = (
 )
 
 
+@functools.cache
+def model_classes() -> tuple[type[Checked], ...]:
+    """Every class of the format, from :class:`CatalogFile` down, with types resolved.
+
+    ``Strength`` is imported here, when a document is read or the schema generated.
+    """
+    from compoundkit.units import Strength
+
+    found: list[type[Checked]] = []
+
+    def visit(cls: type[Checked]) -> None:
+        found.append(cls)
+        attrs.resolve_types(cls, localns={"Strength": Strength})
+        for a in attrs.fields(cls):
+            for part in (a.type, *getattr(a.type, "__args__", ())):
+                if isinstance(part, type) and issubclass(part, Checked) and part not in found:
+                    visit(part)
+
+    visit(CatalogFile)
+    return tuple(found)
+
+
 def configure(made: cattrs.Converter) -> None:
     """Teach the converter the catalog classes (run by :func:`compoundkit.documents.extend`):
     types resolved; exports keep the format's key order and write fields marked
     ``always`` even at their default."""
-    import attrs
     from cattrs.gen import make_dict_unstructure_fn, override
 
     def export_hook(cls: type) -> Callable[[Any], dict[str, Any]]:

@@ -10,7 +10,6 @@ form it does not have is refused, with every problem listed.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
@@ -54,7 +53,6 @@ __all__ = [
     "Form",
     "Ingredient",
     "UnknownFormError",
-    "model_classes",
 ]
 
 #: Version of the catalog data format (``schema_version`` in files and exports).
@@ -479,28 +477,6 @@ class CatalogFile(Checked):
             if seen != index:
                 message = f"duplicate id {ing.id!r} (also entry #{seen + 1} in this file)"
                 yield Problem(("ingredients", index, "id"), message)
-
-
-@functools.cache
-def model_classes() -> tuple[type[Checked], ...]:
-    """Every class of the format, from :class:`CatalogFile` down, with types resolved.
-
-    ``Strength`` is imported here, when a document is read or the schema generated.
-    """
-    from compoundkit.units import Strength
-
-    found: list[type[Checked]] = []
-
-    def visit(cls: type[Checked]) -> None:
-        found.append(cls)
-        attrs.resolve_types(cls, localns={"Strength": Strength})
-        for a in attrs.fields(cls):
-            for part in (a.type, *getattr(a.type, "__args__", ())):
-                if isinstance(part, type) and issubclass(part, Checked) and part not in found:
-                    visit(part)
-
-    visit(CatalogFile)
-    return tuple(found)
 
 
 def _configure(made: cattrs.Converter) -> None:

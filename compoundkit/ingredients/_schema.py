@@ -20,7 +20,8 @@ from typing import Any
 import attrs
 
 from compoundkit.ingredients._fields import Checked
-from compoundkit.ingredients._model import CatalogFile, model_classes
+from compoundkit.ingredients._io import model_classes
+from compoundkit.ingredients._model import CatalogFile
 
 __all__ = ["json_schema", "render_schema"]
 
