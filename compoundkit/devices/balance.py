@@ -339,12 +339,14 @@ def _tcp(
     if not parts.hostname or port is None or parts.path not in ("", "/"):
         raise BalanceURLError(f"{where}: give the host and port, e.g. tcp://192.168.0.20:8001")
     serial = require("serial", "a balance on tcp://")
-    from compoundkit.devices.transport import SerialTransport
+    from compoundkit.devices.transport import POLL, SerialTransport, port_errors
 
     try:
-        port_object = serial.serial_for_url(f"socket://{parts.netloc}", do_not_open=True)
+        port_object = serial.serial_for_url(
+            f"socket://{parts.netloc}", timeout=POLL, do_not_open=True
+        )
         port_object.open()
-    except (serial.SerialException, OSError) as exc:
+    except port_errors() as exc:
         raise BalanceConnectionError(f"{url}: cannot connect: {exc}") from None
     return SerialTransport(port_object, eol=eol, where=url)
 
@@ -373,17 +375,21 @@ def _serial(
     if settings["baudrate"] <= 0:
         raise BalanceURLError(f"{where}: baudrate must be above 0, e.g. 9600")
     serial = require("serial", "a balance on serial://")
-    from compoundkit.devices.transport import SerialTransport
+    from compoundkit.devices.transport import POLL, SerialTransport, port_errors
 
     try:
         port_object = serial.serial_for_url(
-            device, timeout=timeout, write_timeout=timeout, do_not_open=True, **settings
+            device, timeout=POLL, write_timeout=timeout, do_not_open=True, **settings
         )
         port_object.open()
     except ValueError as exc:
         raise BalanceURLError(f"{where}: {exc}") from None
-    except (serial.SerialException, OSError) as exc:
+    except port_errors() as exc:
         raise BalanceConnectionError(f"{url}: {exc}") from None
+    except Exception as exc:  # e.g. termios.error: settings the port cannot take
+        raise BalanceConnectionError(
+            f"{url}: the port refused these settings ({type(exc).__name__}: {exc})"
+        ) from None
     return SerialTransport(port_object, eol=eol, where=url)
 
 

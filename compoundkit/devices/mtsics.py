@@ -175,12 +175,12 @@ def parse_weight_line(line: str) -> WeightLine:
 
 
 def _weight(reply: Reply, line: str) -> WeightLine:
+    if reply.fields and reply.fields[0] == "Error":  # a weigh module's hardware fault
+        raise BalanceError(
+            f"the balance reports a weighing error: {' '.join(reply.fields)} "
+            "(see the error codes in its manual)"
+        )
     if reply.status not in ("S", "D") or len(reply.fields) != 2:
-        if reply.fields and reply.fields[0] == "Error":
-            raise BalanceError(
-                f"the balance reports a weighing error: {' '.join(reply.fields)} "
-                "(see the error codes in its manual)"
-            )
         raise BalanceReplyError(f"not a weight reply: {_shown(line.rstrip())}")
     value, unit = reply.fields
     if not _NUMBER.fullmatch(value):

@@ -228,8 +228,11 @@ def _item(entry: _Entry) -> StockItem:
         raise _EntryProblem("ingredient", str(exc)) from None
     try:
         form = ingredient.form(entry.form)
-    except CompoundkitError as exc:
-        raise _EntryProblem("form", str(exc)) from None
+    except CompoundkitError:
+        allowed = ", ".join(f.id for f in ingredient.forms)
+        raise _EntryProblem(
+            "form", f"{ingredient.name} has no form {entry.form!r}; allowed: {allowed}"
+        ) from None
     return StockItem(
         gtin=gtin,
         ingredient=ingredient.id,

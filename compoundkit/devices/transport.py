@@ -5,11 +5,16 @@ discard stale input, close. :class:`SerialTransport` wraps any pyserial port obj
 (``serial.serial_for_url`` gives one for a device name and for ``socket://host:port``),
 so the driver never touches pyserial itself. A lost connection becomes
 :class:`~compoundkit.devices.BalanceConnectionError`.
+
+The port's own read timeout stays fixed at :data:`POLL` seconds (changing it makes
+pyserial re-apply every terminal setting, which some ports refuse); a line is
+gathered until its end of line or the caller's deadline.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import TYPE_CHECKING, Protocol
 
 from compoundkit.devices.errors import BalanceConnectionError
@@ -17,10 +22,27 @@ from compoundkit.devices.errors import BalanceConnectionError
 if TYPE_CHECKING:
     import serial
 
-__all__ = ["MAX_LINE", "SerialTransport", "Transport"]
+__all__ = ["MAX_LINE", "POLL", "SerialTransport", "Transport", "port_errors"]
 
 #: Longest reply line read; a longer one is garbage (an MT-SICS line is well under 100).
 MAX_LINE = 256
+
+#: The read timeout to open a pyserial port with: how often a waiting read looks at the clock.
+POLL = 0.05
+
+
+def port_errors() -> tuple[type[Exception], ...]:
+    """What a pyserial port raises when the line fails (``termios.error`` too, on POSIX)."""
+    import serial
+
+    errors: list[type[Exception]] = [serial.SerialException, OSError]
+    try:
+        import termios
+    except ImportError:  # Windows
+        pass
+    else:
+        errors.append(termios.error)
+    return tuple(errors)
 
 
 class Transport(Protocol):
@@ -50,6 +72,7 @@ class SerialTransport:
         self.eol = eol
         self._where = where
         self._lost_because: str | None = None
+        self._buffer = b""
 
     def _lost(self, exc: Exception) -> BalanceConnectionError:
         if self._lost_because is None:
@@ -58,36 +81,40 @@ class SerialTransport:
         return BalanceConnectionError(f"{self._where}: connection lost ({self._lost_because})")
 
     def send(self, data: bytes) -> None:
-        import serial
-
         if self._lost_because is not None:
             raise BalanceConnectionError(f"{self._where}: connection lost ({self._lost_because})")
         try:
             self._port.write(data)
             self._port.flush()
-        except (serial.SerialException, OSError) as exc:
+        except port_errors() as exc:
             raise self._lost(exc) from None
 
     def receive_line(self, timeout: float) -> bytes:
-        import serial
-
         if self._lost_because is not None:
             raise BalanceConnectionError(f"{self._where}: connection lost ({self._lost_because})")
         if not self._port.is_open:
             raise BalanceConnectionError(f"{self._where}: the connection is closed")
-        try:
-            if self._port.timeout != timeout:
-                self._port.timeout = timeout
-            return bytes(self._port.read_until(self.eol, MAX_LINE))
-        except (serial.SerialException, OSError) as exc:
-            raise self._lost(exc) from None
+        deadline = time.monotonic() + timeout
+        while True:
+            cut = self._buffer.find(self.eol)
+            if cut >= 0:
+                end = cut + len(self.eol)
+                line, self._buffer = self._buffer[:end], self._buffer[end:]
+                return line
+            if len(self._buffer) >= MAX_LINE or time.monotonic() >= deadline:
+                partial, self._buffer = self._buffer, b""
+                return partial
+            try:
+                # returns at the end of line, or after the port's POLL timeout
+                self._buffer += bytes(self._port.read_until(self.eol, MAX_LINE))
+            except port_errors() as exc:
+                raise self._lost(exc) from None
 
     def discard_input(self) -> None:
-        import serial
-
+        self._buffer = b""
         try:
             self._port.reset_input_buffer()
-        except (serial.SerialException, OSError) as exc:
+        except port_errors() as exc:
             raise self._lost(exc) from None
 
     def close(self) -> None:
