@@ -28,6 +28,7 @@ _COMMANDS: Final = {
     "record": ("compoundkit.cli.records", "record"),
     "log": ("compoundkit.cli.records", "log"),
     "weigh": ("compoundkit.cli.devices", "weigh"),
+    "station": ("compoundkit.cli.devices", "station"),
 }
 
 

@@ -33,7 +33,9 @@ from compoundkit.devices.errors import (
     ExpiredLotError,
     LabelError,
     OverloadError,
+    StationError,
     StockError,
+    ToleranceError,
     UnderloadError,
     UnstableReadingError,
     WrongSubstanceError,
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
     from compoundkit.devices.labels import Label, parse_label
     from compoundkit.devices.mtsics import MtSicsDriver
     from compoundkit.devices.simulator import SimulatedBalance, SimulatorServer
+    from compoundkit.devices.station import Weighing, WeighSession
     from compoundkit.devices.stock import StockFile, StockItem, load_stock, loads_stock
 
 __all__ = [
@@ -72,11 +75,15 @@ __all__ = [
     "Reading",
     "SimulatedBalance",
     "SimulatorServer",
+    "StationError",
     "StockError",
     "StockFile",
     "StockItem",
+    "ToleranceError",
     "UnderloadError",
     "UnstableReadingError",
+    "WeighSession",
+    "Weighing",
     "WrongSubstanceError",
     "load_stock",
     "loads_stock",
@@ -100,6 +107,8 @@ _LAZY = {
     "StockItem": "compoundkit.devices.stock",
     "load_stock": "compoundkit.devices.stock",
     "loads_stock": "compoundkit.devices.stock",
+    "WeighSession": "compoundkit.devices.station",
+    "Weighing": "compoundkit.devices.station",
 }
 
 

@@ -25,7 +25,9 @@ __all__ = [
     "ExpiredLotError",
     "LabelError",
     "OverloadError",
+    "StationError",
     "StockError",
+    "ToleranceError",
     "UnderloadError",
     "UnstableReadingError",
     "WrongSubstanceError",
@@ -95,3 +97,11 @@ class WrongSubstanceError(CompoundkitError, ValueError):
 
 class ExpiredLotError(CompoundkitError, ValueError):
     """The scanned lot has expired, or expires before the preparation's beyond-use date."""
+
+
+class StationError(CompoundkitError, ValueError):
+    """The weigh station cannot do what was asked (a step out of order, an aliquot line)."""
+
+
+class ToleranceError(CompoundkitError, ValueError):
+    """A stable reading lies outside the tolerance band of the line being weighed."""
