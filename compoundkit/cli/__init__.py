@@ -27,6 +27,8 @@ _COMMANDS: Final = {
     "bud": ("compoundkit.cli.records", "bud"),
     "record": ("compoundkit.cli.records", "record"),
     "log": ("compoundkit.cli.records", "log"),
+    "weigh": ("compoundkit.cli.devices", "weigh"),
+    "station": ("compoundkit.cli.devices", "station"),
 }
 
 
@@ -65,7 +67,8 @@ class _LazyGroup(click.Group):
         "  compoundkit batch examples/muscle-spasm-cream.toml --size 120g\n"
         "  compoundkit batch cream.toml --size 30g --count 4 --excess 5% --format json\n"
         "  compoundkit bud examples/muscle-spasm-cream.toml --date 2026-11-25\n"
-        "  compoundkit record mfr examples/muscle-spasm-cream.toml -o mfr.html\n\n"
+        "  compoundkit record mfr examples/muscle-spasm-cream.toml -o mfr.html\n"
+        "  compoundkit weigh --balance sim://?load=12.345\n\n"
         'Shell completion: eval "$(compoundkit completion bash)" (or zsh, fish).'
     ),
 )

@@ -1,0 +1,164 @@
+"""The stock file: GTIN -> catalog ingredient and form, and the checks of a scan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from compoundkit.devices import (
+    ExpiredLotError,
+    LabelError,
+    StockError,
+    WrongSubstanceError,
+    load_stock,
+    loads_stock,
+    parse_label,
+)
+from compoundkit.errors import DocumentError
+
+pytest.importorskip("biip")
+
+KETOPROFEN = "09501101530003"  # check digit per GS1 General Specifications 7.9
+CYCLO_HCL = "5901234123457"  # a GTIN-13, stored as GTIN-14
+
+STOCK = f"""
+[[items]]
+gtin = "{KETOPROFEN}"
+ingredient = "ketoprofen"
+description = "Ketoprofen USP, 100 g"
+
+[[items]]
+gtin = "{CYCLO_HCL}"
+ingredient = "Cyclobenzaprine"
+form = "HCl"
+"""
+
+TODAY = dt.date(2026, 6, 1)
+
+
+def test_load_stock(tmp_path: Path) -> None:
+    path = tmp_path / "stock.toml"
+    path.write_text(STOCK, encoding="utf-8")
+    stock = load_stock(path)
+    assert len(stock) == 2
+    keto, cyclo = stock
+    assert (keto.ingredient, keto.form, keto.description) == (
+        "ketoprofen",
+        "free-acid",
+        "Ketoprofen USP, 100 g",
+    )
+    assert (cyclo.gtin, cyclo.ingredient, cyclo.form) == (
+        "0" + CYCLO_HCL,
+        "cyclobenzaprine",
+        "hydrochloride",
+    )
+    assert stock.source == str(path)
+
+
+def test_identify_and_confirm() -> None:
+    stock = loads_stock(STOCK)
+    label = parse_label(f"01{KETOPROFEN}1727010010K-1")
+    assert stock.identify(label).ingredient == "ketoprofen"
+    assert stock.confirm(label, "ketoprofen", "free acid", on=TODAY).gtin == KETOPROFEN
+
+
+def test_unknown_gtin() -> None:
+    stock = loads_stock(STOCK, source="stock.toml")
+    label = parse_label("(01)04006381333931(17)270101(10)A")
+    with pytest.raises(
+        StockError, match=r"GTIN 04006381333931 is not in the stock file stock\.toml"
+    ):
+        stock.identify(label)
+
+
+def test_wrong_substance_and_wrong_form() -> None:
+    stock = loads_stock(STOCK)
+    cyclo = parse_label(f"(01)0{CYCLO_HCL}(17)270101(10)C-9")
+    with pytest.raises(
+        WrongSubstanceError, match="is Cyclobenzaprine hydrochloride, not Ketoprofen"
+    ):
+        stock.confirm(cyclo, "ketoprofen", on=TODAY)
+    with pytest.raises(WrongSubstanceError, match="not Cyclobenzaprine"):
+        stock.confirm(cyclo, "cyclobenzaprine", "base", on=TODAY)
+
+
+def test_expired_lot_and_lot_expiring_before_the_bud() -> None:
+    stock = loads_stock(STOCK)
+    label = parse_label(f"(01){KETOPROFEN}(17)260500(10)K-2")
+    with pytest.raises(ExpiredLotError, match=r"lot K-2 of Ketoprofen .* expired on 2026-05-31"):
+        stock.confirm(label, "ketoprofen", on=TODAY)
+    fresh = parse_label(f"(01){KETOPROFEN}(17)260700(10)K-3")
+    assert stock.confirm(fresh, "ketoprofen", on=TODAY).ingredient == "ketoprofen"
+    with pytest.raises(
+        ExpiredLotError, match="before the preparation's beyond-use date 2026-08-01"
+    ):
+        stock.confirm(fresh, "ketoprofen", on=TODAY, use_by=dt.date(2026, 8, 1))
+
+
+def test_lot_and_expiry_are_required_to_confirm() -> None:
+    stock = loads_stock(STOCK)
+    with pytest.raises(LabelError, match="no lot"):
+        stock.confirm(parse_label(f"01{KETOPROFEN}17270101"), "ketoprofen", on=TODAY)
+    with pytest.raises(LabelError, match="no expiry"):
+        stock.confirm(parse_label(f"01{KETOPROFEN}10L1"), "ketoprofen", on=TODAY)
+
+
+def test_every_problem_is_reported_with_its_line() -> None:
+    text = f"""[[items]]
+gtin = "09501101530004"
+ingredient = "ketoprofen"
+
+[[items]]
+gtin = "{KETOPROFEN}"
+ingredient = "ketoprofin"
+
+[[items]]
+gtin = "{KETOPROFEN}"
+ingredient = "ketoprofen"
+form = "hydrochloride"
+
+[[items]]
+gtin = "{KETOPROFEN}"
+ingredient = "ketoprofen"
+
+[[items]]
+gtin = "{KETOPROFEN}"
+ingredient = "ketoprofen"
+"""
+    with pytest.raises(DocumentError) as caught:
+        loads_stock(text, source="stock.toml")
+    message = str(caught.value)
+    assert "stock.toml: 4 problems" in message
+    assert "stock.toml:2: items[0].gtin: Invalid GTIN check digit" in message
+    assert "stock.toml:7: items[1].ingredient: unknown ingredient 'ketoprofin'" in message
+    assert "stock.toml:12: items[2].form: Ketoprofen has no form 'hydrochloride'" in message
+    assert (
+        "stock.toml:19: items[4].gtin: GTIN 09501101530003 is already listed as items[3]" in message
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("items = 3", "items"),
+        ("[[items]]\ningredient = 'ketoprofen'", "items[0].gtin: required"),
+        ("[[items]]\ngtin = 1\ningredient = 'ketoprofen'", "must be text"),
+        ("[[items]]\ngtin = '1'\ningredient = 'x'\ncolour = 'red'", "unknown key; allowed: gtin"),
+        ("[[items]\n", "not valid TOML"),
+    ],
+)
+def test_malformed_stock_files(text: str, message: str) -> None:
+    with pytest.raises(DocumentError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        loads_stock(text)
+
+
+def test_unreadable_stock_files(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match="no such file"):
+        load_stock(tmp_path / "missing.toml")
+    with pytest.raises(DocumentError, match="is a folder"):
+        load_stock(tmp_path)
+    (tmp_path / "latin1.toml").write_bytes(b"description = '\xe9'")
+    with pytest.raises(DocumentError, match="not UTF-8"):
+        load_stock(tmp_path / "latin1.toml")
