@@ -15,7 +15,12 @@ What the converter enforces, beyond the attrs classes' own validators:
 - strict scalars: text must be text, a number a finite number (not ``true``), a
   flag ``true``/``false``; enums list their allowed values;
 - strengths are read by :meth:`Strength.parse <compoundkit.units.Strength.parse>`,
-  dates as TOML dates or ISO text.
+  dates as TOML dates or ISO text;
+- a table must be a table and a list a list (a list of texts may be one text); a
+  ``Literal`` lists its allowed values; an optional field is left out, never null;
+  :data:`Text` is stripped and must not be empty;
+- a field may read and write itself (:func:`field_hooks`, :func:`as_text`), as an
+  amount written ``'14 g'`` does.
 
 >>> import attrs
 >>> @attrs.frozen
@@ -39,8 +44,10 @@ import datetime as _dt
 import enum
 import math
 import re
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+import types
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from compoundkit.errors import CompoundkitError, DocumentError, Problem
 
@@ -49,8 +56,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Path",
+    "Text",
+    "as_text",
     "converter",
     "dotted",
+    "field_hooks",
     "locate",
     "problems_of",
     "structure",
@@ -62,6 +72,14 @@ T = TypeVar("T")
 
 #: A location inside a document: keys and list indexes, outermost first.
 Path = tuple[str | int, ...]
+
+#: Text that says something: stripped of blanks around it; refused empty or over MAX_TEXT.
+Text = Annotated[str, "non-empty text"]
+#: The longest :data:`Text` accepted.
+MAX_TEXT = 2000
+
+# attrs field metadata keys (see field_hooks).
+_READ, _WRITE = "compoundkit.read", "compoundkit.write"
 
 _converter: cattrs.Converter | None = None
 
@@ -132,11 +150,57 @@ def problems_of(exc: BaseException, *, path: Path = (), text: str = "") -> Itera
     message = str(exc.args[0]) if exc.args else type(exc).__name__
     if isinstance(exc, CompoundkitError) and hasattr(exc, "reason"):
         message = str(exc.reason)
+        refused = getattr(exc, "text", None)  # the text a parser refused
+        if isinstance(refused, str) and refused.strip() and refused not in message:
+            message += f" (in {refused!r})"
     if isinstance(field, str) and field and (not path or path[-1] != field):
         sub = tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", field) if p)
         yield _problem(path + sub, message, text)
         return
     yield _problem(path, message, text)
+
+
+def field_hooks(
+    read: Callable[[Any], Any] | None = None, write: Callable[[Any], Any] | None = None
+) -> dict[str, Any]:
+    """attrs field metadata: the field is read from its document value by ``read`` and
+    written back by ``write`` (either may be left to the converter).
+
+    >>> import attrs
+    >>> @attrs.frozen
+    ... class Jar:
+    ...     grams: float = attrs.field(metadata=field_hooks(read=float, write=str))
+    >>> structure({"grams": "12.5"}, Jar), unstructure(Jar(3.0))
+    (Jar(grams=12.5), {'grams': '3.0'})
+    """
+    hooks = {_READ: read, _WRITE: write}
+    return {key: hook for key, hook in hooks.items() if hook is not None}
+
+
+def as_text(
+    read: Callable[[str], Any], what: str, write: Callable[[Any], Any] = str
+) -> dict[str, Any]:
+    """attrs field metadata: a value written as text (``what`` names it in messages),
+    read by ``read`` and written by ``write``.
+
+    >>> import attrs
+    >>> @attrs.frozen
+    ... class Wave:
+    ...     z: complex = attrs.field(metadata=as_text(complex, "a complex number such as '1+2j'"))
+    >>> structure({"z": "1+2j"}, Wave), unstructure(Wave(3j))
+    (Wave(z=(1+2j)), {'z': '3j'})
+    >>> structure({"z": 1}, Wave)
+    Traceback (most recent call last):
+    ...
+    compoundkit.errors.DocumentError: z: must be a complex number such as '1+2j', not the number 1
+    """
+
+    def read_text(value: object) -> Any:
+        if not isinstance(value, str):
+            raise TypeError(f"must be {what}, not {type_name(value)}")
+        return read(value)
+
+    return field_hooks(read_text, write)
 
 
 def _problem(path: Path, message: str, text: str) -> Problem:
@@ -272,7 +336,10 @@ def _integer(value: object, _: type) -> int:
 def _number(value: object, _: type) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise TypeError(f"must be a number, not {type_name(value)}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        raise ValueError(f"{str(value)[:20]}... is too large a number") from None
     if not math.isfinite(number):
         raise ValueError(f"must be a finite number, not {value!r}")
     return number
@@ -331,7 +398,103 @@ def _strength(value: object, _: type) -> Any:
     return Strength.parse(value)
 
 
+def _filled(value: object, _: type) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError(f"must be non-empty text, not {type_name(value)}")
+    text = value.strip()
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"is {len(text)} characters long; at most {MAX_TEXT} allowed")
+    return text
+
+
+def _literal(value: object, cls: Any) -> Any:
+    allowed = typing.get_args(cls)
+    for option in allowed:
+        if value == option and type(value) is type(option):
+            return option
+    raise ValueError(f"{type_name(value)} is not allowed; allowed: {', '.join(map(str, allowed))}")
+
+
+def _is_optional(cls: Any) -> bool:
+    args = typing.get_args(cls)
+    is_union = typing.get_origin(cls) in (typing.Union, types.UnionType)
+    return is_union and len(args) == 2 and type(None) in args
+
+
+def _optional(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """An optional field is left out when it has no value: null is refused like any wrong type."""
+    inner = next(arg for arg in typing.get_args(cls) if arg is not type(None))
+    hook = made.get_structure_hook(inner)
+    return lambda value, _: hook(value, inner)
+
+
+def _is_sequence(cls: Any) -> bool:
+    origin, args = typing.get_origin(cls), typing.get_args(cls)
+    return origin is list or (origin is tuple and len(args) == 2 and args[1] is Ellipsis)
+
+
+def _sequence(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """A list must be a list (a list of texts may be given as one text)."""
+    from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory
+
+    factory = list_structure_factory if typing.get_origin(cls) is list else None
+    items = (factory or homogenous_tuple_structure_factory)(cls, made)
+    texts = typing.get_args(cls)[0] in (str, Text)
+    wanted = "text or a list of texts" if texts else "a list"
+
+    def structure_items(value: Any, _: Any) -> Any:
+        if texts and isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"must be {wanted}, not {type_name(value)}")
+        return items(value, cls)
+
+    return structure_items
+
+
+def _ignoring_type(read: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
+    return lambda value, _: read(value)
+
+
+def _is_literal(cls: Any) -> bool:
+    origin: object = typing.get_origin(cls)
+    return origin is Literal
+
+
+def _table(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """An attrs class is read from a table, with the fields' own hooks (field_hooks)."""
+    import attrs
+    from cattrs.gen import make_dict_structure_fn, override
+
+    hooks: dict[str, Any] = {
+        a.name: override(struct_hook=_ignoring_type(a.metadata[_READ]))
+        for a in attrs.fields(cls)
+        if _READ in a.metadata
+    }
+    read = make_dict_structure_fn(cls, made, **hooks)
+
+    def structure_table(value: Any, _: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"must be a table, not {type_name(value)}")
+        return read(value, cls)
+
+    return structure_table
+
+
+def _table_out(cls: Any, made: cattrs.Converter) -> Callable[[Any], Any]:
+    import attrs
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    hooks: dict[str, Any] = {
+        a.name: override(unstruct_hook=a.metadata[_WRITE])
+        for a in attrs.fields(cls)
+        if _WRITE in a.metadata
+    }
+    return make_dict_unstructure_fn(cls, made, made.omit_if_default, **hooks)
+
+
 def _configure() -> cattrs.Converter:
+    import attrs
     import cattrs
 
     from compoundkit.units import Strength
@@ -351,6 +514,12 @@ def _configure() -> cattrs.Converter:
     made.register_structure_hook_func(
         lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), _enum
     )
+    made.register_structure_hook_func(lambda cls: cls == Text, _filled)
+    made.register_structure_hook_func(_is_literal, _literal)
+    made.register_structure_hook_factory(_is_optional, _optional)
+    made.register_structure_hook_factory(_is_sequence, _sequence)
+    made.register_structure_hook_factory(attrs.has, _table)
+    made.register_unstructure_hook_factory(attrs.has, _table_out)
     made.register_unstructure_hook(Strength, str)
     made.register_unstructure_hook(_dt.date, _dt.date.isoformat)
     made.register_unstructure_hook(_dt.datetime, _dt.datetime.isoformat)
