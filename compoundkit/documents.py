@@ -140,7 +140,8 @@ def problems_of(exc: BaseException, *, path: Path = (), text: str = "") -> Itera
             yield from problems_of(member, path=path, text=text)
         return
     if isinstance(exc, KeyError):
-        yield _problem(path, "required, but missing", text)
+        # where it is missing: the line of the table that lacks it
+        yield Problem(path, "required, but missing", locate(text, path[:-1]))
         return
     if isinstance(exc, DocumentError):
         for problem in exc.problems:
@@ -196,7 +197,7 @@ def as_text(
     """
 
     def read_text(value: object) -> Any:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not value.strip():
             raise TypeError(f"must be {what}, not {type_name(value)}")
         return read(value)
 
@@ -391,7 +392,7 @@ def _strength(value: object, _: type) -> Any:
 
     if isinstance(value, Strength):
         return value
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value.strip():
         raise TypeError(
             f"must be a strength as text, such as '10 % w/w' or '20 mg/g', not {type_name(value)}"
         )
