@@ -35,7 +35,7 @@ import io
 import json
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypedDict
 
 from attrs import frozen
 
@@ -47,12 +47,14 @@ from compoundkit.units import Strength, quantity
 from compoundkit.units.grammar import FACTOR, Scanner, check_length, format_number, parse_amount
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     import pint
 
     from compoundkit.calc.weighing import AliquotPlan, Balance
     from compoundkit.formulas.model import Formulation
 
-__all__ = ["BatchSheet", "Excess", "SheetLine", "VehicleLine", "compute_batch"]
+__all__ = ["BatchOptions", "BatchSheet", "Excess", "SheetLine", "VehicleLine", "compute_batch"]
 
 #: Most containers in one batch (a guard against a slip such as --count 40000).
 MAX_COUNT: Final = 10_000
@@ -428,32 +430,48 @@ def _count(count: int | None) -> int:
     return count
 
 
+class BatchOptions(TypedDict, total=False):
+    """The options of a batch sheet, declared once for :func:`compute_batch`,
+    :meth:`Formulation.batch <compoundkit.formulas.Formulation.batch>` and
+    ``compoundkit batch``; every one may be left out.
+
+    - ``count``: the number of containers of ``size`` (default 1);
+    - ``excess``: overage for losses, a percent (``"5%"``) or a mass (``"2 g"``);
+    - ``potency``: ingredient names to ``"98.5%"`` or a :class:`Potency`;
+    - ``potency_policy``: ``certificate`` (default) or ``always``;
+    - ``balance``: a :class:`~compoundkit.calc.Balance` or its text (``class-iii``,
+      the default; ``sr=6mg,error=5%``; ``usp41:s=0.15mg,d=0.1mg``);
+    - ``density``: the preparation's measured density (``"1.05 g/mL"``), for a volume
+      ``size`` and for w/v and v/v lines (default: the formulation's);
+    - ``diluent``: the aliquot diluent (default: the vehicle).
+    """
+
+    count: int | None
+    excess: Any
+    potency: Mapping[str, Any] | None
+    potency_policy: str
+    balance: Any
+    density: Any
+    diluent: str | None
+
+
 def compute_batch(
-    formulation: Formulation,
-    size: Any,
-    *,
-    count: int | None = None,
-    excess: Any = None,
-    potency: Mapping[str, Any] | None = None,
-    potency_policy: str = "certificate",
-    balance: Any = None,
-    density: Any = None,
-    diluent: str | None = None,
+    formulation: Formulation, size: Any, **options: Unpack[BatchOptions]
 ) -> BatchSheet:
     """The batch sheet of ``formulation`` for ``count`` containers of ``size``.
 
     ``size`` is a mass (pint Quantity, or text such as ``"120 g"``), or a volume
-    with the preparation's ``density``. ``excess`` is a percent (``"5%"``) or a
-    mass (``"2 g"``). ``potency`` maps ingredient names to ``"98.5%"`` or a
-    :class:`Potency`; ``potency_policy`` is ``certificate`` (default) or ``always``.
-    ``balance`` is a :class:`~compoundkit.calc.Balance` or its text (``class-iii``,
-    ``sr=6mg,error=5%``, ``usp41:s=0.15mg,d=0.1mg``). ``diluent`` names the
-    aliquot diluent (default: the vehicle).
+    with the preparation's ``density``; :class:`BatchOptions` lists the options.
 
     Raises :class:`~compoundkit.errors.FormulationError` when the formulation has
     error-level findings, and :class:`~compoundkit.errors.BatchError` or
     :class:`~compoundkit.errors.DimensionError` for bad arguments.
     """
+    unknown = sorted(set(options) - BatchOptions.__optional_keys__)
+    if unknown:
+        raise TypeError(f"batch() got an unexpected keyword argument {unknown[0]!r}")
+    density, diluent = options.get("density"), options.get("diluent")
+    potency_policy = options.get("potency_policy", "certificate")
     batch_density = _density_arg(density, formulation)
     if batch_density != formulation.density_g_per_ml:
         # The measured density is the preparation's: it converts a volume size AND the
@@ -464,15 +482,15 @@ def compute_batch(
         raise BatchError(
             f"potency_policy {potency_policy!r} unknown; allowed: {', '.join(POLICIES)}"
         )
-    n = _count(count)
+    n = _count(options.get("count"))
     size_g = _size_g(size, batch_density)
-    excess_obj = Excess.parse(excess)
+    excess_obj = Excess.parse(options.get("excess"))
     prescribed_g = size_g * n
     made_g = excess_obj.made_g(prescribed_g) if excess_obj else prescribed_g
     if made_g > MAX_BATCH_G:
         raise BatchError(f"size: a batch of {made_g:g} g is over the {MAX_BATCH_G:g} g limit")
-    scale = _balance(balance)
-    potencies = _potencies(potency, formulation)
+    scale = _balance(options.get("balance"))
+    potencies = _potencies(options.get("potency"), formulation)
     diluent_name = diluent or formulation.vehicle.name
     items: list[Component | Excipient] = [*formulation.ingredients, *formulation.excipients]
 

@@ -29,9 +29,11 @@ from compoundkit.units import Basis, Strength, resolve_basis
 from compoundkit.units.grammar import FACTOR, format_number
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     import pint
 
-    from compoundkit.formulas.batch import BatchSheet
+    from compoundkit.formulas.batch import BatchOptions, BatchSheet
     from compoundkit.formulas.findings import Report
     from compoundkit.ingredients import Form, Ingredient
 
@@ -464,35 +466,15 @@ class Formulation:
         report.raise_for_errors()
         return report
 
-    def batch(
-        self,
-        size: Any,
-        *,
-        count: int | None = None,
-        excess: Any = None,
-        potency: Mapping[str, Any] | None = None,
-        potency_policy: str = "certificate",
-        balance: Any = None,
-        density: Any = None,
-        diluent: str | None = None,
-    ) -> BatchSheet:
+    def batch(self, size: Any, **options: Unpack[BatchOptions]) -> BatchSheet:
         """The weigh sheet for ``size`` (or ``count`` containers of ``size``).
 
-        See :func:`compoundkit.formulas.batch.compute_batch` for every argument.
+        :class:`~compoundkit.formulas.batch.BatchOptions` lists the options (count,
+        excess, potency, potency_policy, balance, density, diluent).
         """
         from compoundkit.formulas.batch import compute_batch
 
-        return compute_batch(
-            self,
-            size,
-            count=count,
-            excess=excess,
-            potency=potency,
-            potency_policy=potency_policy,
-            balance=balance,
-            density=density,
-            diluent=diluent,
-        )
+        return compute_batch(self, size, **options)
 
     # ----------------------------------------------------------------- serialisation
 
