@@ -43,6 +43,7 @@ from compoundkit.errors import BatchError, CompoundkitError, DimensionError
 from compoundkit.formulas.findings import Finding, Report, Severity
 from compoundkit.formulas.model import Component, Excipient
 from compoundkit.formulas.potency import POLICIES, Potency, potency_from
+from compoundkit.names import name_key
 from compoundkit.units import Strength, quantity
 from compoundkit.units.grammar import FACTOR, Scanner, check_length, format_number, parse_amount
 
@@ -409,10 +410,10 @@ def _potencies(potency: Mapping[str, Any] | None, formulation: Formulation) -> d
                 if component.ingredient.id == wanted:
                     index = i
         except CompoundkitError:
-            wanted = " ".join(name.lower().split())
+            wanted = name_key(name)
         if index is None:
             for j, excipient in enumerate(formulation.excipients):
-                if " ".join(excipient.name.lower().split()) == wanted:
+                if name_key(excipient.name) == wanted:
                     index = len(formulation.ingredients) + j
         if index is None:
             raise BatchError(

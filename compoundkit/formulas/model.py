@@ -25,6 +25,7 @@ from compoundkit.errors import (
     FormulaFileError,
 )
 from compoundkit.formulas.vehicles import Vehicle
+from compoundkit.names import name_key
 from compoundkit.units import Basis, Strength, resolve_basis
 from compoundkit.units.grammar import FACTOR, format_number
 
@@ -229,12 +230,8 @@ def _line_fraction(
 
 
 def _same_name(written: str, *names: str) -> bool:
-    """True when ``written`` is one of ``names`` up to case, spaces, hyphens and underscores."""
-
-    def key(text: str) -> str:
-        return " ".join(text.lower().replace("-", " ").replace("_", " ").split())
-
-    return key(written) in {key(name) for name in names}
+    """True when ``written`` is one of ``names`` by :func:`~compoundkit.names.name_key`."""
+    return name_key(written) in {name_key(name) for name in names}
 
 
 class _Cache:
