@@ -126,8 +126,26 @@ class Excess:
         return f"{format_number(self.extra_g or 0.0)} g"
 
 
+class _Weighed:
+    """The Quantity views of a weighed line's grams (``weigh_g``, ``rounded_g``)."""
+
+    __slots__ = ()
+    weigh_g: float
+    rounded_g: float
+
+    @property
+    def weigh(self) -> pint.Quantity[Any]:
+        """The quantity to weigh (before rounding; the vehicle: q.s.)."""
+        return _grams(self.weigh_g)
+
+    @property
+    def rounded(self) -> pint.Quantity[Any]:
+        """The figure actually to weigh on the balance."""
+        return _grams(self.rounded_g)
+
+
 @frozen
-class SheetLine:
+class SheetLine(_Weighed):
     """One weighed ingredient or excipient of a batch sheet (floats in grams inside)."""
 
     name: str
@@ -151,16 +169,6 @@ class SheetLine:
         """The amount of the moiety the strength is expressed as."""
         return _grams(self.moiety_g)
 
-    @property
-    def weigh(self) -> pint.Quantity[Any]:
-        """The quantity to weigh (before rounding)."""
-        return _grams(self.weigh_g)
-
-    @property
-    def rounded(self) -> pint.Quantity[Any]:
-        """The figure actually to weigh on the balance."""
-        return _grams(self.rounded_g)
-
     def explain(self, made_g: float) -> str:
         """The calculation trail for a second person to verify."""
         if self.strength is not None:
@@ -178,23 +186,13 @@ class SheetLine:
 
 
 @frozen
-class VehicleLine:
+class VehicleLine(_Weighed):
     """The vehicle, quantity sufficient to the total."""
 
     name: str
     weigh_g: float
     rounded_g: float
     in_aliquots_g: float = 0.0
-
-    @property
-    def weigh(self) -> pint.Quantity[Any]:
-        """The vehicle in the preparation (q.s.)."""
-        return _grams(self.weigh_g)
-
-    @property
-    def rounded(self) -> pint.Quantity[Any]:
-        """The vehicle figure for the balance."""
-        return _grams(self.rounded_g)
 
     @property
     def add_separately_g(self) -> float:

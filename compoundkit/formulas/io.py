@@ -34,7 +34,7 @@ from attrs import field, frozen
 
 from compoundkit.documents import Text, as_text, field_hooks, locate
 from compoundkit.errors import CompoundkitError, DocumentError, FormulaFileError, Problem
-from compoundkit.formulas.model import Amount, Component, Excipient, Formulation
+from compoundkit.formulas.model import Amount, Component, Excipient, Formulation, quantity_problem
 from compoundkit.formulas.vehicles import Vehicle, read_vehicle, write_vehicle
 from compoundkit.units import Strength
 from compoundkit.units.grammar import format_number
@@ -86,15 +86,8 @@ def _catalog_name(value: object) -> str:
 
 
 def _one_quantity(name: str, strength: Strength | None, amount: Amount | None) -> list[Problem]:
-    if (strength is None) != (amount is None):
-        return []
-    return [
-        Problem(
-            (),
-            f"{name}: give exactly one of strength (e.g. '10 % w/w') and amount "
-            "(of the reference batch, e.g. '14 g')",
-        )
-    ]
+    problem = quantity_problem(name, strength, amount)
+    return [] if problem is None else [Problem((), problem)]
 
 
 @frozen

@@ -90,6 +90,32 @@ class Amount:
         return f"{format_number(self.value)} {self.unit}"
 
 
+def quantity_problem(name: str, strength: Strength | None, amount: Amount | None) -> str | None:
+    """Why a line is refused (it must give exactly one of strength and amount), or None.
+
+    >>> quantity_problem("zinc oxide", None, None)
+    "zinc oxide: give exactly one of strength (e.g. '10 % w/w') and amount ..."
+    """
+    if (strength is None) != (amount is None):
+        return None
+    return (
+        f"{name}: give exactly one of strength (e.g. '10 % w/w') and amount "
+        "(of the reference batch, e.g. '14 g')"
+    )
+
+
+def _check_quantity(name: str, strength: Strength | None, amount: Amount | None) -> None:
+    problem = quantity_problem(name, strength, amount)
+    if problem is not None:
+        raise FormulaFileError(problem, field="strength")
+
+
+def _positive_density(instance: object, attribute: Any, value: float | None) -> None:
+    """attrs validator: a density (g/mL) is unknown (None) or positive and finite."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise FormulaFileError(f"density must be positive, not {value!r}", field="density")
+
+
 @frozen
 class Component:
     """A catalog ingredient in a formulation.
@@ -110,11 +136,7 @@ class Component:
     _forms: tuple[Form, Form, float] = field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        if (self.strength is None) == (self.amount is None):
-            raise FormulaFileError(
-                f"{self.name}: give either a strength or an amount (of the reference batch)",
-                field="strength",
-            )
+        _check_quantity(self.name, self.strength, self.amount)
         if self.written_name is not None and _same_name(
             self.written_name, self.ingredient.id, self.ingredient.name
         ):
@@ -160,18 +182,10 @@ class Excipient:
     name: str
     strength: Strength | None = None
     amount: Amount | None = None
-    density_g_per_ml: float | None = None
+    density_g_per_ml: float | None = field(default=None, validator=_positive_density)
 
     def __attrs_post_init__(self) -> None:
-        if (self.strength is None) == (self.amount is None):
-            raise FormulaFileError(
-                f"{self.name}: give either a strength or an amount (of the reference batch)",
-                field="strength",
-            )
-        if self.density_g_per_ml is not None and not (
-            math.isfinite(self.density_g_per_ml) and self.density_g_per_ml > 0
-        ):
-            raise FormulaFileError(f"{self.name}: density must be positive", field="density")
+        _check_quantity(self.name, self.strength, self.amount)
 
 
 @frozen
@@ -272,7 +286,7 @@ class Formulation:
     excipients: tuple[Excipient, ...] = field(default=(), converter=_excipients)
     route: str = "topical"
     makes: Amount | None = None
-    density_g_per_ml: float | None = None
+    density_g_per_ml: float | None = field(default=None, validator=_positive_density)
     indication: str | None = None
     container: str | None = None
     storage: str | None = None
@@ -282,10 +296,6 @@ class Formulation:
     _cache: _Cache = field(init=False, eq=False, repr=False, factory=lambda: _Cache())
 
     def __attrs_post_init__(self) -> None:
-        if self.density_g_per_ml is not None and not (
-            math.isfinite(self.density_g_per_ml) and self.density_g_per_ml > 0
-        ):
-            raise FormulaFileError("the preparation's density must be positive", field="density")
         makes: tuple[float | None, str | None] = (None, None)
         if self.makes is not None:
             try:
