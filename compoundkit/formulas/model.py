@@ -306,29 +306,22 @@ class Formulation:
                     f"the reference batch ({self.makes}) is a volume: the preparation's "
                     "density is needed to relate the amounts to it",
                 )
+        # (item, kind, its own density, g weighed per g of moiety) for each line
+        items: list[tuple[Component | Excipient, str, float | None, float]] = [
+            *((c, "active", None, c.factor()) for c in self.ingredients),
+            *((e, "excipient", e.density_g_per_ml, 1.0) for e in self.excipients),
+        ]
         lines = []
-        for component in self.ingredients:
+        for item, kind, item_density, factor in items:
             strength, fraction, problem = _line_fraction(
-                component.strength,
-                component.amount,
+                item.strength,
+                item.amount,
                 makes,
                 self.density_g_per_ml,
-                None,
+                item_density,
                 self.dosage_form,
             )
-            lines.append(
-                Line(component.name, "active", strength, fraction, component.factor(), problem)
-            )
-        for excipient in self.excipients:
-            strength, fraction, problem = _line_fraction(
-                excipient.strength,
-                excipient.amount,
-                makes,
-                self.density_g_per_ml,
-                excipient.density_g_per_ml,
-                self.dosage_form,
-            )
-            lines.append(Line(excipient.name, "excipient", strength, fraction, 1.0, problem))
+            lines.append(Line(item.name, kind, strength, fraction, factor, problem))
         object.__setattr__(self, "_lines", tuple(lines))
 
     # ----------------------------------------------------------------- views
