@@ -12,6 +12,7 @@ What the converter enforces, beyond the attrs classes' own validators:
 
 - no unknown keys (each refusal lists the keys allowed);
 - document keys are the attrs field aliases (``_canonical`` would be ``canonical``);
+  a field whose metadata is :data:`NOT_A_KEY` is set by code, never read or written;
 - strict scalars: text must be text, a number a finite number (not ``true``), a
   flag ``true``/``false``; enums list their allowed values;
 - strengths are read by :meth:`Strength.parse <compoundkit.units.Strength.parse>`,
@@ -47,7 +48,7 @@ import re
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeVar
 
 from compoundkit.errors import CompoundkitError, DocumentError, Problem
 
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     import cattrs
 
 __all__ = [
+    "NOT_A_KEY",
     "Path",
     "Text",
     "as_text",
@@ -78,6 +80,9 @@ Text = Annotated[str, "non-empty text"]
 #: The longest :data:`Text` accepted.
 MAX_TEXT = 2000
 
+_KEY: Final = "compoundkit.documents.key"
+#: attrs field metadata of a field that is no document key (code sets it, e.g. from a parent).
+NOT_A_KEY: Final = types.MappingProxyType({_KEY: False})
 # attrs field metadata keys (see field_hooks).
 _READ, _WRITE = "compoundkit.read", "compoundkit.write"
 
@@ -124,7 +129,7 @@ def problems_of(exc: BaseException, *, path: Path = (), text: str = "") -> Itera
     if isinstance(exc, cattrs.ClassValidationError):
         with_notes, others = exc.group_exceptions()
         for inner, note in with_notes:
-            yield from problems_of(inner, path=(*path, note.name), text=text)
+            yield from problems_of(inner, path=(*path, _key_of(exc.cl, note.name)), text=text)
         for other in others:
             yield from problems_of(other, path=path, text=text)
         return
@@ -213,7 +218,29 @@ def _allowed_keys(cls: type) -> str:
 
     if not attrs.has(cls):
         return "(none)"
-    return ", ".join(a.alias for a in attrs.fields(cls) if a.init)
+    return ", ".join(a.alias for a in attrs.fields(cls) if _is_key(a))
+
+
+def _key_of(cls: type, name: str) -> str:
+    """The document key (alias) of the field ``name`` of ``cls``."""
+    import attrs
+
+    field = attrs.fields_dict(cls).get(name) if attrs.has(cls) else None
+    return field.alias if field is not None and field.alias else name
+
+
+def _is_key(attribute: Any) -> bool:
+    return bool(attribute.init and attribute.metadata.get(_KEY, True))
+
+
+def _not_keys(cls: Any) -> dict[str, Any]:
+    """cattrs overrides leaving out the fields of ``cls`` marked :data:`NOT_A_KEY`."""
+    import attrs
+    from cattrs.gen import override
+
+    if not (isinstance(cls, type) and attrs.has(cls)):
+        return {}
+    return {a.name: override(omit=True) for a in attrs.fields(cls) if a.init and not _is_key(a)}
 
 
 def dotted(path: Path) -> str:
@@ -234,11 +261,15 @@ def locate(text: str, path: Path) -> int | None:
     >>> locate('name = "x"\\n[[ingredients]]\\nname = "k"\\nstrength = "1 %"\\n',
     ...        ("ingredients", 0, "strength"))
     4
+    >>> locate('[[set]]\\nid = 1\\n[[set.rule]]\\nid = 2\\n[[set.rule]]\\nid = 3\\n',
+    ...        ("set", 0, "rule", 1, "id"))
+    6
     """
     if not text or not path:
         return None
     lines = text.splitlines()
     start, end = 0, len(lines)
+    scope = len(lines)  # where the table at `start`, nested tables included, ends
     tables = [i for i, line in enumerate(lines) if line.lstrip().startswith("[")]
     prefix: list[str] = []
     rest = list(path)
@@ -250,12 +281,14 @@ def locate(text: str, path: Path) -> int | None:
         dotted_key = re.escape(".".join([*prefix, key]))
         if len(rest) >= 2 and isinstance(rest[1], int):
             header = re.compile(rf"^\s*\[\[\s*{dotted_key}\s*\]\]")
-            found = [i for i in range(start, end) if header.match(lines[i])]
+            found = [i for i in range(start, scope) if header.match(lines[i])]
             if rest[1] >= len(found):
                 break
             start = found[rest[1]]
             following = [i for i in tables if i > start]
             end = following[0] if following else len(lines)
+            inner = re.compile(rf"^\s*\[\[?\s*{dotted_key}\.")
+            scope = next((i for i in following if not inner.match(lines[i])), len(lines))
             prefix.append(key)
             rest = rest[2:]
             if not rest:
@@ -316,7 +349,9 @@ def type_name(value: object) -> str:
 # --------------------------------------------------------------------------- hooks
 
 
-def _text(value: object, _: type) -> str:
+def _text(value: object, cls: type) -> Any:
+    if issubclass(cls, enum.Enum):  # a StrEnum is a str: its values are the allowed ones
+        return _enum(value, cls)
     if not isinstance(value, str):
         raise TypeError(f"must be text, not {type_name(value)}")
     return value
@@ -328,7 +363,9 @@ def _flag(value: object, _: type) -> bool:
     return value
 
 
-def _integer(value: object, _: type) -> int:
+def _integer(value: object, cls: type) -> Any:
+    if issubclass(cls, enum.Enum):  # an IntEnum is an int: its values are the allowed ones
+        return _enum(value, cls)
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"must be a whole number, not {type_name(value)}")
     return value
@@ -472,7 +509,7 @@ def _table(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
         for a in attrs.fields(cls)
         if _READ in a.metadata
     }
-    read = make_dict_structure_fn(cls, made, **hooks)
+    read = make_dict_structure_fn(cls, made, **_not_keys(cls), **hooks)
 
     def structure_table(value: Any, _: Any) -> Any:
         if not isinstance(value, Mapping):
@@ -491,7 +528,7 @@ def _table_out(cls: Any, made: cattrs.Converter) -> Callable[[Any], Any]:
         for a in attrs.fields(cls)
         if _WRITE in a.metadata
     }
-    return make_dict_unstructure_fn(cls, made, made.omit_if_default, **hooks)
+    return make_dict_unstructure_fn(cls, made, made.omit_if_default, **_not_keys(cls), **hooks)
 
 
 def _configure() -> cattrs.Converter:

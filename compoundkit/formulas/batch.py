@@ -39,11 +39,10 @@ from typing import TYPE_CHECKING, Any, Final, TypedDict
 
 from attrs import frozen
 
-from compoundkit.errors import BatchError, CompoundkitError, DimensionError
+from compoundkit.errors import BatchError, DimensionError
 from compoundkit.formulas.findings import Finding, Report, Severity
 from compoundkit.formulas.model import Component, Excipient
 from compoundkit.formulas.potency import POLICIES, Potency, potency_from
-from compoundkit.names import name_key
 from compoundkit.units import Strength, quantity
 from compoundkit.units.grammar import FACTOR, Scanner, check_length, format_number, parse_amount
 
@@ -393,30 +392,18 @@ def _balance(balance: Any) -> Balance:
 
 
 def _potencies(potency: Mapping[str, Any] | None, formulation: Formulation) -> dict[int, Potency]:
-    """Potency per line index, matching names to components (by catalog id) or excipients."""
+    """Potency per line index; names are matched by :meth:`Formulation.resolve_component`."""
     if not potency:
         return {}
-    from compoundkit import ingredients
-
+    names = [line.name for line in formulation.lines]
     result: dict[int, Potency] = {}
-    names = [c.name for c in formulation.ingredients] + [e.name for e in formulation.excipients]
     for name, value in potency.items():
-        index = None
         try:
-            wanted = ingredients.get(name).id
-            for i, component in enumerate(formulation.ingredients):
-                if component.ingredient.id == wanted:
-                    index = i
-        except CompoundkitError:
-            wanted = name_key(name)
-        if index is None:
-            for j, excipient in enumerate(formulation.excipients):
-                if name_key(excipient.name) == wanted:
-                    index = len(formulation.ingredients) + j
-        if index is None:
+            index = names.index(formulation.resolve_component(name))
+        except ValueError:  # not a component, or the vehicle (no weighed line)
             raise BatchError(
                 f"potency: {name!r} is not in this formula; its ingredients are: {', '.join(names)}"
-            )
+            ) from None
         result[index] = potency_from(value, name)
     return result
 
