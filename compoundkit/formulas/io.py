@@ -36,7 +36,7 @@ from compoundkit.documents import Text, as_text, field_hooks, locate
 from compoundkit.errors import CompoundkitError, DocumentError, FormulaFileError, Problem
 from compoundkit.formulas.model import Amount, Component, Excipient, Formulation, quantity_problem
 from compoundkit.formulas.vehicles import Vehicle, read_vehicle, write_vehicle
-from compoundkit.units import Strength
+from compoundkit.units import Strength, density_g_per_ml
 from compoundkit.units.grammar import format_number
 
 __all__ = [
@@ -61,15 +61,9 @@ MAX_ENTRIES: Final = 100
 # --------------------------------------------------------------------------- the format
 
 
-def _density(text: str) -> float:
-    from compoundkit.units import density_g_per_ml
-
-    return density_g_per_ml(text)
-
-
 _AMOUNT: Final = as_text(Amount.parse, "an amount as text, such as '14 g' or '8 mL'")
 _DENSITY: Final = as_text(
-    _density,
+    density_g_per_ml,
     "a density as text, such as '1.05 g/mL'",
     lambda g_per_ml: f"{format_number(g_per_ml)} g/mL",
 )
