@@ -10,6 +10,9 @@ only when a result is read.
     weigh = made x fraction x factor / potency
     vehicle = made - sum(weigh)
 
+(Over 500 lines on purpose: the sheet's classes and the one computation that fills
+them are read together; the exports live in ``sheet_export``.)
+
 >>> from compoundkit.formulas.io import loads_toml
 >>> f = loads_toml('''
 ... name = "Ketoprofen 10 % cream"
