@@ -14,11 +14,11 @@ What the converter enforces, beyond the attrs classes' own validators:
 - document keys are the attrs field aliases (``_canonical`` would be ``canonical``);
   a field whose metadata is :data:`NOT_A_KEY` is set by code, never read or written;
 - strict scalars: text must be text, a number a finite number (not ``true``), a
-  flag ``true``/``false``; enums list their allowed values;
+  flag ``true``/``false``; enums list their allowed values; a list must be a list
+  and a table a table;
 - strengths are read by :meth:`Strength.parse <compoundkit.units.Strength.parse>`,
   dates as TOML dates or ISO text;
-- a table must be a table and a list a list (a list of texts may be one text); a
-  ``Literal`` lists its allowed values; an optional field is left out, never null;
+- a ``Literal`` lists its allowed values; an optional field is left out, never null;
   :data:`Text` is stripped and must not be empty;
 - a field may read and write itself (:func:`field_hooks`, :func:`as_text`), as an
   amount written ``'14 g'`` does.
@@ -62,6 +62,7 @@ __all__ = [
     "as_text",
     "converter",
     "dotted",
+    "extend",
     "field_hooks",
     "locate",
     "problems_of",
@@ -87,14 +88,26 @@ NOT_A_KEY: Final = types.MappingProxyType({_KEY: False})
 _READ, _WRITE = "compoundkit.read", "compoundkit.write"
 
 _converter: cattrs.Converter | None = None
+_extensions: list[Callable[[cattrs.Converter], None]] = []
 
 
 def converter() -> cattrs.Converter:
     """The package's one cattrs converter, configured on first use."""
     global _converter
     if _converter is None:
-        _converter = _configure()
+        made = _configure()
+        for setup in _extensions:
+            setup(made)
+        _converter = made
     return _converter
+
+
+def extend(setup: Callable[[cattrs.Converter], None]) -> None:
+    """Have ``setup`` add a package's own hooks to the converter when it is made (now, if
+    it exists): a package calls this at import, without importing cattrs."""
+    _extensions.append(setup)
+    if _converter is not None:
+        setup(_converter)
 
 
 def structure(data: object, cls: type[T], *, source: str | None = None, text: str = "") -> T:
@@ -127,9 +140,10 @@ def problems_of(exc: BaseException, *, path: Path = (), text: str = "") -> Itera
             yield _problem((*path, key), f"unknown key; allowed: {allowed}", text)
         return
     if isinstance(exc, cattrs.ClassValidationError):
+        keys = _document_keys(exc.cl)
         with_notes, others = exc.group_exceptions()
         for inner, note in with_notes:
-            yield from problems_of(inner, path=(*path, _key_of(exc.cl, note.name)), text=text)
+            yield from problems_of(inner, path=(*path, keys.get(note.name, note.name)), text=text)
         for other in others:
             yield from problems_of(other, path=path, text=text)
         return
@@ -214,19 +228,16 @@ def _problem(path: Path, message: str, text: str) -> Problem:
 
 
 def _allowed_keys(cls: type) -> str:
+    return ", ".join(_document_keys(cls).values()) or "(none)"
+
+
+def _document_keys(cls: type) -> dict[str, str]:
+    """Attribute name -> document key (the alias) of each field a document may give."""
     import attrs
 
     if not attrs.has(cls):
-        return "(none)"
-    return ", ".join(a.alias for a in attrs.fields(cls) if _is_key(a))
-
-
-def _key_of(cls: type, name: str) -> str:
-    """The document key (alias) of the field ``name`` of ``cls``."""
-    import attrs
-
-    field = attrs.fields_dict(cls).get(name) if attrs.has(cls) else None
-    return field.alias if field is not None and field.alias else name
+        return {}
+    return {a.name: a.alias for a in attrs.fields(cls) if _is_key(a)}
 
 
 def _is_key(attribute: Any) -> bool:
@@ -261,6 +272,9 @@ def locate(text: str, path: Path) -> int | None:
     >>> locate('name = "x"\\n[[ingredients]]\\nname = "k"\\nstrength = "1 %"\\n',
     ...        ("ingredients", 0, "strength"))
     4
+    >>> locate('[[a]]\\n[a.b]\\n[[a.c]]\\nx = 1\\n[[a]]\\n[[a.c]]\\nx = 2\\n',
+    ...        ("a", 1, "c", 0, "x"))
+    7
     >>> locate('[[set]]\\nid = 1\\n[[set.rule]]\\nid = 2\\n[[set.rule]]\\nid = 3\\n',
     ...        ("set", 0, "rule", 1, "id"))
     6
@@ -269,7 +283,6 @@ def locate(text: str, path: Path) -> int | None:
         return None
     lines = text.splitlines()
     start, end = 0, len(lines)
-    scope = len(lines)  # where the table at `start`, nested tables included, ends
     tables = [i for i, line in enumerate(lines) if line.lstrip().startswith("[")]
     prefix: list[str] = []
     rest = list(path)
@@ -279,6 +292,7 @@ def locate(text: str, path: Path) -> int | None:
         if not isinstance(key, str):
             break
         dotted_key = re.escape(".".join([*prefix, key]))
+        scope = _scope_end(lines, tables, start, prefix)
         if len(rest) >= 2 and isinstance(rest[1], int):
             header = re.compile(rf"^\s*\[\[\s*{dotted_key}\s*\]\]")
             found = [i for i in range(start, scope) if header.match(lines[i])]
@@ -287,15 +301,13 @@ def locate(text: str, path: Path) -> int | None:
             start = found[rest[1]]
             following = [i for i in tables if i > start]
             end = following[0] if following else len(lines)
-            inner = re.compile(rf"^\s*\[\[?\s*{dotted_key}\.")
-            scope = next((i for i in following if not inner.match(lines[i])), len(lines))
             prefix.append(key)
             rest = rest[2:]
             if not rest:
                 return start + 1
             continue
         header = re.compile(rf"^\s*\[\s*{dotted_key}\s*\]")
-        found = [i for i in range(start, len(lines)) if header.match(lines[i])]
+        found = [i for i in range(start, scope) if header.match(lines[i])]
         if not found:
             break
         start = found[0]
@@ -322,6 +334,15 @@ def locate(text: str, path: Path) -> int | None:
     return start + 1 if prefix else None
 
 
+def _scope_end(lines: list[str], tables: list[int], start: int, prefix: list[str]) -> int:
+    """Where the table (or array element) ``prefix`` starting at ``start`` ends, sub-tables
+    included: the next header outside it."""
+    if not prefix:
+        return len(lines)
+    inside = re.compile(rf"^\s*\[\[?\s*{re.escape('.'.join(prefix))}\.")
+    return next((i for i in tables if i > start and not inside.match(lines[i])), len(lines))
+
+
 def type_name(value: object) -> str:
     """How a document value is named in messages: ``the number 1``, ``the text 'x'``.
 
@@ -334,7 +355,8 @@ def type_name(value: object) -> str:
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"the text {shown!r}"
     if isinstance(value, int | float):
-        return f"the number {value!r}"
+        number = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        return f"the number {number}"
     if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, dict):
@@ -376,8 +398,8 @@ def _number(value: object, _: type) -> float:
         raise TypeError(f"must be a number, not {type_name(value)}")
     try:
         number = float(value)
-    except OverflowError:  # an integer too large for a float
-        raise ValueError(f"{str(value)[:20]}... is too large a number") from None
+    except OverflowError:
+        raise ValueError("must be a finite number, not an integer too large for a float") from None
     if not math.isfinite(number):
         raise ValueError(f"must be a finite number, not {value!r}")
     return number
@@ -433,7 +455,70 @@ def _strength(value: object, _: type) -> Any:
         raise TypeError(
             f"must be a strength as text, such as '10 % w/w' or '20 mg/g', not {type_name(value)}"
         )
-    return Strength.parse(value)
+    try:
+        return Strength.parse(value)
+    except ValueError as exc:  # StrengthParseError, DimensionError...: name the text
+        reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        raise ValueError(f"invalid strength {value!r}: {reason}") from None
+
+
+def _list_factory(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """Lists and homogeneous tuples: the value must be a list (text is not a list of letters)."""
+    from cattrs.cols import (
+        homogenous_tuple_structure_factory,
+        is_mutable_sequence,
+        list_structure_factory,
+    )
+
+    factory = (
+        list_structure_factory if is_mutable_sequence(cls) else homogenous_tuple_structure_factory
+    )
+    items = factory(cls, made)
+
+    def structure_list(value: object, _: type) -> Any:
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"must be a list, not {type_name(value)}")
+        return items(value, cls)
+
+    return structure_list
+
+
+def _table_factory(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """attrs classes: the value must be a table (a dict), then cattrs' own structuring
+    with the fields' own hooks (:func:`field_hooks`)."""
+    import attrs
+    from cattrs.gen import make_dict_structure_fn, override
+
+    hooks: dict[str, Any] = {
+        a.name: override(struct_hook=_ignoring_type(a.metadata[_READ]))
+        for a in attrs.fields(cls)
+        if _READ in a.metadata
+    }
+    fields = make_dict_structure_fn(cls, made, **_not_keys(cls), **hooks)
+
+    def structure_table(value: object, _: type) -> Any:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"must be a table, not {type_name(value)}")
+        return fields(value, cls)
+
+    return structure_table
+
+
+def _table_out(cls: Any, made: cattrs.Converter) -> Callable[[Any], Any]:
+    """attrs classes as dicts: document keys only, defaults left out, the fields' own hooks."""
+    import attrs
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    hooks: dict[str, Any] = {
+        a.name: override(unstruct_hook=a.metadata[_WRITE])
+        for a in attrs.fields(cls)
+        if _WRITE in a.metadata
+    }
+    return make_dict_unstructure_fn(cls, made, made.omit_if_default, **_not_keys(cls), **hooks)
+
+
+def _ignoring_type(read: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
+    return lambda value, _: read(value)
 
 
 def _filled(value: object, _: type) -> str:
@@ -443,6 +528,11 @@ def _filled(value: object, _: type) -> str:
     if len(text) > MAX_TEXT:
         raise ValueError(f"is {len(text)} characters long; at most {MAX_TEXT} allowed")
     return text
+
+
+def _is_literal(cls: Any) -> bool:
+    origin: object = typing.get_origin(cls)
+    return origin is Literal
 
 
 def _literal(value: object, cls: Any) -> Any:
@@ -466,74 +556,10 @@ def _optional(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
     return lambda value, _: hook(value, inner)
 
 
-def _is_sequence(cls: Any) -> bool:
-    origin, args = typing.get_origin(cls), typing.get_args(cls)
-    return origin is list or (origin is tuple and len(args) == 2 and args[1] is Ellipsis)
-
-
-def _sequence(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
-    """A list must be a list (a list of texts may be given as one text)."""
-    from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory
-
-    factory = list_structure_factory if typing.get_origin(cls) is list else None
-    items = (factory or homogenous_tuple_structure_factory)(cls, made)
-    texts = typing.get_args(cls)[0] in (str, Text)
-    wanted = "text or a list of texts" if texts else "a list"
-
-    def structure_items(value: Any, _: Any) -> Any:
-        if texts and isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list | tuple):
-            raise TypeError(f"must be {wanted}, not {type_name(value)}")
-        return items(value, cls)
-
-    return structure_items
-
-
-def _ignoring_type(read: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
-    return lambda value, _: read(value)
-
-
-def _is_literal(cls: Any) -> bool:
-    origin: object = typing.get_origin(cls)
-    return origin is Literal
-
-
-def _table(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
-    """An attrs class is read from a table, with the fields' own hooks (field_hooks)."""
-    import attrs
-    from cattrs.gen import make_dict_structure_fn, override
-
-    hooks: dict[str, Any] = {
-        a.name: override(struct_hook=_ignoring_type(a.metadata[_READ]))
-        for a in attrs.fields(cls)
-        if _READ in a.metadata
-    }
-    read = make_dict_structure_fn(cls, made, **_not_keys(cls), **hooks)
-
-    def structure_table(value: Any, _: Any) -> Any:
-        if not isinstance(value, Mapping):
-            raise TypeError(f"must be a table, not {type_name(value)}")
-        return read(value, cls)
-
-    return structure_table
-
-
-def _table_out(cls: Any, made: cattrs.Converter) -> Callable[[Any], Any]:
-    import attrs
-    from cattrs.gen import make_dict_unstructure_fn, override
-
-    hooks: dict[str, Any] = {
-        a.name: override(unstruct_hook=a.metadata[_WRITE])
-        for a in attrs.fields(cls)
-        if _WRITE in a.metadata
-    }
-    return make_dict_unstructure_fn(cls, made, made.omit_if_default, **_not_keys(cls), **hooks)
-
-
 def _configure() -> cattrs.Converter:
     import attrs
     import cattrs
+    from cattrs.cols import is_sequence
 
     from compoundkit.units import Strength
 
@@ -555,8 +581,8 @@ def _configure() -> cattrs.Converter:
     made.register_structure_hook_func(lambda cls: cls == Text, _filled)
     made.register_structure_hook_func(_is_literal, _literal)
     made.register_structure_hook_factory(_is_optional, _optional)
-    made.register_structure_hook_factory(_is_sequence, _sequence)
-    made.register_structure_hook_factory(attrs.has, _table)
+    made.register_structure_hook_factory(is_sequence, _list_factory)
+    made.register_structure_hook_factory(attrs.has, _table_factory)
     made.register_unstructure_hook_factory(attrs.has, _table_out)
     made.register_unstructure_hook(Strength, str)
     made.register_unstructure_hook(_dt.date, _dt.date.isoformat)

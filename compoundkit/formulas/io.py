@@ -35,7 +35,7 @@ from attrs import field, frozen
 from compoundkit.documents import Text, as_text, field_hooks, locate
 from compoundkit.errors import CompoundkitError, DocumentError, FormulaFileError, Problem
 from compoundkit.formulas.model import Amount, Component, Excipient, Formulation, quantity_problem
-from compoundkit.formulas.vehicles import Vehicle, read_vehicle, write_vehicle
+from compoundkit.formulas.vehicles import NOTES, Vehicle, read_vehicle, write_vehicle
 from compoundkit.units import Strength, density_g_per_ml
 from compoundkit.units.grammar import format_number
 
@@ -148,7 +148,7 @@ class FormulaFile:
     container: Text | None = None
     storage: Text | None = None
     description: Text | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=(), metadata=NOTES)
     ingredients: tuple[IngredientEntry, ...] = ()
     excipients: tuple[ExcipientEntry, ...] = ()
 

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
 from attrs import field, fields, frozen
 
-from compoundkit.documents import Text
-from compoundkit.errors import CatalogError, UnknownVehicleError
+from compoundkit.documents import Text, field_hooks
+from compoundkit.errors import CatalogError, Problem, UnknownVehicleError
 from compoundkit.names import name_key
 from compoundkit.units import Strength
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INLINE_FIELDS",
+    "NOTES",
     "PH_CHARACTER",
     "SALT_TOLERANCE",
     "VEHICLE_TYPES",
@@ -51,19 +52,36 @@ PH_CHARACTER: Final = get_args(PhCharacter)
 VEHICLE_TYPES: Final = get_args(VehicleType)
 
 
+def _refuse(attribute: attrs.Attribute[Any], message: str) -> CatalogError:
+    return CatalogError(problems=[Problem((attribute.name,), message)])
+
+
 def _choice(allowed: tuple[str, ...]) -> Any:
     def check(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
         if value not in allowed:
-            raise CatalogError(
-                f"{value!r} is not allowed; allowed: {', '.join(allowed)}", field=attribute.name
-            )
+            raise _refuse(attribute, f"{value!r} is not allowed; allowed: {', '.join(allowed)}")
 
     return check
 
 
 def _positive_or_none(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and not (math.isfinite(value) and value > 0):
-        raise CatalogError(f"{value!r} must be a positive number", field=attribute.name)
+        raise _refuse(attribute, f"{value!r} must be a positive number")
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    from compoundkit.documents import converter, type_name
+
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list):
+        raise TypeError(f"must be text or a list of texts, not {type_name(value)}")
+    texts: tuple[str, ...] = converter().structure(value, tuple[str, ...])
+    return texts
+
+
+#: attrs field metadata of notes, which a formula or vehicle may give as one text or a list.
+NOTES: Final = field_hooks(read=_texts)
 
 
 @frozen
@@ -85,7 +103,7 @@ class Vehicle:
     max_load_source: Text | None = None
     salt_tolerance: SaltTolerance = field(default="unknown", validator=_choice(SALT_TOLERANCE))
     ph_character: PhCharacter = field(default="unknown", validator=_choice(PH_CHARACTER))
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=(), metadata=NOTES)
     id: Text | None = None
     aliases: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
@@ -129,7 +147,7 @@ def read_vehicle(value: object) -> Vehicle:
       aqueous: must be true or false, not the text 'yes'
     """
     from compoundkit.documents import structure, type_name
-    from compoundkit.errors import DocumentError, Problem
+    from compoundkit.errors import DocumentError
 
     if isinstance(value, str):
         return get_vehicle(value)
@@ -173,7 +191,7 @@ def _catalog() -> tuple[dict[str, Vehicle], dict[str, str]]:
     """The shipped vehicles, read once: (name key -> vehicle, reference id -> citation)."""
     from compoundkit._toml import parse
     from compoundkit.documents import structure
-    from compoundkit.errors import DocumentError, Problem
+    from compoundkit.errors import DocumentError
 
     path = "vehicles.toml"
     text = resources.files("compoundkit.formulas").joinpath("data", path).read_text("utf-8")
