@@ -17,7 +17,11 @@ What the converter enforces, beyond the attrs classes' own validators:
   flag ``true``/``false``; enums list their allowed values; a list must be a list
   and a table a table;
 - strengths are read by :meth:`Strength.parse <compoundkit.units.Strength.parse>`,
-  dates as TOML dates or ISO text.
+  dates as TOML dates or ISO text;
+- a ``Literal`` lists its allowed values; an optional field is left out, never null;
+  :data:`Text` is stripped and must not be empty;
+- a field may read and write itself (:func:`field_hooks`, :func:`as_text`), as an
+  amount written ``'14 g'`` does.
 
 >>> import attrs
 >>> @attrs.frozen
@@ -42,8 +46,9 @@ import enum
 import math
 import re
 import types
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeVar
 
 from compoundkit.errors import CompoundkitError, DocumentError, Problem
 
@@ -53,9 +58,12 @@ if TYPE_CHECKING:
 __all__ = [
     "NOT_A_KEY",
     "Path",
+    "Text",
+    "as_text",
     "converter",
     "dotted",
     "extend",
+    "field_hooks",
     "locate",
     "problems_of",
     "structure",
@@ -68,9 +76,16 @@ T = TypeVar("T")
 #: A location inside a document: keys and list indexes, outermost first.
 Path = tuple[str | int, ...]
 
+#: Text that says something: stripped of blanks around it; refused empty or over MAX_TEXT.
+Text = Annotated[str, "non-empty text"]
+#: The longest :data:`Text` accepted.
+MAX_TEXT = 2000
+
 _KEY: Final = "compoundkit.documents.key"
 #: attrs field metadata of a field that is no document key (code sets it, e.g. from a parent).
 NOT_A_KEY: Final = types.MappingProxyType({_KEY: False})
+# attrs field metadata keys (see field_hooks).
+_READ, _WRITE = "compoundkit.read", "compoundkit.write"
 
 _converter: cattrs.Converter | None = None
 _extensions: list[Callable[[cattrs.Converter], None]] = []
@@ -144,7 +159,8 @@ def problems_of(exc: BaseException, *, path: Path = (), text: str = "") -> Itera
             yield from problems_of(member, path=path, text=text)
         return
     if isinstance(exc, KeyError):
-        yield _problem(path, "required, but missing", text)
+        # where it is missing: the line of the table that lacks it
+        yield Problem(path, "required, but missing", locate(text, path[:-1]))
         return
     if isinstance(exc, DocumentError):
         for problem in exc.problems:
@@ -154,11 +170,57 @@ def problems_of(exc: BaseException, *, path: Path = (), text: str = "") -> Itera
     message = str(exc.args[0]) if exc.args else type(exc).__name__
     if isinstance(exc, CompoundkitError) and hasattr(exc, "reason"):
         message = str(exc.reason)
+        refused = getattr(exc, "text", None)  # the text a parser refused
+        if isinstance(refused, str) and refused.strip() and refused not in message:
+            message += f" (in {refused!r})"
     if isinstance(field, str) and field and (not path or path[-1] != field):
         sub = tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", field) if p)
         yield _problem(path + sub, message, text)
         return
     yield _problem(path, message, text)
+
+
+def field_hooks(
+    read: Callable[[Any], Any] | None = None, write: Callable[[Any], Any] | None = None
+) -> dict[str, Any]:
+    """attrs field metadata: the field is read from its document value by ``read`` and
+    written back by ``write`` (either may be left to the converter).
+
+    >>> import attrs
+    >>> @attrs.frozen
+    ... class Jar:
+    ...     grams: float = attrs.field(metadata=field_hooks(read=float, write=str))
+    >>> structure({"grams": "12.5"}, Jar), unstructure(Jar(3.0))
+    (Jar(grams=12.5), {'grams': '3.0'})
+    """
+    hooks = {_READ: read, _WRITE: write}
+    return {key: hook for key, hook in hooks.items() if hook is not None}
+
+
+def as_text(
+    read: Callable[[str], Any], what: str, write: Callable[[Any], Any] = str
+) -> dict[str, Any]:
+    """attrs field metadata: a value written as text (``what`` names it in messages),
+    read by ``read`` and written by ``write``.
+
+    >>> import attrs
+    >>> @attrs.frozen
+    ... class Wave:
+    ...     z: complex = attrs.field(metadata=as_text(complex, "a complex number such as '1+2j'"))
+    >>> structure({"z": "1+2j"}, Wave), unstructure(Wave(3j))
+    (Wave(z=(1+2j)), {'z': '3j'})
+    >>> structure({"z": 1}, Wave)
+    Traceback (most recent call last):
+    ...
+    compoundkit.errors.DocumentError: z: must be a complex number such as '1+2j', not the number 1
+    """
+
+    def read_text(value: object) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            raise TypeError(f"must be {what}, not {type_name(value)}")
+        return read(value)
+
+    return field_hooks(read_text, write)
 
 
 def _problem(path: Path, message: str, text: str) -> Problem:
@@ -389,7 +451,7 @@ def _strength(value: object, _: type) -> Any:
 
     if isinstance(value, Strength):
         return value
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value.strip():
         raise TypeError(
             f"must be a strength as text, such as '10 % w/w' or '20 mg/g', not {type_name(value)}"
         )
@@ -422,24 +484,82 @@ def _list_factory(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]
 
 
 def _table_factory(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
-    """attrs classes: the value must be a table (a dict), then cattrs' own structuring."""
-    from cattrs.gen import make_dict_structure_fn
+    """attrs classes: the value must be a table (a dict), then cattrs' own structuring
+    with the fields' own hooks (:func:`field_hooks`)."""
+    import attrs
+    from cattrs.gen import make_dict_structure_fn, override
 
-    fields = make_dict_structure_fn(cls, made, **_not_keys(cls))
+    hooks: dict[str, Any] = {
+        a.name: override(struct_hook=_ignoring_type(a.metadata[_READ]))
+        for a in attrs.fields(cls)
+        if _READ in a.metadata
+    }
+    fields = make_dict_structure_fn(cls, made, **_not_keys(cls), **hooks)
 
     def structure_table(value: object, _: type) -> Any:
-        if not isinstance(value, dict):
+        if not isinstance(value, Mapping):
             raise TypeError(f"must be a table, not {type_name(value)}")
         return fields(value, cls)
 
     return structure_table
 
 
+def _table_out(cls: Any, made: cattrs.Converter) -> Callable[[Any], Any]:
+    """attrs classes as dicts: document keys only, defaults left out, the fields' own hooks."""
+    import attrs
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    hooks: dict[str, Any] = {
+        a.name: override(unstruct_hook=a.metadata[_WRITE])
+        for a in attrs.fields(cls)
+        if _WRITE in a.metadata
+    }
+    return make_dict_unstructure_fn(cls, made, made.omit_if_default, **_not_keys(cls), **hooks)
+
+
+def _ignoring_type(read: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
+    return lambda value, _: read(value)
+
+
+def _filled(value: object, _: type) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError(f"must be non-empty text, not {type_name(value)}")
+    text = value.strip()
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"is {len(text)} characters long; at most {MAX_TEXT} allowed")
+    return text
+
+
+def _is_literal(cls: Any) -> bool:
+    origin: object = typing.get_origin(cls)
+    return origin is Literal
+
+
+def _literal(value: object, cls: Any) -> Any:
+    allowed = typing.get_args(cls)
+    for option in allowed:
+        if value == option and type(value) is type(option):
+            return option
+    raise ValueError(f"{type_name(value)} is not allowed; allowed: {', '.join(map(str, allowed))}")
+
+
+def _is_optional(cls: Any) -> bool:
+    args = typing.get_args(cls)
+    is_union = typing.get_origin(cls) in (typing.Union, types.UnionType)
+    return is_union and len(args) == 2 and type(None) in args
+
+
+def _optional(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """An optional field is left out when it has no value: null is refused like any wrong type."""
+    inner = next(arg for arg in typing.get_args(cls) if arg is not type(None))
+    hook = made.get_structure_hook(inner)
+    return lambda value, _: hook(value, inner)
+
+
 def _configure() -> cattrs.Converter:
     import attrs
     import cattrs
     from cattrs.cols import is_sequence
-    from cattrs.gen import make_dict_unstructure_fn
 
     from compoundkit.units import Strength
 
@@ -458,14 +578,12 @@ def _configure() -> cattrs.Converter:
     made.register_structure_hook_func(
         lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), _enum
     )
+    made.register_structure_hook_func(lambda cls: cls == Text, _filled)
+    made.register_structure_hook_func(_is_literal, _literal)
+    made.register_structure_hook_factory(_is_optional, _optional)
     made.register_structure_hook_factory(is_sequence, _list_factory)
     made.register_structure_hook_factory(attrs.has, _table_factory)
-    made.register_unstructure_hook_factory(
-        lambda cls: bool(_not_keys(cls)),
-        lambda cls: make_dict_unstructure_fn(
-            cls, made, _cattrs_omit_if_default=made.omit_if_default, **_not_keys(cls)
-        ),
-    )
+    made.register_unstructure_hook_factory(attrs.has, _table_out)
     made.register_unstructure_hook(Strength, str)
     made.register_unstructure_hook(_dt.date, _dt.date.isoformat)
     made.register_unstructure_hook(_dt.datetime, _dt.datetime.isoformat)

@@ -212,31 +212,33 @@ class CatalogError(DocumentError):
         self.file = file
 
 
-class FormulaFileError(CompoundkitError, ValueError):
+class FormulaFileError(DocumentError):
     """A formula file cannot be read or does not follow the formula file format.
 
-    ``problems`` lists every problem found (a formula is checked as a whole).
+    ``problems`` lists every problem found (a formula is checked as a whole); ``line``
+    and ``field`` (``ingredients[0].strength``) are those of the problem when there is
+    only one.
+
+    >>> str(FormulaFileError("is required", file="f.toml", line=2, field="dosage_form"))
+    'f.toml:2: dosage_form: is required'
     """
 
     def __init__(
         self,
-        message: str,
+        problems: str | Sequence[Problem],
         *,
         file: str | None = None,
         line: int | None = None,
         field: str | None = None,
-        problems: Sequence[str] = (),
     ) -> None:
-        self.file = file
-        self.line = line
-        self.field = field
-        self.problems = tuple(problems) or (message,)
-        where = ""
-        if file:
-            where = file + (f":{line}" if line else "")
-        if field:
-            where = f"{where} [{field}]" if where else f"[{field}]"
-        super().__init__(f"{where}: {message}" if where else message)
+        if isinstance(problems, str):
+            parts = (field or "").replace("[", ".").replace("]", "").split(".")
+            path = tuple(int(p) if p.isdigit() else p for p in parts if p)
+            problems = (Problem(path, problems, line),)
+        super().__init__(problems, file=file)
+        only = self.problems[0] if len(self.problems) == 1 else None
+        self.line = only.line if only else None
+        self.field = (only.field or None) if only else None
 
 
 class FormulationError(CompoundkitError, ValueError):

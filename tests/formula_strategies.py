@@ -16,6 +16,7 @@ from compoundkit import ingredients
 from compoundkit.formulas import Amount, Component, Excipient, Formulation, Vehicle, all_vehicles
 from compoundkit.formulas.vehicles import PH_CHARACTER, SALT_TOLERANCE, VEHICLE_TYPES
 from compoundkit.ingredients import Ingredient
+from compoundkit.names import name_key
 from compoundkit.units import Notation, Strength
 
 __all__ = [
@@ -89,11 +90,8 @@ def amounts(volume: bool = False) -> st.SearchStrategy[Amount]:
 def _written_names(ingredient: Ingredient) -> list[str | None]:
     """Names a formula may use for ``ingredient`` besides its id (None: the id itself)."""
 
-    def key(text: str) -> str:
-        return " ".join(text.lower().replace("-", " ").replace("_", " ").split())
-
-    own = {key(ingredient.id), key(ingredient.name)}
-    return [None] + [name for name in ingredient.synonyms if key(name) not in own]
+    own = {name_key(ingredient.id), name_key(ingredient.name)}
+    return [None] + [name for name in ingredient.synonyms if name_key(name) not in own]
 
 
 @st.composite

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
         volume_from_mass,
     )
     from compoundkit.calc.mixing import Alligation, Dilution, alligation, dilution
-    from compoundkit.calc.scaling import scale_formula
     from compoundkit.calc.weighing import (
         AliquotPlan,
         Balance,
@@ -43,6 +42,7 @@ if TYPE_CHECKING:
         usp41_minimum_weight,
     )
     from compoundkit.errors import CalculationError
+    from compoundkit.formulas.scaling import scale_formula
 
 # Name -> module that defines it; imported on first use (PEP 562), so that importing
 # one calc module (as the batch engine does) does not import the others.
@@ -65,7 +65,9 @@ _LAZY = {
     "minimum_weighable_quantity": "compoundkit.calc.weighing",
     "mmol_from_grams": "compoundkit.calc.chemistry",
     "round_to_increment": "compoundkit.calc.weighing",
-    "scale_formula": "compoundkit.calc.scaling",
+    # Scaling a Formulation belongs with formulas; this name is kept as an alias (a
+    # contract), the one reference from calc upwards, resolved only when it is used.
+    "scale_formula": "compoundkit.formulas.scaling",
     "specific_gravity": "compoundkit.calc.chemistry",
     "usp41_minimum_weight": "compoundkit.calc.weighing",
     "volume_from_mass": "compoundkit.calc.chemistry",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from compoundkit.cli._common import echo_json, handle_errors, key_values
@@ -47,36 +49,17 @@ from compoundkit.cli._common import echo_json, handle_errors, key_values
     default="table",
     show_default=True,
 )
-def batch(
-    formula: str,
-    size: str,
-    count: int | None,
-    excess: str | None,
-    potencies: tuple[str, ...],
-    potency_policy: str,
-    balance: str | None,
-    density: str | None,
-    diluent: str | None,
-    fmt: str,
-) -> None:
+def batch(formula: str, size: str, potencies: tuple[str, ...], fmt: str, **options: Any) -> None:
     """Compute what to weigh of each ingredient of FORMULA for a batch."""
     from compoundkit.errors import FormulationError
     from compoundkit.formulas import load_formula
 
+    # The other options are named as compute_batch's options (BatchOptions).
     potency = key_values(potencies, "--potency", "ketoprofen=98.5%")
     with handle_errors():
         formulation = load_formula(formula)
         try:
-            sheet = formulation.batch(
-                size,
-                count=count,
-                excess=excess,
-                potency=potency,
-                potency_policy=potency_policy,
-                balance=balance,
-                density=density,
-                diluent=diluent,
-            )
+            sheet = formulation.batch(size, potency=potency, **options)
         except FormulationError as exc:
             from compoundkit.formulas.findings import Report
 

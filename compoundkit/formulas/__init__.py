@@ -20,6 +20,7 @@ from compoundkit.formulas.io import (
 from compoundkit.formulas.model import Amount, Component, Excipient, Formulation
 from compoundkit.formulas.potency import Potency
 from compoundkit.formulas.rules import RULES
+from compoundkit.formulas.scaling import scale_formula
 from compoundkit.formulas.vehicles import Vehicle, all_vehicles, get_vehicle
 
 __all__ = [
@@ -45,5 +46,6 @@ __all__ = [
     "loads_json",
     "loads_toml",
     "save_formula",
+    "scale_formula",
     "weigh_many",
 ]

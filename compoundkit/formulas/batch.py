@@ -10,6 +10,9 @@ only when a result is read.
     weigh = made x fraction x factor / potency
     vehicle = made - sum(weigh)
 
+(Over 500 lines on purpose: the sheet's classes and the one computation that fills
+them are read together; the exports live in ``sheet_export``.)
+
 >>> from compoundkit.formulas.io import loads_toml
 >>> f = loads_toml('''
 ... name = "Ketoprofen 10 % cream"
@@ -35,11 +38,11 @@ import io
 import json
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypedDict
 
 from attrs import frozen
 
-from compoundkit.errors import BatchError, CompoundkitError, DimensionError
+from compoundkit.errors import BatchError, DimensionError
 from compoundkit.formulas.findings import Finding, Report, Severity
 from compoundkit.formulas.model import Component, Excipient
 from compoundkit.formulas.potency import POLICIES, Potency, potency_from
@@ -47,12 +50,14 @@ from compoundkit.units import Strength, quantity
 from compoundkit.units.grammar import FACTOR, Scanner, check_length, format_number, parse_amount
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     import pint
 
     from compoundkit.calc.weighing import AliquotPlan, Balance
     from compoundkit.formulas.model import Formulation
 
-__all__ = ["BatchSheet", "Excess", "SheetLine", "VehicleLine", "compute_batch"]
+__all__ = ["BatchOptions", "BatchSheet", "Excess", "SheetLine", "VehicleLine", "compute_batch"]
 
 #: Most containers in one batch (a guard against a slip such as --count 40000).
 MAX_COUNT: Final = 10_000
@@ -123,8 +128,26 @@ class Excess:
         return f"{format_number(self.extra_g or 0.0)} g"
 
 
+class _Weighed:
+    """The Quantity views of a weighed line's grams (``weigh_g``, ``rounded_g``)."""
+
+    __slots__ = ()
+    weigh_g: float
+    rounded_g: float
+
+    @property
+    def weigh(self) -> pint.Quantity[Any]:
+        """The quantity to weigh (before rounding; the vehicle: q.s.)."""
+        return _grams(self.weigh_g)
+
+    @property
+    def rounded(self) -> pint.Quantity[Any]:
+        """The figure actually to weigh on the balance."""
+        return _grams(self.rounded_g)
+
+
 @frozen
-class SheetLine:
+class SheetLine(_Weighed):
     """One weighed ingredient or excipient of a batch sheet (floats in grams inside)."""
 
     name: str
@@ -148,16 +171,6 @@ class SheetLine:
         """The amount of the moiety the strength is expressed as."""
         return _grams(self.moiety_g)
 
-    @property
-    def weigh(self) -> pint.Quantity[Any]:
-        """The quantity to weigh (before rounding)."""
-        return _grams(self.weigh_g)
-
-    @property
-    def rounded(self) -> pint.Quantity[Any]:
-        """The figure actually to weigh on the balance."""
-        return _grams(self.rounded_g)
-
     def explain(self, made_g: float) -> str:
         """The calculation trail for a second person to verify."""
         if self.strength is not None:
@@ -175,23 +188,13 @@ class SheetLine:
 
 
 @frozen
-class VehicleLine:
+class VehicleLine(_Weighed):
     """The vehicle, quantity sufficient to the total."""
 
     name: str
     weigh_g: float
     rounded_g: float
     in_aliquots_g: float = 0.0
-
-    @property
-    def weigh(self) -> pint.Quantity[Any]:
-        """The vehicle in the preparation (q.s.)."""
-        return _grams(self.weigh_g)
-
-    @property
-    def rounded(self) -> pint.Quantity[Any]:
-        """The vehicle figure for the balance."""
-        return _grams(self.rounded_g)
 
     @property
     def add_separately_g(self) -> float:
@@ -392,30 +395,18 @@ def _balance(balance: Any) -> Balance:
 
 
 def _potencies(potency: Mapping[str, Any] | None, formulation: Formulation) -> dict[int, Potency]:
-    """Potency per line index, matching names to components (by catalog id) or excipients."""
+    """Potency per line index; names are matched by :meth:`Formulation.resolve_component`."""
     if not potency:
         return {}
-    from compoundkit import ingredients
-
+    names = [line.name for line in formulation.lines]
     result: dict[int, Potency] = {}
-    names = [c.name for c in formulation.ingredients] + [e.name for e in formulation.excipients]
     for name, value in potency.items():
-        index = None
         try:
-            wanted = ingredients.get(name).id
-            for i, component in enumerate(formulation.ingredients):
-                if component.ingredient.id == wanted:
-                    index = i
-        except CompoundkitError:
-            wanted = " ".join(name.lower().split())
-        if index is None:
-            for j, excipient in enumerate(formulation.excipients):
-                if " ".join(excipient.name.lower().split()) == wanted:
-                    index = len(formulation.ingredients) + j
-        if index is None:
+            index = names.index(formulation.resolve_component(name))
+        except ValueError:  # not a component, or the vehicle (no weighed line)
             raise BatchError(
                 f"potency: {name!r} is not in this formula; its ingredients are: {', '.join(names)}"
-            )
+            ) from None
         result[index] = potency_from(value, name)
     return result
 
@@ -428,32 +419,48 @@ def _count(count: int | None) -> int:
     return count
 
 
+class BatchOptions(TypedDict, total=False):
+    """The options of a batch sheet, declared once for :func:`compute_batch`,
+    :meth:`Formulation.batch <compoundkit.formulas.Formulation.batch>` and
+    ``compoundkit batch``; every one may be left out.
+
+    - ``count``: the number of containers of ``size`` (default 1);
+    - ``excess``: overage for losses, a percent (``"5%"``) or a mass (``"2 g"``);
+    - ``potency``: ingredient names to ``"98.5%"`` or a :class:`Potency`;
+    - ``potency_policy``: ``certificate`` (default) or ``always``;
+    - ``balance``: a :class:`~compoundkit.calc.Balance` or its text (``class-iii``,
+      the default; ``sr=6mg,error=5%``; ``usp41:s=0.15mg,d=0.1mg``);
+    - ``density``: the preparation's measured density (``"1.05 g/mL"``), for a volume
+      ``size`` and for w/v and v/v lines (default: the formulation's);
+    - ``diluent``: the aliquot diluent (default: the vehicle).
+    """
+
+    count: int | None
+    excess: Any
+    potency: Mapping[str, Any] | None
+    potency_policy: str
+    balance: Any
+    density: Any
+    diluent: str | None
+
+
 def compute_batch(
-    formulation: Formulation,
-    size: Any,
-    *,
-    count: int | None = None,
-    excess: Any = None,
-    potency: Mapping[str, Any] | None = None,
-    potency_policy: str = "certificate",
-    balance: Any = None,
-    density: Any = None,
-    diluent: str | None = None,
+    formulation: Formulation, size: Any, **options: Unpack[BatchOptions]
 ) -> BatchSheet:
     """The batch sheet of ``formulation`` for ``count`` containers of ``size``.
 
     ``size`` is a mass (pint Quantity, or text such as ``"120 g"``), or a volume
-    with the preparation's ``density``. ``excess`` is a percent (``"5%"``) or a
-    mass (``"2 g"``). ``potency`` maps ingredient names to ``"98.5%"`` or a
-    :class:`Potency`; ``potency_policy`` is ``certificate`` (default) or ``always``.
-    ``balance`` is a :class:`~compoundkit.calc.Balance` or its text (``class-iii``,
-    ``sr=6mg,error=5%``, ``usp41:s=0.15mg,d=0.1mg``). ``diluent`` names the
-    aliquot diluent (default: the vehicle).
+    with the preparation's ``density``; :class:`BatchOptions` lists the options.
 
     Raises :class:`~compoundkit.errors.FormulationError` when the formulation has
     error-level findings, and :class:`~compoundkit.errors.BatchError` or
     :class:`~compoundkit.errors.DimensionError` for bad arguments.
     """
+    unknown = sorted(set(options) - BatchOptions.__optional_keys__)
+    if unknown:
+        raise TypeError(f"batch() got an unexpected keyword argument {unknown[0]!r}")
+    density, diluent = options.get("density"), options.get("diluent")
+    potency_policy = options.get("potency_policy", "certificate")
     batch_density = _density_arg(density, formulation)
     if batch_density != formulation.density_g_per_ml:
         # The measured density is the preparation's: it converts a volume size AND the
@@ -464,15 +471,15 @@ def compute_batch(
         raise BatchError(
             f"potency_policy {potency_policy!r} unknown; allowed: {', '.join(POLICIES)}"
         )
-    n = _count(count)
+    n = _count(options.get("count"))
     size_g = _size_g(size, batch_density)
-    excess_obj = Excess.parse(excess)
+    excess_obj = Excess.parse(options.get("excess"))
     prescribed_g = size_g * n
     made_g = excess_obj.made_g(prescribed_g) if excess_obj else prescribed_g
     if made_g > MAX_BATCH_G:
         raise BatchError(f"size: a batch of {made_g:g} g is over the {MAX_BATCH_G:g} g limit")
-    scale = _balance(balance)
-    potencies = _potencies(potency, formulation)
+    scale = _balance(options.get("balance"))
+    potencies = _potencies(options.get("potency"), formulation)
     diluent_name = diluent or formulation.vehicle.name
     items: list[Component | Excipient] = [*formulation.ingredients, *formulation.excipients]
 

@@ -7,7 +7,8 @@ formulas do; both describe the same formulation. Everything is immutable: use
 
 Strengths are normalised once, when a formulation is built, to a float: grams of
 the form weighed per gram of preparation (``weigh_fraction``). Batch sheets and
-validation work from those floats.
+validation work from those floats. (Over 500 lines on purpose: the four model
+classes and the one normalisation of lines belong together.)
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ from compoundkit.errors import (
     RecordError,
 )
 from compoundkit.formulas.vehicles import Vehicle
+from compoundkit.names import name_key
 from compoundkit.units import Basis, Strength, resolve_basis
 from compoundkit.units.grammar import FACTOR, format_number
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     import pint
 
-    from compoundkit.formulas.batch import BatchSheet
+    from compoundkit.formulas.batch import BatchOptions, BatchSheet
     from compoundkit.formulas.bud import BudExtension, BudResult
     from compoundkit.formulas.findings import Report
     from compoundkit.ingredients import Form, Ingredient
@@ -90,6 +94,32 @@ class Amount:
         return f"{format_number(self.value)} {self.unit}"
 
 
+def quantity_problem(name: str, strength: Strength | None, amount: Amount | None) -> str | None:
+    """Why a line is refused (it must give exactly one of strength and amount), or None.
+
+    >>> quantity_problem("zinc oxide", None, None)
+    "zinc oxide: give exactly one of strength (e.g. '10 % w/w') and amount ..."
+    """
+    if (strength is None) != (amount is None):
+        return None
+    return (
+        f"{name}: give exactly one of strength (e.g. '10 % w/w') and amount "
+        "(of the reference batch, e.g. '14 g')"
+    )
+
+
+def _check_quantity(name: str, strength: Strength | None, amount: Amount | None) -> None:
+    problem = quantity_problem(name, strength, amount)
+    if problem is not None:
+        raise FormulaFileError(problem, field="strength")
+
+
+def _positive_density(instance: object, attribute: Any, value: float | None) -> None:
+    """attrs validator: a density (g/mL) is unknown (None) or positive and finite."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise FormulaFileError(f"density must be positive, not {value!r}", field="density")
+
+
 @frozen
 class Component:
     """A catalog ingredient in a formulation.
@@ -110,11 +140,7 @@ class Component:
     _forms: tuple[Form, Form, float] = field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        if (self.strength is None) == (self.amount is None):
-            raise FormulaFileError(
-                f"{self.name}: give either a strength or an amount (of the reference batch)",
-                field="strength",
-            )
+        _check_quantity(self.name, self.strength, self.amount)
         if self.written_name is not None and _same_name(
             self.written_name, self.ingredient.id, self.ingredient.name
         ):
@@ -160,18 +186,10 @@ class Excipient:
     name: str
     strength: Strength | None = None
     amount: Amount | None = None
-    density_g_per_ml: float | None = None
+    density_g_per_ml: float | None = field(default=None, validator=_positive_density)
 
     def __attrs_post_init__(self) -> None:
-        if (self.strength is None) == (self.amount is None):
-            raise FormulaFileError(
-                f"{self.name}: give either a strength or an amount (of the reference batch)",
-                field="strength",
-            )
-        if self.density_g_per_ml is not None and not (
-            math.isfinite(self.density_g_per_ml) and self.density_g_per_ml > 0
-        ):
-            raise FormulaFileError(f"{self.name}: density must be positive", field="density")
+        _check_quantity(self.name, self.strength, self.amount)
 
 
 @frozen
@@ -230,12 +248,8 @@ def _line_fraction(
 
 
 def _same_name(written: str, *names: str) -> bool:
-    """True when ``written`` is one of ``names`` up to case, spaces, hyphens and underscores."""
-
-    def key(text: str) -> str:
-        return " ".join(text.lower().replace("-", " ").replace("_", " ").split())
-
-    return key(written) in {key(name) for name in names}
+    """True when ``written`` is one of ``names`` by :func:`~compoundkit.names.name_key`."""
+    return name_key(written) in {name_key(name) for name in names}
 
 
 class _Cache:
@@ -276,7 +290,7 @@ class Formulation:
     excipients: tuple[Excipient, ...] = field(default=(), converter=_excipients)
     route: str = "topical"
     makes: Amount | None = None
-    density_g_per_ml: float | None = None
+    density_g_per_ml: float | None = field(default=None, validator=_positive_density)
     indication: str | None = None
     container: str | None = None
     storage: str | None = None
@@ -286,10 +300,6 @@ class Formulation:
     _cache: _Cache = field(init=False, eq=False, repr=False, factory=lambda: _Cache())
 
     def __attrs_post_init__(self) -> None:
-        if self.density_g_per_ml is not None and not (
-            math.isfinite(self.density_g_per_ml) and self.density_g_per_ml > 0
-        ):
-            raise FormulaFileError("the preparation's density must be positive", field="density")
         makes: tuple[float | None, str | None] = (None, None)
         if self.makes is not None:
             try:
@@ -300,29 +310,22 @@ class Formulation:
                     f"the reference batch ({self.makes}) is a volume: the preparation's "
                     "density is needed to relate the amounts to it",
                 )
+        # (item, kind, its own density, g weighed per g of moiety) for each line
+        items: list[tuple[Component | Excipient, str, float | None, float]] = [
+            *((c, "active", None, c.factor()) for c in self.ingredients),
+            *((e, "excipient", e.density_g_per_ml, 1.0) for e in self.excipients),
+        ]
         lines = []
-        for component in self.ingredients:
+        for item, kind, item_density, factor in items:
             strength, fraction, problem = _line_fraction(
-                component.strength,
-                component.amount,
+                item.strength,
+                item.amount,
                 makes,
                 self.density_g_per_ml,
-                None,
+                item_density,
                 self.dosage_form,
             )
-            lines.append(
-                Line(component.name, "active", strength, fraction, component.factor(), problem)
-            )
-        for excipient in self.excipients:
-            strength, fraction, problem = _line_fraction(
-                excipient.strength,
-                excipient.amount,
-                makes,
-                self.density_g_per_ml,
-                excipient.density_g_per_ml,
-                self.dosage_form,
-            )
-            lines.append(Line(excipient.name, "excipient", strength, fraction, 1.0, problem))
+            lines.append(Line(item.name, kind, strength, fraction, factor, problem))
         object.__setattr__(self, "_lines", tuple(lines))
 
     # ----------------------------------------------------------------- views
@@ -434,7 +437,6 @@ class Formulation:
         ('Cyclobenzaprine', 'Lipoderm ActiveMax')
         """
         from compoundkit import ingredients
-        from compoundkit.names import name_key
 
         wanted = name_key(name)
         try:
@@ -500,35 +502,15 @@ class Formulation:
         report.raise_for_errors()
         return report
 
-    def batch(
-        self,
-        size: Any,
-        *,
-        count: int | None = None,
-        excess: Any = None,
-        potency: Mapping[str, Any] | None = None,
-        potency_policy: str = "certificate",
-        balance: Any = None,
-        density: Any = None,
-        diluent: str | None = None,
-    ) -> BatchSheet:
+    def batch(self, size: Any, **options: Unpack[BatchOptions]) -> BatchSheet:
         """The weigh sheet for ``size`` (or ``count`` containers of ``size``).
 
-        See :func:`compoundkit.formulas.batch.compute_batch` for every argument.
+        :class:`~compoundkit.formulas.batch.BatchOptions` lists the options (count,
+        excess, potency, potency_policy, balance, density, diluent).
         """
         from compoundkit.formulas.batch import compute_batch
 
-        return compute_batch(
-            self,
-            size,
-            count=count,
-            excess=excess,
-            potency=potency,
-            potency_policy=potency_policy,
-            balance=balance,
-            density=density,
-            diluent=diluent,
-        )
+        return compute_batch(self, size, **options)
 
     # ----------------------------------------------------------------- serialisation
 

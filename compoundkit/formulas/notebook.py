@@ -94,6 +94,10 @@ def _row(label: str, value: object) -> str:
     return f"<tr><th style='text-align:left'>{escape(label)}</th><td>{escape(str(value))}</td></tr>"
 
 
+def _cells(*values: object) -> str:
+    return "<tr>" + "".join(f"<td>{escape(str(value))}</td>" for value in values) + "</tr>"
+
+
 def formulation_html(formulation: Formulation) -> str:
     """An HTML card of ``formulation`` for notebooks (``Formulation._repr_html_``).
 
@@ -122,26 +126,12 @@ def formulation_html(formulation: Formulation) -> str:
         if value:
             head.append(_row(label, value))
 
-    body = []
-    for component in f.ingredients:
-        amount = component.strength if component.strength is not None else component.amount
-        body.append(
-            "<tr>"
-            f"<td>{escape(component.name)}</td>"
-            f"<td>{escape(component.weighed_form().id)}</td>"
-            f"<td>{escape(str(amount))}</td>"
-            f"<td>{escape(component.expressed_form().id)}</td>"
-            "</tr>"
-        )
-    for excipient in f.excipients:
-        amount = excipient.strength if excipient.strength is not None else excipient.amount
-        body.append(
-            "<tr>"
-            f"<td>{escape(excipient.name)}</td><td>excipient</td>"
-            f"<td>{escape(str(amount))}</td><td></td>"
-            "</tr>"
-        )
-    body.append(f"<tr><td>{escape(vehicle.name)}</td><td>vehicle</td><td>q.s.</td><td></td></tr>")
+    body = [
+        _cells(c.name, c.weighed_form().id, c.strength or c.amount, c.expressed_form().id)
+        for c in f.ingredients
+    ]
+    body += [_cells(e.name, "excipient", e.strength or e.amount, "") for e in f.excipients]
+    body.append(_cells(vehicle.name, "vehicle", "q.s.", ""))
     columns = "<tr><th>ingredient</th><th>form weighed</th><th>strength</th><th>as</th></tr>"
     return (
         "<div class='compoundkit-formulation'>"

@@ -3,6 +3,7 @@
 Every rule runs on every validation and returns findings; none raises. The
 table :data:`RULES` documents them (code, title, severity, where the rule comes
 from), and ``compoundkit check`` prints their findings like a linter.
+(Over 500 lines on purpose: the 17 rules read as one list, each beside its source.)
 
 >>> sorted(RULES)[:3]
 ['CK101', 'CK102', 'CK103']
@@ -20,11 +21,15 @@ from attrs import frozen
 from compoundkit.errors import CompoundkitError
 from compoundkit.formulas.findings import Finding, Report, Severity
 from compoundkit.formulas.model import NO_MAKES
+from compoundkit.names import name_key
 from compoundkit.units import Basis, Notation, Strength, resolve_basis
 
 if TYPE_CHECKING:
     from compoundkit.formulas.model import Component, Excipient, Formulation
     from compoundkit.ingredients import Form, Ingredient
+
+    #: A rule's check: the formulation's findings, made with the rule's own ``finding``.
+    Check = Callable[[Formulation, "Rule"], Iterator[Finding]]
 
 __all__ = ["RULES", "Rule", "validate"]
 
@@ -35,13 +40,20 @@ DOMAIN_MGCL2: Final = "Magnesium chloride monograph facts (ingredient catalog)"
 
 @frozen
 class Rule:
-    """A validation rule's identity: code, title, default severity and source."""
+    """A validation rule's identity (code, title, default severity, source) and its check.
+
+    The check receives the formulation and the rule itself, to make its findings.
+    """
 
     code: str
     title: str
     severity: Severity
     source: str
-    check: Callable[[Formulation], Iterator[Finding]]
+    check: Check
+
+    def findings(self, formulation: Formulation) -> Iterator[Finding]:
+        """The findings of this rule on ``formulation``."""
+        return self.check(formulation, self)
 
     def finding(
         self,
@@ -58,12 +70,10 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(
-    code: str, title: str, severity: Severity, source: str
-) -> Callable[[Callable[[Formulation], Iterator[Finding]]], Rule]:
+def rule(code: str, title: str, severity: Severity, source: str) -> Callable[[Check], Rule]:
     """Register a rule function under ``code``."""
 
-    def register(check: Callable[[Formulation], Iterator[Finding]]) -> Rule:
+    def register(check: Check) -> Rule:
         if code in RULES:
             raise ValueError(f"rule code {code} registered twice")
         RULES[code] = Rule(code, title, severity, source, check)
@@ -77,7 +87,7 @@ def validate(formulation: Formulation) -> Report:
     findings: list[Finding] = []
     for entry in RULES.values():
         try:
-            findings.extend(entry.check(formulation))
+            findings.extend(entry.findings(formulation))
         except CompoundkitError as exc:
             findings.append(entry.finding(f"could not be checked: {exc}", severity=Severity.ERROR))
     return Report(tuple(findings))
@@ -99,6 +109,13 @@ def _shown(component: Component, value: float, form_name: str | None) -> str:
     return f"{text} (as {form_name})"
 
 
+def _weighed(formulation: Formulation) -> float:
+    """The grams weighed per gram of preparation, over the lines that have a fraction."""
+    return sum(
+        line.fraction * line.factor for line in formulation.lines if line.fraction is not None
+    )
+
+
 def _actives(formulation: Formulation) -> Iterator[tuple[Component, float | None]]:
     for component, line in zip(formulation.ingredients, formulation.lines, strict=False):
         yield component, line.fraction
@@ -108,8 +125,7 @@ def _actives(formulation: Formulation) -> Iterator[tuple[Component, float | None
 
 
 @rule("CK101", "strength basis fits the dosage form", Severity.ERROR, USP_PERCENT)
-def _basis_fits(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK101"]
+def _basis_fits(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     for line in formulation.lines:
         if line.problem and line.problem != NO_MAKES:
             yield this.finding(
@@ -121,8 +137,7 @@ def _basis_fits(formulation: Formulation) -> Iterator[Finding]:
 
 
 @rule("CK102", "bare percent resolved by the USP rule", Severity.INFO, USP_PERCENT)
-def _bare_percent(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK102"]
+def _bare_percent(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     if formulation.bare_percent_basis() is None:
         return  # an unknown dosage form: CK116 reports it
     written: list[Component | Excipient] = [*formulation.ingredients, *formulation.excipients]
@@ -142,14 +157,10 @@ def _bare_percent(formulation: Formulation) -> Iterator[Finding]:
 
 
 @rule("CK103", "actives and excipients leave room for the vehicle", Severity.ERROR, USP_795_MFR)
-def _total(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK103"]
-    fractions = [line.fraction for line in formulation.lines if line.fraction is not None]
-    weighed = sum(
-        line.fraction * line.factor for line in formulation.lines if line.fraction is not None
-    )
-    if not fractions:
+def _total(formulation: Formulation, this: Rule) -> Iterator[Finding]:
+    if all(line.fraction is None for line in formulation.lines):
         return
+    weighed = _weighed(formulation)
     if weighed > 1.0 + 1e-12:
         yield this.finding(
             f"actives and excipients weigh {weighed * 100:.4g} % of the preparation "
@@ -165,8 +176,7 @@ def _total(formulation: Formulation) -> Iterator[Finding]:
 
 
 @rule("CK104", "each ingredient appears once", Severity.ERROR, USP_795_MFR)
-def _duplicates(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK104"]
+def _duplicates(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     seen: set[str] = set()
     for component in formulation.ingredients:
         if component.ingredient.id in seen:
@@ -178,7 +188,7 @@ def _duplicates(formulation: Formulation) -> Iterator[Finding]:
         seen.add(component.ingredient.id)
     names: set[str] = set()
     for excipient in formulation.excipients:
-        key = " ".join(excipient.name.lower().split())
+        key = name_key(excipient.name)
         if key in names:
             yield this.finding(
                 f"excipient {excipient.name} is listed more than once",
@@ -217,8 +227,7 @@ def _range_fraction(strength: Strength, dosage_form: str) -> float | None:
 @rule(
     "CK105", "strength within the catalog's typical range", Severity.WARNING, "ingredient catalog"
 )
-def _typical(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK105"]
+def _typical(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     for component, fraction in _actives(formulation):
         typical = component.ingredient.typical_strength
         if typical is None or fraction is None:
@@ -240,8 +249,7 @@ def _typical(formulation: Formulation) -> Iterator[Finding]:
 
 
 @rule("CK106", "strength not above the catalog's maximum", Severity.ERROR, "ingredient catalog")
-def _maximum(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK106"]
+def _maximum(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     for component, fraction in _actives(formulation):
         maximum = component.ingredient.max_strength
         if maximum is None or fraction is None:
@@ -257,8 +265,7 @@ def _maximum(formulation: Formulation) -> Iterator[Finding]:
 
 
 @rule("CK107", "salt or hydrate form stated where it matters", Severity.ERROR, DOMAIN_MGCL2)
-def _ambiguous_form(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK107"]
+def _ambiguous_form(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     for component in formulation.ingredients:
         if not component.ingredient.strength_form_required or component.form_stated:
             continue
@@ -295,8 +302,7 @@ def _named_forms(component: Component) -> list[Form]:
 
 
 @rule("CK108", "salt or hydrate stated consistently", Severity.ERROR, USP_795_MFR)
-def _consistent_form(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK108"]
+def _consistent_form(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     for component in formulation.ingredients:
         if not component.written_name:
             continue  # only the catalog name was written: it names no other form
@@ -324,8 +330,7 @@ def _consistent_form(formulation: Formulation) -> Iterator[Finding]:
     Severity.WARNING,
     "Vehicle catalog (PLO, emulsions) and magnesium chloride formulation notes",
 )
-def _electrolytes(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK109"]
+def _electrolytes(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     vehicle = formulation.vehicle
     sensitive = vehicle.salt_tolerance == "sensitive" or (
         vehicle.salt_tolerance == "unknown" and vehicle.type in ("emulsion", "lotion")
@@ -348,8 +353,7 @@ def _electrolytes(formulation: Formulation) -> Iterator[Finding]:
     Severity.ERROR,
     "Cyclobenzaprine hydrochloride physicochemical facts (ingredient catalog)",
 )
-def _alkaline(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK110"]
+def _alkaline(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     if formulation.vehicle.ph_character != "alkaline":
         return
     for component in formulation.ingredients:
@@ -368,8 +372,7 @@ def _alkaline(formulation: Formulation) -> Iterator[Finding]:
     Severity.WARNING,
     "Guaifenesin and magnesium chloride physicochemical facts (ingredient catalog)",
 )
-def _salting_out(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK111"]
+def _salting_out(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     if not formulation.vehicle.aqueous:
         return
     electrolytes = [
@@ -403,8 +406,7 @@ _LIGHT_RESISTANT: Final = re.compile(
     Severity.WARNING,
     "Ketoprofen photolability and photosensitivity (ingredient catalog; EMA 2010)",
 )
-def _light(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK112"]
+def _light(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     container = (formulation.container or "").lower()
     protected = _LIGHT_RESISTANT.search(container) is not None
     seen: set[str] = set()
@@ -432,15 +434,12 @@ def _light(formulation: Formulation) -> Iterator[Finding]:
 
 
 @rule("CK113", "vehicle's maximum load not exceeded", Severity.ERROR, "Vehicle catalog")
-def _load(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK113"]
+def _load(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     maximum = formulation.vehicle.max_load
     if maximum is None:
         return
     limit = _range_fraction(maximum, formulation.dosage_form)
-    load = sum(
-        line.fraction * line.factor for line in formulation.lines if line.fraction is not None
-    )
+    load = _weighed(formulation)
     if limit is not None and load > limit * (1 + 1e-12):
         yield this.finding(
             f"the load of {load * 100:.4g} % w/w exceeds {formulation.vehicle.name}'s "
@@ -455,8 +454,7 @@ def _load(formulation: Formulation) -> Iterator[Finding]:
     Severity.INFO,
     "Evidence grades of the ingredient catalog",
 )
-def _evidence(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK114"]
+def _evidence(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     indication = formulation.indication
     if not indication:
         return
@@ -502,8 +500,7 @@ def _uses_for(ingredient: Ingredient, indication: str) -> tuple[Any, ...]:
 
 
 @rule("CK115", "amounts belong to a stated reference batch", Severity.ERROR, USP_795_MFR)
-def _makes(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK115"]
+def _makes(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     for line in formulation.lines:
         if line.problem == NO_MAKES:
             yield this.finding(
@@ -514,8 +511,7 @@ def _makes(formulation: Formulation) -> Iterator[Finding]:
 
 
 @rule("CK116", "the dosage form is known", Severity.ERROR, USP_PERCENT)
-def _dosage_form(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK116"]
+def _dosage_form(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     try:
         resolve_basis(formulation.dosage_form)
     except CompoundkitError as exc:
@@ -535,8 +531,7 @@ _NOT_REFRIGERATED: Final = re.compile(
     Severity.WARNING,
     "USP <795> (2023) Table 3: BUD and storage by class",
 )
-def _storage(formulation: Formulation) -> Iterator[Finding]:
-    this = RULES["CK117"]
+def _storage(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     stated = formulation.storage or ""
     refrigerated = _REFRIGERATED.search(stated) and not _NOT_REFRIGERATED.search(stated)
     if not _ROOM_TEMPERATURE.search(stated) or refrigerated:

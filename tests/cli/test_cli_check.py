@@ -190,8 +190,8 @@ def test_a_key_after_a_table_header_belongs_to_the_table(runner: CliRunner, tmp_
     path.write_text(HEAD + KETOPROFEN + 'container = "amber jar"\n')
     result = runner.invoke(main, ["check", str(path)])
     assert result.exit_code == 2
-    assert_one_line_error(result.stderr, "f.toml:7 [ingredients[0].container]: unknown field")
-    assert "allowed: name, strength, amount, form, expressed_as" in result.stderr
+    assert_one_line_error(result.stderr, "f.toml:7: ingredients[0].container: unknown key")
+    assert "allowed: name, form, strength, amount, expressed_as" in result.stderr
 
 
 @pytest.mark.parametrize(

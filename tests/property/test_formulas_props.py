@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from formula_strategies import formulations, w_w_strengths
+from formula_strategies import formulations, inline_vehicles, w_w_strengths
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +18,8 @@ from compoundkit.formulas import (
     Excipient,
     Formulation,
     Report,
+    Vehicle,
+    dumps_toml,
     get_vehicle,
     load_formula,
     loads_json,
@@ -25,12 +27,19 @@ from compoundkit.formulas import (
     save_formula,
 )
 from compoundkit.formulas.rules import RULES
+from compoundkit.formulas.vehicles import read_vehicle, write_vehicle
 from compoundkit.units import Strength
 
 
 @given(formulations())
 def test_toml_round_trip(formulation: Formulation) -> None:
-    assert loads_toml(formulation.to_toml()) == formulation
+    assert loads_toml(dumps_toml(formulation)) == formulation
+    assert Formulation.from_dict(formulation.to_dict()) == formulation
+
+
+@given(inline_vehicles())
+def test_an_inline_vehicle_reads_back_as_written(vehicle: Vehicle) -> None:
+    assert read_vehicle(write_vehicle(vehicle)) == vehicle
 
 
 @given(formulations())

@@ -15,6 +15,7 @@ from compoundkit import Q_, load_formula
 from compoundkit.calc import Balance
 from compoundkit.errors import BatchError, DimensionError, FormulationError, StrengthParseError
 from compoundkit.formulas import Formulation, Potency, loads_toml
+from compoundkit.formulas.batch import BatchOptions
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -387,3 +388,36 @@ def test_an_array_is_not_a_batch_size(cream: Formulation) -> None:
 
     with pytest.raises(DimensionError, match="weigh_many"):
         cream.batch(Q_(np.array([1.0, 2.0]), "g"))
+
+
+def test_every_batch_option_by_its_keyword(cream: Formulation) -> None:
+    """Formulation.batch's keywords are a contract; BatchOptions declares them once."""
+    sheet = cream.batch(
+        "30 g",
+        count=4,
+        excess="5%",
+        potency={"ketoprofen": "98.5%"},
+        potency_policy="always",
+        balance="class-iii",
+        density="1.05 g/mL",
+        diluent="the base",
+    )
+    assert (sheet.count, str(sheet.excess), sheet.potency_policy) == (4, "5 %", "always")
+    assert sheet.formulation.density_g_per_ml == 1.05
+    assert sheet.lines[0].potency == 0.985
+    assert set(BatchOptions.__optional_keys__) == {
+        "count", "excess", "potency", "potency_policy", "balance", "density", "diluent"
+    }  # fmt: skip
+
+
+def test_an_unknown_batch_option_is_refused(cream: Formulation) -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'counts'"):
+        cream.batch("30 g", counts=4)  # type: ignore[call-arg]
+
+
+def test_the_batch_command_passes_exactly_the_batch_options() -> None:
+    from compoundkit.cli.batch import batch
+
+    own = {"formula", "size", "potencies", "fmt"}
+    names = {param.name for param in batch.params} - own
+    assert names == set(BatchOptions.__optional_keys__) - {"potency"}

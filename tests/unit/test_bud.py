@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import re
 from importlib import resources
-from pathlib import Path
 
 import pytest
 
@@ -555,33 +553,3 @@ def test_rule_tables_are_not_shared_mutable_state() -> None:
     with pytest.raises(AttributeError):
         rule_set.rules[0].days = 99  # type: ignore[misc]
     assert rule_book() is rule_book()
-
-
-# --------------------------------------------------------------------------- layering
-
-
-def _runtime_imports(tree: ast.AST) -> list[str]:
-    """Modules imported anywhere in ``tree`` (functions too), except under TYPE_CHECKING."""
-    found: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            node.body = []  # ast.walk visits the children after this node: skip them
-        elif isinstance(node, ast.Import):
-            found += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-    return found
-
-
-def test_formulas_never_import_records() -> None:
-    formulas = Path(__file__).resolve().parents[2] / "compoundkit" / "formulas"
-    offending = {
-        str(path.relative_to(formulas)): name
-        for path in sorted(formulas.rglob("*.py"))
-        for name in _runtime_imports(ast.parse(path.read_text("utf-8")))
-        if name == "compoundkit.records" or name.startswith("compoundkit.records.")
-    }
-    assert offending == {}
-    assert "compoundkit.formulas.bud" in _runtime_imports(
-        ast.parse((formulas / "model.py").read_text("utf-8"))
-    )  # the probe sees function-level imports

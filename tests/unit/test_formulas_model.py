@@ -79,9 +79,9 @@ def test_amount_quantity_carries_the_pint_unit() -> None:
 
 def test_component_needs_exactly_one_of_strength_and_amount() -> None:
     ketoprofen = ingredients.get("ketoprofen")
-    with pytest.raises(FormulaFileError, match="either a strength or an amount"):
+    with pytest.raises(FormulaFileError, match="give exactly one of strength"):
         Component(ketoprofen)
-    with pytest.raises(FormulaFileError, match="either a strength or an amount"):
+    with pytest.raises(FormulaFileError, match="give exactly one of strength"):
         Component(ketoprofen, S("10 % w/w"), Amount.parse("10 g"))
 
 
@@ -113,7 +113,7 @@ def test_component_factor_from_expressed_to_weighed_form() -> None:
 
 
 def test_excipient_needs_one_of_strength_and_amount_and_a_positive_density() -> None:
-    with pytest.raises(FormulaFileError, match="either a strength or an amount"):
+    with pytest.raises(FormulaFileError, match="give exactly one of strength"):
         Excipient("water")
     for bad in (0.0, -1.0, float("nan"), float("inf")):
         with pytest.raises(FormulaFileError, match="density must be positive"):

@@ -114,13 +114,13 @@ def test_a_code_cannot_be_registered_twice() -> None:
     from compoundkit.formulas.rules import rule
 
     with pytest.raises(ValueError, match="CK101 registered twice"):
-        rule("CK101", "again", ERROR, "test")(lambda f: iter(()))
+        rule("CK101", "again", ERROR, "test")(lambda f, this: iter(()))
 
 
 def test_a_rule_that_fails_becomes_an_error_finding(
     spasm: Formulation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(formulation: Formulation) -> Iterator[Finding]:
+    def broken(formulation: Formulation, rule: Rule) -> Iterator[Finding]:
         raise CatalogError("data missing")
 
     monkeypatch.setitem(RULES, "CK999", Rule("CK999", "broken", WARNING, "test", broken))

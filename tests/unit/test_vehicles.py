@@ -7,14 +7,15 @@ from importlib import resources
 
 import pytest
 
-from compoundkit.errors import CatalogError, UnknownVehicleError
+from compoundkit.errors import CatalogError, DocumentError, UnknownVehicleError
 from compoundkit.formulas import Vehicle, all_vehicles, get_vehicle
 from compoundkit.formulas.vehicles import (
+    INLINE_FIELDS,
     PH_CHARACTER,
     SALT_TOLERANCE,
     VEHICLE_TYPES,
-    vehicle_from_dict,
-    vehicle_problems,
+    read_vehicle,
+    write_vehicle,
 )
 from compoundkit.units import Strength
 
@@ -108,7 +109,7 @@ def test_unknown_vehicle_suggests_close_names() -> None:
 
 
 def test_inline_vehicle_defaults() -> None:
-    vehicle = vehicle_from_dict({"name": "white petrolatum", "aqueous": False}, inline=True)
+    vehicle = read_vehicle({"name": "white petrolatum", "aqueous": False})
     assert vehicle == Vehicle(name="white petrolatum", aqueous=False)
     assert vehicle.is_inline
     assert vehicle.type == "other"
@@ -116,25 +117,25 @@ def test_inline_vehicle_defaults() -> None:
     assert vehicle.salt_tolerance == "unknown"
     assert vehicle.ph_character == "unknown"
     assert vehicle.citations() == ()
+    assert write_vehicle(vehicle) == {"name": "white petrolatum", "aqueous": False}
 
 
 def test_inline_vehicle_with_every_field() -> None:
-    vehicle = vehicle_from_dict(
-        {
-            "name": " house cream ",
-            "aqueous": True,
-            "type": "cream",
-            "preserved": True,
-            "density_g_per_ml": 1,
-            "density_source": "measured 2026-03-01",
-            "max_load": "40 % w/w",
-            "max_load_source": "supplier letter",
-            "salt_tolerance": "tolerant",
-            "ph_character": "acidic",
-            "notes": "one note",
-        },
-        inline=True,
-    )
+    table = {
+        "name": " house cream ",
+        "aqueous": True,
+        "type": "cream",
+        "preserved": True,
+        "density_g_per_ml": 1,
+        "density_source": "measured 2026-03-01",
+        "max_load": "40 % w/w",
+        "max_load_source": "supplier letter",
+        "salt_tolerance": "tolerant",
+        "ph_character": "acidic",
+        "notes": "one note",
+    }
+    assert sorted(table) == sorted(INLINE_FIELDS)
+    vehicle = read_vehicle(table)
     assert vehicle.name == "house cream"
     assert vehicle.density_g_per_ml == 1.0
     assert isinstance(vehicle.density_g_per_ml, float)
@@ -142,13 +143,19 @@ def test_inline_vehicle_with_every_field() -> None:
     assert str(vehicle.density().units) == "gram / milliliter"
     assert vehicle.max_load == Strength.parse("40 % w/w")
     assert vehicle.notes == ("one note",)
+    assert read_vehicle(write_vehicle(vehicle)) == vehicle
+
+
+def test_a_catalog_vehicle_is_read_and_written_as_its_id() -> None:
+    assert read_vehicle("PLO gel") is get_vehicle("plo")
+    assert write_vehicle(get_vehicle("plo")) == "plo"
 
 
 @pytest.mark.parametrize(
     ("data", "field", "fragment"),
     [
-        ({"name": "v"}, "aqueous", "is required"),
-        ({"aqueous": True}, "name", "is required"),
+        ({"name": "v"}, "aqueous", "required, but missing"),
+        ({"aqueous": True}, "name", "required, but missing"),
         ({"name": "v", "aqueous": "yes"}, "aqueous", "must be true or false"),
         ({"name": "v", "aqueous": True, "preserved": 1}, "preserved", "true or false"),
         ({"name": "v", "aqueous": True, "type": "jelly"}, "type", "allowed: cream, gel"),
@@ -157,45 +164,45 @@ def test_inline_vehicle_with_every_field() -> None:
         ({"name": "v", "aqueous": True, "density_g_per_ml": "1"}, "density_g_per_ml", "number"),
         ({"name": "v", "aqueous": True, "density_g_per_ml": True}, "density_g_per_ml", "number"),
         ({"name": "v", "aqueous": True, "density_g_per_ml": 0}, "density_g_per_ml", "positive"),
-        ({"name": "v", "aqueous": True, "max_load": 40}, "max_load", "'40 % w/w'"),
-        ({"name": "v", "aqueous": True, "max_load": "lots"}, "max_load", "in 'lots'"),
-        ({"name": "v", "aqueous": True, "notes": [1]}, "notes", "list of text"),
+        ({"name": "v", "aqueous": True, "max_load": 40}, "max_load", "'10 % w/w'"),
+        ({"name": "v", "aqueous": True, "max_load": "lots"}, "max_load", "invalid strength 'lots'"),
+        ({"name": "v", "aqueous": True, "notes": [1]}, "notes[0]", "must be text"),
         ({"name": " ", "aqueous": True}, "name", "non-empty text"),
+        ({"name": "v", "aqueous": True, "preserved": None}, "preserved", "not null"),
+        (3, "", "must be a catalog vehicle id or an inline table, not the number 3"),
     ],
 )
-def test_inline_vehicle_errors_name_the_field(
-    data: dict[str, object], field: str, fragment: str
-) -> None:
-    with pytest.raises(CatalogError) as caught:
-        vehicle_from_dict(data, inline=True)
-    assert caught.value.field == field
+def test_inline_vehicle_errors_name_the_field(data: object, field: str, fragment: str) -> None:
+    with pytest.raises(DocumentError) if field else pytest.raises(TypeError) as caught:
+        read_vehicle(data)
+    problems = getattr(caught.value, "problems", ())
+    assert [p.field for p in problems] == ([field] if field else [])
     assert fragment in str(caught.value)
 
 
 def test_inline_vehicle_may_not_claim_catalog_fields() -> None:
-    with pytest.raises(CatalogError, match="unknown field\\(s\\) 'id', 'sources'; allowed: "):
-        vehicle_from_dict({"name": "v", "aqueous": True, "id": "plo", "sources": []}, inline=True)
-    # the catalog itself may
-    assert vehicle_from_dict({"name": "v", "aqueous": True, "id": "v"}).id == "v"
+    with pytest.raises(DocumentError) as caught:
+        read_vehicle({"name": "v", "aqueous": True, "id": "plo", "sources": []})
+    assert [p.field for p in caught.value.problems] == ["id", "sources"]
+    assert "unknown key; allowed: name, aqueous, type, preserved" in str(caught.value)
 
 
-def test_vehicle_problems_lists_every_problem() -> None:
-    problems = vehicle_problems({"aqueous": "yes", "type": "jelly", "colour": "red"}, inline=True)
-    fields = [field for field, _ in problems]
-    assert fields == [None, "name", "aqueous", "type"]
-    assert vehicle_problems({"name": "v", "aqueous": True}, inline=True) == []
+def test_every_problem_of_an_inline_vehicle_is_reported() -> None:
+    with pytest.raises(DocumentError) as caught:
+        read_vehicle({"aqueous": "yes", "type": "jelly", "colour": "red"})
+    assert [p.field for p in caught.value.problems] == ["colour", "name", "aqueous", "type"]
 
 
 def test_vehicle_validators_refuse_bad_values_in_code() -> None:
     with pytest.raises(CatalogError, match="'jelly' is not allowed"):
-        Vehicle(name="v", aqueous=True, type="jelly")
+        Vehicle(name="v", aqueous=True, type="jelly")  # type: ignore[arg-type]
     with pytest.raises(CatalogError, match="must be a positive number"):
         Vehicle(name="v", aqueous=True, density_g_per_ml=float("nan"))
 
 
 def test_a_huge_integer_density_is_refused_not_an_overflow() -> None:
     """Regression: float() of a 401-digit integer raised OverflowError."""
-    with pytest.raises(CatalogError) as caught:
-        vehicle_from_dict({"name": "v", "aqueous": True, "density_g_per_ml": 10**400}, inline=True)
-    assert caught.value.field == "density_g_per_ml"
-    assert "is not a density" in str(caught.value)
+    with pytest.raises(DocumentError) as caught:
+        read_vehicle({"name": "v", "aqueous": True, "density_g_per_ml": 10**400})
+    assert caught.value.problems[0].field == "density_g_per_ml"
+    assert "not an integer too large for a float" in str(caught.value)

@@ -3,6 +3,7 @@
 A formula given as amounts of a reference batch (``makes = "100 g"``,
 ``zinc oxide 14 g``) is scaled by new total / old total; strengths are unchanged
 by scaling. The result is a new formulation, validated like any other.
+(``compoundkit.calc.scale_formula`` is the same function, kept there by name.)
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 from attrs import evolve
 
 from compoundkit.errors import CalculationError
+from compoundkit.formulas.model import Amount
 from compoundkit.units import magnitude
 
 if TYPE_CHECKING:
-    from compoundkit.formulas.model import Amount, Formulation
+    from compoundkit.formulas.model import Formulation
 
 __all__ = ["scale_formula"]
 
@@ -36,8 +38,6 @@ def scale_formula(formulation: Formulation, new_total: Any) -> Formulation:
     >>> str(big.makes), str(big.excipients[0].amount), str(big.excipients[1].amount)
     ('454 g', '63.56 g', '36.32 mL')
     """
-    from compoundkit.formulas.model import Amount
-
     unit = "gram"
     if formulation.makes is not None and formulation.makes.is_volume:
         unit = "milliliter"

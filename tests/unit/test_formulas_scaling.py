@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from compoundkit import Q_, load_formula
-from compoundkit.calc import scale_formula
+from compoundkit import Q_, calc, load_formula
 from compoundkit.errors import CalculationError, DimensionError
+from compoundkit.formulas.scaling import scale_formula
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -52,3 +52,12 @@ def test_bad_totals(total: object, error: type[Exception], fragment: str) -> Non
     ointment = load_formula(EXAMPLES / "zinc-oxide-ointment.toml")
     with pytest.raises(error, match=fragment):
         scale_formula(ointment, total)
+
+
+def test_calc_scale_formula_is_the_same_function() -> None:
+    """``compoundkit.calc.scale_formula`` stays importable (a contract), as an alias."""
+    from compoundkit.calc import scale_formula as alias
+
+    assert alias is scale_formula
+    assert calc.scale_formula is scale_formula
+    assert "scale_formula" in dir(calc)
