@@ -289,3 +289,34 @@ def test_records_in_the_log_are_found_by_lot_and_read_back(
         with pytest.raises(RecordError, match="not a record"):
             record_from_entry(note)
         assert log.verify().ok
+
+
+# --------------------------------------------------------------------------- saved files
+
+V1 = Path(__file__).resolve().parent / "data" / "records-v1"
+V1_NAMES = ("mfr-approved", "mfr-draft", "mfr-revised", "mfr-monograph", "cr-lots", "cr-plain")
+
+
+@pytest.mark.parametrize("name", V1_NAMES)
+def test_files_saved_before_issue_17_load_and_save_back_byte_identical(name: str) -> None:
+    as_json, as_toml = load_record(V1 / f"{name}.json"), load_record(V1 / f"{name}.toml")
+    assert as_json == as_toml
+    if isinstance(as_json, MasterFormulationRecord):
+        assert as_json.content_hash == as_toml.content_hash
+    assert dumps_json(as_json) == (V1 / f"{name}.json").read_text(encoding="utf-8")
+    assert dumps_toml(as_toml) == (V1 / f"{name}.toml").read_text(encoding="utf-8")
+
+
+def test_files_saved_before_issue_17_keep_their_hashes() -> None:
+    approved, draft = load_record(V1 / "mfr-approved.json"), load_record(V1 / "mfr-draft.json")
+    assert isinstance(approved, MasterFormulationRecord)
+    assert approved.is_approved
+    assert approved.approved_hash == approved.content_hash
+    revised = load_record(V1 / "mfr-revised.toml")
+    assert isinstance(revised, MasterFormulationRecord)
+    assert revised.previous_hash == approved.content_hash
+    for cr_name, mfr in (("cr-lots", approved), ("cr-plain", draft)):
+        cr = load_record(V1 / f"{cr_name}.json")
+        assert isinstance(cr, CompoundingRecord)
+        assert cr.mfr == mfr
+        assert cr.mfr_hash == mfr.content_hash
