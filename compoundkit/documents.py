@@ -13,7 +13,9 @@ What the converter enforces, beyond the attrs classes' own validators:
 - no unknown keys (each refusal lists the keys allowed);
 - document keys are the attrs field aliases (``_canonical`` would be ``canonical``);
 - strict scalars: text must be text, a number a finite number (not ``true``), a
-  flag ``true``/``false``; enums list their allowed values;
+  flag ``true``/``false``; enums and ``Literal`` types list their allowed values;
+- problems are named by document keys (aliases, and renames given with
+  ``cattrs.gen.override``), never by attribute names;
 - strengths are read by :meth:`Strength.parse <compoundkit.units.Strength.parse>`,
   dates as TOML dates or ISO text.
 
@@ -39,6 +41,7 @@ import datetime as _dt
 import enum
 import math
 import re
+import typing
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -104,9 +107,10 @@ def problems_of(exc: BaseException, *, path: Path = (), text: str = "") -> Itera
             yield _problem((*path, key), f"unknown key; allowed: {allowed}", text)
         return
     if isinstance(exc, cattrs.ClassValidationError):
+        keys = _document_keys(exc.cl)
         with_notes, others = exc.group_exceptions()
         for inner, note in with_notes:
-            yield from problems_of(inner, path=(*path, note.name), text=text)
+            yield from problems_of(inner, path=(*path, keys.get(note.name, note.name)), text=text)
         for other in others:
             yield from problems_of(other, path=path, text=text)
         return
@@ -143,12 +147,23 @@ def _problem(path: Path, message: str, text: str) -> Problem:
     return Problem(path, message, locate(text, path))
 
 
-def _allowed_keys(cls: type) -> str:
+def _document_keys(cls: type) -> dict[str, str]:
+    """Attribute name -> its key in documents (the alias, or the rename of an override)."""
     import attrs
 
     if not attrs.has(cls):
-        return "(none)"
-    return ", ".join(a.alias for a in attrs.fields(cls) if a.init)
+        return {}
+    overrides = getattr(converter().get_structure_hook(cls), "overrides", {})
+    keys: dict[str, str] = {}
+    for a in attrs.fields(cls):
+        given = overrides.get(a.name)
+        if a.init and not (given is not None and given.omit):
+            keys[a.name] = given.rename if given is not None and given.rename else a.alias
+    return keys
+
+
+def _allowed_keys(cls: type) -> str:
+    return ", ".join(dict.fromkeys(_document_keys(cls).values())) or "(none)"
 
 
 def dotted(path: Path) -> str:
@@ -272,7 +287,10 @@ def _integer(value: object, _: type) -> int:
 def _number(value: object, _: type) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise TypeError(f"must be a number, not {type_name(value)}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the largest float
+        raise ValueError("must be a finite number; this one is too large") from None
     if not math.isfinite(number):
         raise ValueError(f"must be a finite number, not {value!r}")
     return number
@@ -319,6 +337,18 @@ def _enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
     raise ValueError(f"{type_name(value)} is not allowed; allowed: {allowed}")
 
 
+def _is_literal(cls: Any) -> bool:
+    return getattr(cls, "__origin__", None) is typing.Literal
+
+
+def _literal(value: object, cls: Any) -> Any:
+    allowed = typing.get_args(cls)
+    for option in allowed:
+        if option == value and type(option) is type(value):
+            return value
+    raise ValueError(f"{type_name(value)} is not allowed; allowed: {', '.join(map(str, allowed))}")
+
+
 def _strength(value: object, _: type) -> Any:
     from compoundkit.units import Strength
 
@@ -351,6 +381,7 @@ def _configure() -> cattrs.Converter:
     made.register_structure_hook_func(
         lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), _enum
     )
+    made.register_structure_hook_func(_is_literal, _literal)
     made.register_unstructure_hook(Strength, str)
     made.register_unstructure_hook(_dt.date, _dt.date.isoformat)
     made.register_unstructure_hook(_dt.datetime, _dt.datetime.isoformat)
