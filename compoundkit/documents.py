@@ -10,6 +10,7 @@ in the model classes' validators or the loaders.
 
 What the converter enforces, beyond the attrs classes' own validators:
 
+- a table where a table is expected, a list where a list is (text is not a list);
 - no unknown keys (each refusal lists the keys allowed);
 - document keys are the attrs field aliases (``_canonical`` would be ``canonical``);
 - strict scalars: text must be text, a number a finite number (not ``true``), a
@@ -42,7 +43,7 @@ import enum
 import math
 import re
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from compoundkit.errors import CompoundkitError, DocumentError, Problem
@@ -57,6 +58,7 @@ __all__ = [
     "locate",
     "problems_of",
     "structure",
+    "table_hook",
     "type_name",
     "unstructure",
 ]
@@ -90,6 +92,32 @@ def structure(data: object, cls: type[T], *, source: str | None = None, text: st
         raise DocumentError(tuple(problems_of(exc, text=text)), file=source) from None
     except RecursionError:
         raise DocumentError((Problem((), "nested too deeply"),), file=source) from None
+
+
+def table_hook(cls: type[T], **overrides: Any) -> Callable[[Any, Any], T]:
+    """The structure hook of the attrs class ``cls``, with cattrs ``overrides`` by field name.
+
+    The hook the converter makes for every attrs class, for a class that needs a
+    ``cattrs.gen.override`` (a ``rename``, a ``struct_hook``...): register it with
+    ``converter().register_structure_hook(cls, table_hook(cls, field=override(...)))``.
+    """
+    return _Table(cls, converter(), overrides)
+
+
+class _Table:
+    """A table to an attrs class (cattrs' generated hook); anything but a table is refused."""
+
+    def __init__(self, cls: Any, made: cattrs.Converter, overrides: dict[str, Any]) -> None:
+        from cattrs.gen import make_dict_structure_fn
+
+        self.cls = cls
+        self.hook = make_dict_structure_fn(cls, made, **overrides)
+        self.overrides: dict[str, Any] = getattr(self.hook, "overrides", {})
+
+    def __call__(self, value: object, _: object) -> Any:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"must be a table, not {type_name(value)}")
+        return self.hook(value, self.cls)
 
 
 def unstructure(obj: object) -> Any:
@@ -337,6 +365,25 @@ def _enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
     raise ValueError(f"{type_name(value)} is not allowed; allowed: {allowed}")
 
 
+def _is_list(cls: Any) -> bool:
+    origin, args = typing.get_origin(cls), typing.get_args(cls)
+    return origin is list or (origin is tuple and len(args) == 2 and args[1] is Ellipsis)
+
+
+def _list_hook(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory
+
+    is_list = typing.get_origin(cls) is list
+    hook = (list_structure_factory if is_list else homogenous_tuple_structure_factory)(cls, made)
+
+    def structure(value: object, _: object) -> Any:
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"must be a list, not {type_name(value)}")
+        return hook(value, cls)
+
+    return structure
+
+
 def _is_literal(cls: Any) -> bool:
     return getattr(cls, "__origin__", None) is typing.Literal
 
@@ -362,6 +409,7 @@ def _strength(value: object, _: type) -> Any:
 
 
 def _configure() -> cattrs.Converter:
+    import attrs
     import cattrs
 
     from compoundkit.units import Strength
@@ -382,6 +430,8 @@ def _configure() -> cattrs.Converter:
         lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), _enum
     )
     made.register_structure_hook_func(_is_literal, _literal)
+    made.register_structure_hook_factory(_is_list, lambda cls: _list_hook(cls, made))
+    made.register_structure_hook_factory(attrs.has, lambda cls: _Table(cls, made, {}))
     made.register_unstructure_hook(Strength, str)
     made.register_unstructure_hook(_dt.date, _dt.date.isoformat)
     made.register_unstructure_hook(_dt.datetime, _dt.datetime.isoformat)

@@ -1,4 +1,4 @@
-"""documents: problems are named by document keys; Literal values and huge numbers are explained."""
+"""documents: tables and lists checked, problems named by document keys, Literal values listed."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Literal
 import attrs
 import cattrs
 import pytest
-from cattrs.gen import make_dict_structure_fn, override
+from cattrs.gen import override
 
 from compoundkit import documents
 from compoundkit.errors import DocumentError
@@ -18,6 +18,13 @@ class Jar:
     _size: int
     kind: Literal["cream", "gel"] = "cream"
     grams: float = 0.0
+
+
+@attrs.frozen
+class Shelf:
+    jars: tuple[Jar, ...] = ()
+    tags: list[str] = attrs.Factory(list)
+    top: Jar | None = None
 
 
 @attrs.frozen
@@ -40,7 +47,7 @@ def test_problems_name_the_alias_not_the_attribute() -> None:
 def test_problems_name_the_rename_of_an_override() -> None:
     converter: cattrs.Converter = documents.converter()
     converter.register_structure_hook(
-        Label, make_dict_structure_fn(Label, converter, text_=override(rename="wording"))
+        Label, documents.table_hook(Label, text_=override(rename="wording"))
     )
     assert _problems({"wording": 1}, Label) == ["wording: must be text, not the number 1"]
     assert _problems({"text": "x"}, Label) == [
@@ -56,3 +63,15 @@ def test_literal_values_and_huge_numbers_are_explained() -> None:
     assert _problems({"size": 1, "grams": 10**400}, Jar) == [
         "grams: must be a finite number; this one is too large"
     ]
+
+
+def test_a_table_and_a_list_are_what_is_expected() -> None:
+    assert _problems("jar", Jar) == ["must be a table, not the text 'jar'"]
+    assert _problems({"tags": "a, b", "top": 3, "jars": [1]}, Shelf) == [
+        "jars[0]: must be a table, not the number 1",
+        "tags: must be a list, not the text 'a, b'",
+        "top: must be a table, not the number 3",
+    ]
+    assert _problems({"jars": {"size": 1}}, Shelf) == ["jars: must be a list, not a table"]
+    shelf = documents.structure({"jars": [{"size": 1}], "tags": ["a"]}, Shelf)
+    assert shelf == Shelf((Jar(1),), ["a"])
