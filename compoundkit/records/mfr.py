@@ -495,7 +495,7 @@ class MasterFormulationRecord:
     _content_hash: str = field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        from compoundkit.records.serialize import content_hash
+        from compoundkit.records.schema import content_hash
 
         object.__setattr__(self, "_content_hash", content_hash(self))
         approval = (self.approved_by, self.approved_on, self.approved_hash)
