@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Final
 from attrs import field, frozen
 
 from compoundkit.errors import CompoundkitError, RecordError
+from compoundkit.names import name_key
 from compoundkit.records.bud import DEFAULT_RULE_SET, assign_bud
 from compoundkit.records.mfr import (
     MasterFormulationRecord,
@@ -350,7 +351,7 @@ class CompoundingRecord:
             )
         seen: set[str] = set()
         for component in self.components:
-            key = _key(component.name)
+            key = name_key(component.name)
             if key in seen:
                 raise RecordError(f"{where}: component {component.name!r} is listed twice")
             seen.add(key)

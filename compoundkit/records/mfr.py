@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from attrs import evolve, field, fields, frozen
 
 from compoundkit.errors import CompoundkitError, RecordError
+from compoundkit.names import name_key
 from compoundkit.records.bud import DEFAULT_RULE_SET, BudExtension
 
 if TYPE_CHECKING:
@@ -276,17 +277,13 @@ def valid_hash(instance: object, attribute: attrs.Attribute[Any], value: object)
         )
 
 
-def _key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
 def same_person(first: str | None, second: str | None) -> bool:
-    """Whether two names identify the same person (case, width and spacing ignored).
+    """Whether two names identify the same person (by :func:`~compoundkit.names.name_key`).
 
-    >>> same_person("A. Chen", " a.  CHEN ")
-    True
+    >>> same_person("A. Chen", " a.  CHEN "), same_person("A. Chen", None)
+    (True, False)
     """
-    return first is not None and second is not None and _key(first) == _key(second)
+    return first is not None and second is not None and name_key(first) == name_key(second)
 
 
 # --------------------------------------------------------------------------- parts
@@ -430,7 +427,8 @@ def _bud(value: object) -> MfrBud | None:
 
 
 def _record_id(name: str) -> str:
-    slug = re.sub(r"[^0-9a-z]+", "-", _key(name)).strip("-")[:60] or "record"
+    slug = re.sub(r"[^0-9a-z]+", "-", unicodedata.normalize("NFKC", name).casefold())
+    slug = slug.strip("-")[:60] or "record"
     return f"MFR-{slug}"
 
 
