@@ -43,13 +43,10 @@ from attrs import field, frozen
 from compoundkit.errors import CompoundkitError, RecordError
 from compoundkit.names import name_key
 from compoundkit.records.bud import DEFAULT_RULE_SET, assign_bud
-from compoundkit.records.mfr import (
-    MasterFormulationRecord,
-    MissingElement,
+from compoundkit.records.fields import (
     clean_line,
     clean_text,
     field_label,
-    same_person,
     to_texts,
     to_tuple,
     valid_date,
@@ -61,6 +58,7 @@ from compoundkit.records.mfr import (
     valid_text,
     valid_texts,
 )
+from compoundkit.records.mfr import MasterFormulationRecord, MissingElement, same_person
 from compoundkit.units.grammar import format_number
 
 if TYPE_CHECKING:
