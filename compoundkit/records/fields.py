@@ -1,4 +1,4 @@
-"""Field rules of records: one-line text, free text, dates, lists and hashes.
+"""Field rules of records: one-line text, free text, dates, masses, lists and hashes.
 
 The MFR and CR classes (and their parts) check every field with these validators, so a
 record built in Python and one read from a file obey the same rules. Converters only
@@ -16,6 +16,7 @@ compoundkit.errors.RecordError: vendor must be one line without control characte
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 import types
 from collections.abc import Callable, Iterable, Mapping
@@ -29,25 +30,30 @@ if TYPE_CHECKING:
     import attrs
 
 __all__ = [
+    "MAX_GRAMS",
     "MAX_ITEMS",
     "MAX_NAME",
     "MAX_TEXT",
     "check_date",
+    "check_grams",
     "check_name",
     "check_text",
     "clean_line",
     "clean_text",
     "field_label",
     "shown",
+    "to_float",
     "to_lines",
     "to_texts",
     "to_tuple",
     "valid_date",
+    "valid_grams",
     "valid_hash",
     "valid_instances",
     "valid_line",
     "valid_lines",
     "valid_optional_date",
+    "valid_optional_grams",
     "valid_optional_line",
     "valid_optional_text",
     "valid_text",
@@ -60,6 +66,8 @@ MAX_TEXT: Final = 10_000
 """Longest free text (a step, a description, a note), in characters."""
 MAX_ITEMS: Final = 500
 """Most entries in any list of a record (steps, checks, labels, notes...)."""
+MAX_GRAMS: Final = 1e7
+"""Largest mass a record holds, in grams (10 tonnes)."""
 
 _LINE_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 _TEXT_CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -228,3 +236,33 @@ def valid_hash(instance: object, attribute: attrs.Attribute[Any], value: object)
             f"{field_label(instance, attribute)} must be a SHA-256 in lower-case hex, "
             f"got {shown(value)}"
         )
+
+
+def check_grams(value: object, field: str) -> float:
+    """A mass in grams, from 0 to :data:`MAX_GRAMS` (whole numbers become floats)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RecordError(f"{field} must be a number of grams, got {value!r:.60}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        number = math.inf
+    if not math.isfinite(number) or not 0 <= number <= MAX_GRAMS:
+        raise RecordError(f"{field} must be from 0 to {MAX_GRAMS:g} g, got {value!r:.60}")
+    return number
+
+
+def to_float(value: object) -> Any:
+    """Whole numbers as floats (everything else unchanged, for the validator to judge)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:  # too large: the validator refuses it
+            return value
+    return value
+
+
+def valid_grams(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_grams(value, field_label(instance, attribute))
+
+
+valid_optional_grams: Final = optional(valid_grams)
