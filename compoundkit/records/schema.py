@@ -165,8 +165,8 @@ def _reference_from(value: object, _: object) -> MasterFormulationRecord:
 
 
 def _reference_hash(value: object, _: object) -> Any:
-    # Read together with ``mfr`` (above), which checks the table; when it fails the
-    # record is not built, so this value is never used.
+    # The CR's mfr_hash: read from the same table as its mfr, which _reference_from
+    # checks; when that fails the record is not built and this value is never used.
     return value.get("content_hash") if isinstance(value, Mapping) else None
 
 
@@ -248,7 +248,9 @@ def _register(converter: cattrs.Converter) -> None:
     from compoundkit.formulas import Formulation
 
     attrs.resolve_types(MasterFormulationRecord, localns={"Formulation": Formulation})
-    for cls, (read, write, first) in _shapes().items():  # parts before the wholes
+    # Parts before the wholes: cattrs looks up the hooks of a class's fields when it
+    # makes the class's hook.
+    for cls, (read, write, first) in _shapes().items():
         converter.register_structure_hook(cls, documents.table_hook(cls, **read))
         # None is left out; every other value (a default, an empty list) is written.
         written, keys = {}, list(first)
