@@ -3,11 +3,16 @@
 compoundkit supports a licensed pharmacist's calculations and documentation; it
 does not replace professional judgment.
 
-Importing the package is cheap: pint, numpy and the catalog load on first use.
+Importing the package is cheap: pint, numpy and the catalog load on first use. The
+subpackages are attributes, each imported on first access:
 
 >>> import compoundkit
 >>> compoundkit.Strength.parse("2 % w/w").fraction()
 0.02
+>>> compoundkit.ingredients.get("ketoprofen").name
+'Ketoprofen'
+>>> compoundkit.calc.minimum_weighable_quantity("6 mg", "5%")
+<Quantity(120.0, 'milligram')>
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from compoundkit.errors import (
 )
 
 if TYPE_CHECKING:
+    from compoundkit import calc, errors, formulas, ingredients, records, units
+    from compoundkit.formulas import Formulation, load_formula
     from compoundkit.units import Q_, Basis, Strength, ureg
 
 __all__ = [
@@ -46,9 +53,18 @@ __all__ = [
     "StrengthParseError",
     "UnknownIngredientError",
     "__version__",
+    "calc",
+    "errors",
+    "formulas",
+    "ingredients",
     "load_formula",
+    "records",
+    "units",
     "ureg",
 ]
+
+#: Subpackages reachable as attributes of the package, imported on first access.
+_SUBPACKAGES = frozenset({"calc", "errors", "formulas", "ingredients", "records", "units"})
 
 # Name -> module that defines it; imported on first attribute access (PEP 562).
 _LAZY = {
@@ -62,6 +78,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return import_module(f"compoundkit.{name}")  # the import binds it in globals()
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'compoundkit' has no attribute {name!r}")

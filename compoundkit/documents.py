@@ -13,6 +13,7 @@ What the converter enforces, beyond the attrs classes' own validators:
 - a table where a table is expected, a list where a list is (text is not a list);
 - no unknown keys (each refusal lists the keys allowed);
 - document keys are the attrs field aliases (``_canonical`` would be ``canonical``);
+  a field whose metadata is :data:`NOT_A_KEY` is set by code, never read or written;
 - strict scalars: text must be text, a number a finite number (not ``true``), a
   flag ``true``/``false``; enums and ``Literal`` types list their allowed values;
 - problems are named by document keys (aliases, and renames given with
@@ -42,9 +43,10 @@ import datetime as _dt
 import enum
 import math
 import re
+import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from compoundkit.errors import CompoundkitError, DocumentError, Problem
 
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
     import cattrs
 
 __all__ = [
+    "NOT_A_KEY",
     "Path",
     "converter",
     "dotted",
@@ -67,6 +70,10 @@ T = TypeVar("T")
 
 #: A location inside a document: keys and list indexes, outermost first.
 Path = tuple[str | int, ...]
+
+_KEY: Final = "compoundkit.documents.key"
+#: attrs field metadata of a field that is no document key (code sets it, e.g. from a parent).
+NOT_A_KEY: Final = types.MappingProxyType({_KEY: False})
 
 _converter: cattrs.Converter | None = None
 
@@ -101,7 +108,7 @@ def table_hook(cls: type[T], **overrides: Any) -> Callable[[Any, Any], T]:
     ``cattrs.gen.override`` (a ``rename``, a ``struct_hook``...): register it with
     ``converter().register_structure_hook(cls, table_hook(cls, field=override(...)))``.
     """
-    return _Table(cls, converter(), overrides)
+    return _Table(cls, converter(), {**_not_keys(cls), **overrides})
 
 
 class _Table:
@@ -185,13 +192,27 @@ def _document_keys(cls: type) -> dict[str, str]:
     keys: dict[str, str] = {}
     for a in attrs.fields(cls):
         given = overrides.get(a.name)
-        if a.init and not (given is not None and given.omit):
+        if _is_key(a) and not (given is not None and given.omit):
             keys[a.name] = given.rename if given is not None and given.rename else a.alias
     return keys
 
 
 def _allowed_keys(cls: type) -> str:
     return ", ".join(dict.fromkeys(_document_keys(cls).values())) or "(none)"
+
+
+def _is_key(attribute: Any) -> bool:
+    return bool(attribute.init and attribute.metadata.get(_KEY, True))
+
+
+def _not_keys(cls: Any) -> dict[str, Any]:
+    """cattrs overrides leaving out the fields of ``cls`` marked :data:`NOT_A_KEY`."""
+    import attrs
+    from cattrs.gen import override
+
+    if not (isinstance(cls, type) and attrs.has(cls)):
+        return {}
+    return {a.name: override(omit=True) for a in attrs.fields(cls) if a.init and not _is_key(a)}
 
 
 def dotted(path: Path) -> str:
@@ -212,11 +233,15 @@ def locate(text: str, path: Path) -> int | None:
     >>> locate('name = "x"\\n[[ingredients]]\\nname = "k"\\nstrength = "1 %"\\n',
     ...        ("ingredients", 0, "strength"))
     4
+    >>> locate('[[set]]\\nid = 1\\n[[set.rule]]\\nid = 2\\n[[set.rule]]\\nid = 3\\n',
+    ...        ("set", 0, "rule", 1, "id"))
+    6
     """
     if not text or not path:
         return None
     lines = text.splitlines()
     start, end = 0, len(lines)
+    scope = len(lines)  # where the table at `start`, nested tables included, ends
     tables = [i for i, line in enumerate(lines) if line.lstrip().startswith("[")]
     prefix: list[str] = []
     rest = list(path)
@@ -228,12 +253,14 @@ def locate(text: str, path: Path) -> int | None:
         dotted_key = re.escape(".".join([*prefix, key]))
         if len(rest) >= 2 and isinstance(rest[1], int):
             header = re.compile(rf"^\s*\[\[\s*{dotted_key}\s*\]\]")
-            found = [i for i in range(start, end) if header.match(lines[i])]
+            found = [i for i in range(start, scope) if header.match(lines[i])]
             if rest[1] >= len(found):
                 break
             start = found[rest[1]]
             following = [i for i in tables if i > start]
             end = following[0] if following else len(lines)
+            inner = re.compile(rf"^\s*\[\[?\s*{dotted_key}\.")
+            scope = next((i for i in following if not inner.match(lines[i])), len(lines))
             prefix.append(key)
             rest = rest[2:]
             if not rest:
@@ -294,7 +321,9 @@ def type_name(value: object) -> str:
 # --------------------------------------------------------------------------- hooks
 
 
-def _text(value: object, _: type) -> str:
+def _text(value: object, cls: type) -> Any:
+    if issubclass(cls, enum.Enum):  # a StrEnum is a str: its values are the allowed ones
+        return _enum(value, cls)
     if not isinstance(value, str):
         raise TypeError(f"must be text, not {type_name(value)}")
     return value
@@ -306,7 +335,9 @@ def _flag(value: object, _: type) -> bool:
     return value
 
 
-def _integer(value: object, _: type) -> int:
+def _integer(value: object, cls: type) -> Any:
+    if issubclass(cls, enum.Enum):  # an IntEnum is an int: its values are the allowed ones
+        return _enum(value, cls)
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"must be a whole number, not {type_name(value)}")
     return value
@@ -411,6 +442,7 @@ def _strength(value: object, _: type) -> Any:
 def _configure() -> cattrs.Converter:
     import attrs
     import cattrs
+    from cattrs.gen import make_dict_unstructure_fn
 
     from compoundkit.units import Strength
 
@@ -431,7 +463,13 @@ def _configure() -> cattrs.Converter:
     )
     made.register_structure_hook_func(_is_literal, _literal)
     made.register_structure_hook_factory(_is_list, lambda cls: _list_hook(cls, made))
-    made.register_structure_hook_factory(attrs.has, lambda cls: _Table(cls, made, {}))
+    made.register_structure_hook_factory(attrs.has, lambda cls: _Table(cls, made, _not_keys(cls)))
+    made.register_unstructure_hook_factory(
+        lambda cls: bool(_not_keys(cls)),
+        lambda cls: make_dict_unstructure_fn(
+            cls, made, _cattrs_omit_if_default=made.omit_if_default, **_not_keys(cls)
+        ),
+    )
     made.register_unstructure_hook(Strength, str)
     made.register_unstructure_hook(_dt.date, _dt.date.isoformat)
     made.register_unstructure_hook(_dt.datetime, _dt.datetime.isoformat)

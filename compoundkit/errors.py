@@ -18,6 +18,7 @@ from collections.abc import Sequence
 __all__ = [
     "BatchError",
     "BudError",
+    "BudRulesError",
     "CalculationError",
     "CatalogError",
     "CompoundkitError",
@@ -253,6 +254,13 @@ class CalculationError(CompoundkitError, ValueError):
 
 class BudError(CompoundkitError, ValueError):
     """A beyond-use date cannot be assigned as asked."""
+
+
+class BudRulesError(BudError, DocumentError):
+    """A BUD rules document (``bud_rules.toml`` or a rule book of your own) is invalid.
+
+    A :class:`BudError` and a :class:`DocumentError`: ``problems`` lists every problem.
+    """
 
 
 class RecordError(CompoundkitError, ValueError):

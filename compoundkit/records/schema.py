@@ -54,8 +54,8 @@ from compoundkit.errors import (
     RecordError,
     SchemaVersionError,
 )
+from compoundkit.formulas.bud import BudExtension
 from compoundkit.records._canonical import canonical_json
-from compoundkit.records.bud import BudExtension
 from compoundkit.records.cr import (
     BatchSpec,
     ComponentRecord,
@@ -190,20 +190,25 @@ def _prepared_at(value: object, _: object) -> _dt.datetime:
         raise ValueError(f"{value!r} is not a valid date and time") from None
 
 
-def _shapes() -> dict[type[Any], tuple[dict[str, Any], dict[str, Any], tuple[str, ...]]]:
+_Shape: TypeAlias = tuple[dict[str, Any], dict[str, Any], tuple[str, ...]]
+
+
+def _shapes(extension: Callable[[Any], Any]) -> dict[type[Any], _Shape]:
     """Per record class: field overrides for reading, for writing, and the keys written first.
 
     The keys written first keep the order of the files written before this layer.
+    ``extension`` writes an MFR BUD's :class:`~compoundkit.formulas.bud.BudExtension`.
     """
     from cattrs.gen import override
 
     def grams(key: str) -> Any:
         return override(rename=key, struct_hook=_grams_from, unstruct_hook=_grams_to)
 
-    plain: tuple[dict[str, Any], dict[str, Any], tuple[str, ...]] = ({}, {}, ())
+    plain: _Shape = ({}, {}, ())
     formulation = override(struct_hook=_formulation_from, unstruct_hook=_formulation_to)
     return {
-        **dict.fromkeys((Grams, BudExtension, CompoundingStep, QualityCheck, MfrBud), plain),
+        **dict.fromkeys((Grams, CompoundingStep, QualityCheck), plain),
+        MfrBud: ({}, {"extension": override(unstruct_hook=extension)}, ()),
         MasterFormulationRecord: (
             {"formulation": formulation},
             {"_content_hash": override(omit=True)},
@@ -243,24 +248,32 @@ def _converter() -> cattrs.Converter:
 
 
 def _register(converter: cattrs.Converter) -> None:
-    from cattrs.gen import make_dict_unstructure_fn, override
-
     from compoundkit.formulas import Formulation
 
     attrs.resolve_types(MasterFormulationRecord, localns={"Formulation": Formulation})
+    # BudExtension belongs to formulas.bud: written the records' way here, not registered.
+    extension = _writer(converter, BudExtension, ({}, {}, ()))
     # Parts before the wholes: cattrs looks up the hooks of a class's fields when it
     # makes the class's hook.
-    for cls, (read, write, first) in _shapes().items():
-        converter.register_structure_hook(cls, documents.table_hook(cls, **read))
-        # None is left out; every other value (a default, an empty list) is written.
-        written, keys = {}, list(first)
-        for a in attrs.fields(cls):
-            given = write.get(a.name, read.get(a.name, override()))
-            written[a.name] = attrs.evolve(given, omit_if_default=a.default is None)
-            if not given.omit:
-                keys.append(given.rename or a.alias)
-        unstructure = make_dict_unstructure_fn(cls, converter, **written)
-        converter.register_unstructure_hook(cls, _ordered(unstructure, tuple(dict.fromkeys(keys))))
+    for cls, shape in _shapes(extension).items():
+        converter.register_structure_hook(cls, documents.table_hook(cls, **shape[0]))
+        converter.register_unstructure_hook(cls, _writer(converter, cls, shape))
+
+
+def _writer(converter: cattrs.Converter, cls: type[Any], shape: _Shape) -> Any:
+    """How ``cls`` is written: None left out, any other value written (a default, an empty
+    list), the keys in field order after those ``shape`` puts first."""
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    read, write, first = shape
+    written: dict[str, Any] = {}
+    keys = list(first)
+    for a in attrs.fields(cls):
+        given = write.get(a.name) or read.get(a.name) or override()
+        written[a.name] = attrs.evolve(given, omit_if_default=a.default is None)
+        if not given.omit:
+            keys.append(given.rename or a.alias)
+    return _ordered(make_dict_unstructure_fn(cls, converter, **written), tuple(dict.fromkeys(keys)))
 
 
 def _ordered(unstructure: Callable[[Any], dict[str, Any]], keys: tuple[str, ...]) -> Any:
