@@ -10,14 +10,14 @@ in the model classes' validators or the loaders.
 
 What the converter enforces, beyond the attrs classes' own validators:
 
-- a table where a table is expected, a list where a list is (text is not a list);
 - no unknown keys (each refusal lists the keys allowed);
 - document keys are the attrs field aliases (``_canonical`` would be ``canonical``);
   a field whose metadata is :data:`NOT_A_KEY` is set by code, never read or written;
 - strict scalars: text must be text, a number a finite number (not ``true``), a
-  flag ``true``/``false``; enums and ``Literal`` types list their allowed values;
-- problems are named by document keys (aliases, and renames given with
-  ``cattrs.gen.override``), never by attribute names;
+  flag ``true``/``false``; enums and ``Literal`` types list their allowed values; a
+  list must be a list and a table a table;
+- problems are named by document keys: aliases, and the renames of a class whose hook
+  :func:`table_hook` made with ``cattrs.gen.override`` values;
 - strengths are read by :meth:`Strength.parse <compoundkit.units.Strength.parse>`,
   dates as TOML dates or ISO text.
 
@@ -45,7 +45,7 @@ import math
 import re
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from compoundkit.errors import CompoundkitError, DocumentError, Problem
@@ -58,6 +58,7 @@ __all__ = [
     "Path",
     "converter",
     "dotted",
+    "extend",
     "locate",
     "problems_of",
     "structure",
@@ -76,14 +77,26 @@ _KEY: Final = "compoundkit.documents.key"
 NOT_A_KEY: Final = types.MappingProxyType({_KEY: False})
 
 _converter: cattrs.Converter | None = None
+_extensions: list[Callable[[cattrs.Converter], None]] = []
 
 
 def converter() -> cattrs.Converter:
     """The package's one cattrs converter, configured on first use."""
     global _converter
     if _converter is None:
-        _converter = _configure()
+        made = _configure()
+        for setup in _extensions:
+            setup(made)
+        _converter = made
     return _converter
+
+
+def extend(setup: Callable[[cattrs.Converter], None]) -> None:
+    """Have ``setup`` add a package's own hooks to the converter when it is made (now, if
+    it exists): a package calls this at import, without importing cattrs."""
+    _extensions.append(setup)
+    if _converter is not None:
+        setup(_converter)
 
 
 def structure(data: object, cls: type[T], *, source: str | None = None, text: str = "") -> T:
@@ -99,32 +112,6 @@ def structure(data: object, cls: type[T], *, source: str | None = None, text: st
         raise DocumentError(tuple(problems_of(exc, text=text)), file=source) from None
     except RecursionError:
         raise DocumentError((Problem((), "nested too deeply"),), file=source) from None
-
-
-def table_hook(cls: type[T], **overrides: Any) -> Callable[[Any, Any], T]:
-    """The structure hook of the attrs class ``cls``, with cattrs ``overrides`` by field name.
-
-    The hook the converter makes for every attrs class, for a class that needs a
-    ``cattrs.gen.override`` (a ``rename``, a ``struct_hook``...): register it with
-    ``converter().register_structure_hook(cls, table_hook(cls, field=override(...)))``.
-    """
-    return _Table(cls, converter(), {**_not_keys(cls), **overrides})
-
-
-class _Table:
-    """A table to an attrs class (cattrs' generated hook); anything but a table is refused."""
-
-    def __init__(self, cls: Any, made: cattrs.Converter, overrides: dict[str, Any]) -> None:
-        from cattrs.gen import make_dict_structure_fn
-
-        self.cls = cls
-        self.hook = make_dict_structure_fn(cls, made, **overrides)
-        self.overrides: dict[str, Any] = getattr(self.hook, "overrides", {})
-
-    def __call__(self, value: object, _: object) -> Any:
-        if not isinstance(value, Mapping):
-            raise TypeError(f"must be a table, not {type_name(value)}")
-        return self.hook(value, self.cls)
 
 
 def unstructure(obj: object) -> Any:
@@ -182,8 +169,13 @@ def _problem(path: Path, message: str, text: str) -> Problem:
     return Problem(path, message, locate(text, path))
 
 
+def _allowed_keys(cls: type) -> str:
+    return ", ".join(_document_keys(cls).values()) or "(none)"
+
+
 def _document_keys(cls: type) -> dict[str, str]:
-    """Attribute name -> its key in documents (the alias, or the rename of an override)."""
+    """Attribute name -> document key (the alias, or an override's rename) of each field a
+    document may give."""
     import attrs
 
     if not attrs.has(cls):
@@ -195,10 +187,6 @@ def _document_keys(cls: type) -> dict[str, str]:
         if _is_key(a) and not (given is not None and given.omit):
             keys[a.name] = given.rename if given is not None and given.rename else a.alias
     return keys
-
-
-def _allowed_keys(cls: type) -> str:
-    return ", ".join(dict.fromkeys(_document_keys(cls).values())) or "(none)"
 
 
 def _is_key(attribute: Any) -> bool:
@@ -233,6 +221,9 @@ def locate(text: str, path: Path) -> int | None:
     >>> locate('name = "x"\\n[[ingredients]]\\nname = "k"\\nstrength = "1 %"\\n',
     ...        ("ingredients", 0, "strength"))
     4
+    >>> locate('[[a]]\\n[a.b]\\n[[a.c]]\\nx = 1\\n[[a]]\\n[[a.c]]\\nx = 2\\n',
+    ...        ("a", 1, "c", 0, "x"))
+    7
     >>> locate('[[set]]\\nid = 1\\n[[set.rule]]\\nid = 2\\n[[set.rule]]\\nid = 3\\n',
     ...        ("set", 0, "rule", 1, "id"))
     6
@@ -241,7 +232,6 @@ def locate(text: str, path: Path) -> int | None:
         return None
     lines = text.splitlines()
     start, end = 0, len(lines)
-    scope = len(lines)  # where the table at `start`, nested tables included, ends
     tables = [i for i, line in enumerate(lines) if line.lstrip().startswith("[")]
     prefix: list[str] = []
     rest = list(path)
@@ -251,6 +241,7 @@ def locate(text: str, path: Path) -> int | None:
         if not isinstance(key, str):
             break
         dotted_key = re.escape(".".join([*prefix, key]))
+        scope = _scope_end(lines, tables, start, prefix)
         if len(rest) >= 2 and isinstance(rest[1], int):
             header = re.compile(rf"^\s*\[\[\s*{dotted_key}\s*\]\]")
             found = [i for i in range(start, scope) if header.match(lines[i])]
@@ -259,15 +250,13 @@ def locate(text: str, path: Path) -> int | None:
             start = found[rest[1]]
             following = [i for i in tables if i > start]
             end = following[0] if following else len(lines)
-            inner = re.compile(rf"^\s*\[\[?\s*{dotted_key}\.")
-            scope = next((i for i in following if not inner.match(lines[i])), len(lines))
             prefix.append(key)
             rest = rest[2:]
             if not rest:
                 return start + 1
             continue
         header = re.compile(rf"^\s*\[\s*{dotted_key}\s*\]")
-        found = [i for i in range(start, len(lines)) if header.match(lines[i])]
+        found = [i for i in range(start, scope) if header.match(lines[i])]
         if not found:
             break
         start = found[0]
@@ -294,6 +283,15 @@ def locate(text: str, path: Path) -> int | None:
     return start + 1 if prefix else None
 
 
+def _scope_end(lines: list[str], tables: list[int], start: int, prefix: list[str]) -> int:
+    """Where the table (or array element) ``prefix`` starting at ``start`` ends, sub-tables
+    included: the next header outside it."""
+    if not prefix:
+        return len(lines)
+    inside = re.compile(rf"^\s*\[\[?\s*{re.escape('.'.join(prefix))}\.")
+    return next((i for i in tables if i > start and not inside.match(lines[i])), len(lines))
+
+
 def type_name(value: object) -> str:
     """How a document value is named in messages: ``the number 1``, ``the text 'x'``.
 
@@ -306,7 +304,8 @@ def type_name(value: object) -> str:
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"the text {shown!r}"
     if isinstance(value, int | float):
-        return f"the number {value!r}"
+        number = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        return f"the number {number}"
     if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, dict):
@@ -348,8 +347,8 @@ def _number(value: object, _: type) -> float:
         raise TypeError(f"must be a number, not {type_name(value)}")
     try:
         number = float(value)
-    except OverflowError:  # an integer beyond the largest float
-        raise ValueError("must be a finite number; this one is too large") from None
+    except OverflowError:
+        raise ValueError("must be a finite number, not an integer too large for a float") from None
     if not math.isfinite(number):
         raise ValueError(f"must be a finite number, not {value!r}")
     return number
@@ -396,23 +395,72 @@ def _enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
     raise ValueError(f"{type_name(value)} is not allowed; allowed: {allowed}")
 
 
-def _is_list(cls: Any) -> bool:
-    origin, args = typing.get_origin(cls), typing.get_args(cls)
-    return origin is list or (origin is tuple and len(args) == 2 and args[1] is Ellipsis)
+def _strength(value: object, _: type) -> Any:
+    from compoundkit.units import Strength
+
+    if isinstance(value, Strength):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(
+            f"must be a strength as text, such as '10 % w/w' or '20 mg/g', not {type_name(value)}"
+        )
+    try:
+        return Strength.parse(value)
+    except ValueError as exc:  # StrengthParseError, DimensionError...: name the text
+        reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        raise ValueError(f"invalid strength {value!r}: {reason}") from None
 
 
-def _list_hook(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
-    from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory
+def _list_factory(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """Lists and homogeneous tuples: the value must be a list (text is not a list of letters)."""
+    from cattrs.cols import (
+        homogenous_tuple_structure_factory,
+        is_mutable_sequence,
+        list_structure_factory,
+    )
 
-    is_list = typing.get_origin(cls) is list
-    hook = (list_structure_factory if is_list else homogenous_tuple_structure_factory)(cls, made)
+    factory = (
+        list_structure_factory if is_mutable_sequence(cls) else homogenous_tuple_structure_factory
+    )
+    items = factory(cls, made)
 
-    def structure(value: object, _: object) -> Any:
+    def structure_list(value: object, _: type) -> Any:
         if not isinstance(value, list | tuple):
             raise TypeError(f"must be a list, not {type_name(value)}")
-        return hook(value, cls)
+        return items(value, cls)
 
-    return structure
+    return structure_list
+
+
+def table_hook(made: cattrs.Converter, cls: type[T], **overrides: Any) -> Callable[[Any, Any], T]:
+    """The structure hook of the attrs class ``cls`` with ``cattrs.gen.override`` values by
+    field name (a ``rename``, a ``struct_hook``...), for a package that registers its own
+    (from :func:`extend`): ``made.register_structure_hook(cls, table_hook(made, cls, ...))``.
+    """
+    return _Table(cls, made, {**_not_keys(cls), **overrides})
+
+
+def _table_factory(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    return _Table(cls, made, _not_keys(cls))
+
+
+class _Table:
+    """attrs classes: the value must be a table (a dict), then cattrs' own structuring.
+
+    ``overrides`` (cattrs' name for them) tell problems the document keys of renamed fields.
+    """
+
+    def __init__(self, cls: Any, made: cattrs.Converter, overrides: dict[str, Any]) -> None:
+        from cattrs.gen import make_dict_structure_fn
+
+        self.cls = cls
+        self.fields = make_dict_structure_fn(cls, made, **overrides)
+        self.overrides = overrides
+
+    def __call__(self, value: object, _: object) -> Any:
+        if not isinstance(value, dict):
+            raise TypeError(f"must be a table, not {type_name(value)}")
+        return self.fields(value, self.cls)
 
 
 def _is_literal(cls: Any) -> bool:
@@ -427,21 +475,10 @@ def _literal(value: object, cls: Any) -> Any:
     raise ValueError(f"{type_name(value)} is not allowed; allowed: {', '.join(map(str, allowed))}")
 
 
-def _strength(value: object, _: type) -> Any:
-    from compoundkit.units import Strength
-
-    if isinstance(value, Strength):
-        return value
-    if not isinstance(value, str):
-        raise TypeError(
-            f"must be a strength as text, such as '10 % w/w' or '20 mg/g', not {type_name(value)}"
-        )
-    return Strength.parse(value)
-
-
 def _configure() -> cattrs.Converter:
     import attrs
     import cattrs
+    from cattrs.cols import is_sequence
     from cattrs.gen import make_dict_unstructure_fn
 
     from compoundkit.units import Strength
@@ -462,8 +499,8 @@ def _configure() -> cattrs.Converter:
         lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), _enum
     )
     made.register_structure_hook_func(_is_literal, _literal)
-    made.register_structure_hook_factory(_is_list, lambda cls: _list_hook(cls, made))
-    made.register_structure_hook_factory(attrs.has, lambda cls: _Table(cls, made, _not_keys(cls)))
+    made.register_structure_hook_factory(is_sequence, _list_factory)
+    made.register_structure_hook_factory(attrs.has, _table_factory)
     made.register_unstructure_hook_factory(
         lambda cls: bool(_not_keys(cls)),
         lambda cls: make_dict_unstructure_fn(

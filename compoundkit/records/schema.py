@@ -234,20 +234,8 @@ def _shapes(extension: Callable[[Any], Any]) -> dict[type[Any], _Shape]:
     }
 
 
-_registered: cattrs.Converter | None = None
-
-
-def _converter() -> cattrs.Converter:
-    """The one converter, with the hooks of the record classes registered on first use."""
-    global _registered
-    converter = documents.converter()
-    if _registered is not converter:
-        _register(converter)
-        _registered = converter
-    return converter
-
-
 def _register(converter: cattrs.Converter) -> None:
+    """Add the record classes' hooks to the one converter (:func:`documents.extend`)."""
     from compoundkit.formulas import Formulation
 
     attrs.resolve_types(MasterFormulationRecord, localns={"Formulation": Formulation})
@@ -256,7 +244,7 @@ def _register(converter: cattrs.Converter) -> None:
     # Parts before the wholes: cattrs looks up the hooks of a class's fields when it
     # makes the class's hook.
     for cls, shape in _shapes(extension).items():
-        converter.register_structure_hook(cls, documents.table_hook(cls, **shape[0]))
+        converter.register_structure_hook(cls, documents.table_hook(converter, cls, **shape[0]))
         converter.register_unstructure_hook(cls, _writer(converter, cls, shape))
 
 
@@ -286,11 +274,14 @@ def _ordered(unstructure: Callable[[Any], dict[str, Any]], keys: tuple[str, ...]
     return ordered
 
 
+documents.extend(_register)
+
+
 # --------------------------------------------------------------------------- mappings
 
 
 def _body(record: Record) -> dict[str, Any]:
-    data: dict[str, Any] = _converter().unstructure(record)
+    data: dict[str, Any] = documents.unstructure(record)
     return data
 
 
@@ -328,7 +319,6 @@ def record_from_dict(data: object, *, source: str = "<string>", text: str = "") 
     upgraded = _upgrade(dict(data), source)
     body = {k: v for k, v in upgraded.items() if k not in ("schema", "schema_version")}
     cls: type[Record] = MasterFormulationRecord if schema == MFR_SCHEMA else CompoundingRecord
-    _converter()  # documents.structure uses it, with the record hooks
     try:
         record = documents.structure(body, cls, source=source, text=text)
     except DocumentError as exc:

@@ -47,7 +47,7 @@ def test_problems_name_the_alias_not_the_attribute() -> None:
 def test_problems_name_the_rename_of_an_override() -> None:
     converter: cattrs.Converter = documents.converter()
     converter.register_structure_hook(
-        Label, documents.table_hook(Label, text_=override(rename="wording"))
+        Label, documents.table_hook(converter, Label, text_=override(rename="wording"))
     )
     assert _problems({"wording": 1}, Label) == ["wording: must be text, not the number 1"]
     assert _problems({"text": "x"}, Label) == [
@@ -61,7 +61,7 @@ def test_literal_values_and_huge_numbers_are_explained() -> None:
         "kind: the text 'paste' is not allowed; allowed: cream, gel"
     ]
     assert _problems({"size": 1, "grams": 10**400}, Jar) == [
-        "grams: must be a finite number; this one is too large"
+        "grams: must be a finite number, not an integer too large for a float"
     ]
 
 
