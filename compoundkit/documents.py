@@ -14,8 +14,10 @@ What the converter enforces, beyond the attrs classes' own validators:
 - document keys are the attrs field aliases (``_canonical`` would be ``canonical``);
   a field whose metadata is :data:`NOT_A_KEY` is set by code, never read or written;
 - strict scalars: text must be text, a number a finite number (not ``true``), a
-  flag ``true``/``false``; enums list their allowed values; a list must be a list
-  and a table a table;
+  flag ``true``/``false``; enums and ``Literal`` types list their allowed values; a
+  list must be a list and a table a table;
+- problems are named by document keys: aliases, and the renames of a class whose hook
+  :func:`table_hook` made with ``cattrs.gen.override`` values;
 - strengths are read by :meth:`Strength.parse <compoundkit.units.Strength.parse>`,
   dates as TOML dates or ISO text;
 - a ``Literal`` lists its allowed values; an optional field is left out, never null;
@@ -67,6 +69,7 @@ __all__ = [
     "locate",
     "problems_of",
     "structure",
+    "table_hook",
     "type_name",
     "unstructure",
 ]
@@ -232,12 +235,19 @@ def _allowed_keys(cls: type) -> str:
 
 
 def _document_keys(cls: type) -> dict[str, str]:
-    """Attribute name -> document key (the alias) of each field a document may give."""
+    """Attribute name -> document key (the alias, or an override's rename) of each field a
+    document may give."""
     import attrs
 
     if not attrs.has(cls):
         return {}
-    return {a.name: a.alias for a in attrs.fields(cls) if _is_key(a)}
+    overrides = getattr(converter().get_structure_hook(cls), "overrides", {})
+    keys: dict[str, str] = {}
+    for a in attrs.fields(cls):
+        given = overrides.get(a.name)
+        if _is_key(a) and not (given is not None and given.omit):
+            keys[a.name] = given.rename if given is not None and given.rename else a.alias
+    return keys
 
 
 def _is_key(attribute: Any) -> bool:
@@ -483,25 +493,45 @@ def _list_factory(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]
     return structure_list
 
 
+def table_hook(made: cattrs.Converter, cls: type[T], **overrides: Any) -> Callable[[Any, Any], T]:
+    """The structure hook of the attrs class ``cls`` with ``cattrs.gen.override`` values by
+    field name (a ``rename``, a ``struct_hook``...), for a package that registers its own
+    (from :func:`extend`): ``made.register_structure_hook(cls, table_hook(made, cls, ...))``.
+    """
+    return _Table(cls, made, {**_not_keys(cls), **overrides})
+
+
 def _table_factory(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
     """attrs classes: the value must be a table (a dict), then cattrs' own structuring
     with the fields' own hooks (:func:`field_hooks`)."""
     import attrs
-    from cattrs.gen import make_dict_structure_fn, override
+    from cattrs.gen import override
 
     hooks: dict[str, Any] = {
         a.name: override(struct_hook=_ignoring_type(a.metadata[_READ]))
         for a in attrs.fields(cls)
         if _READ in a.metadata
     }
-    fields = make_dict_structure_fn(cls, made, **_not_keys(cls), **hooks)
+    return _Table(cls, made, {**_not_keys(cls), **hooks})
 
-    def structure_table(value: object, _: type) -> Any:
+
+class _Table:
+    """attrs classes: the value must be a table (a dict), then cattrs' own structuring.
+
+    ``overrides`` (cattrs' name for them) tell problems the document keys of renamed fields.
+    """
+
+    def __init__(self, cls: Any, made: cattrs.Converter, overrides: dict[str, Any]) -> None:
+        from cattrs.gen import make_dict_structure_fn
+
+        self.cls = cls
+        self.fields = make_dict_structure_fn(cls, made, **overrides)
+        self.overrides = overrides
+
+    def __call__(self, value: object, _: object) -> Any:
         if not isinstance(value, Mapping):
             raise TypeError(f"must be a table, not {type_name(value)}")
-        return fields(value, cls)
-
-    return structure_table
+        return self.fields(value, self.cls)
 
 
 def _table_out(cls: Any, made: cattrs.Converter) -> Callable[[Any], Any]:

@@ -272,7 +272,15 @@ class BudRulesError(BudError, DocumentError):
 
 
 class RecordError(CompoundkitError, ValueError):
-    """A master formulation record or compounding record is invalid."""
+    """A master formulation record or compounding record is invalid.
+
+    ``problems`` lists every problem of a record document that does not have the record
+    file's shape (as :class:`DocumentError` does); it is empty for other errors.
+    """
+
+    def __init__(self, message: str, *, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
 
 
 class SchemaVersionError(RecordError):

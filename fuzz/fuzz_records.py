@@ -27,8 +27,8 @@ def _append(value: str) -> None:
 
 def test_one_input(data: bytes) -> None:
     value = text(data)
-    run(lambda: serialize.loads_json(value))
-    run(lambda: serialize.loads_toml(value))
+    run(lambda: serialize.loads_record(value, "json"))
+    run(lambda: serialize.loads_record(value, "toml"))
     run(lambda: _append(value))
 
 

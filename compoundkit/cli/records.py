@@ -94,9 +94,9 @@ def _render(record: MasterFormulationRecord | CompoundingRecord, fmt: str) -> st
 
     is_mfr = isinstance(record, MasterFormulationRecord)
     if fmt == "json":
-        return serialize.dumps_json(record)
+        return serialize.dumps_record(record, "json")
     if fmt == "toml":
-        return serialize.dumps_toml(record)
+        return serialize.dumps_record(record, "toml")
     if fmt == "md":
         return render.mfr_to_markdown(record) if is_mfr else render.cr_to_markdown(record)  # type: ignore[arg-type]
     html = render.mfr_to_html(record) if is_mfr else render.cr_to_html(record)  # type: ignore[arg-type]

@@ -214,9 +214,10 @@ def formulation_from_dict(
     try:
         document = structure(_sized(data, text), FormulaFile, source=source, text=text)
     except DocumentError as exc:
-        raise FormulaFileError(
-            sorted(exc.problems, key=lambda p: p.line or 0), file=source
-        ) from None
+        problems = list(exc.problems)
+        if isinstance(data, Mapping) and not (data.get("ingredients") or data.get("excipients")):
+            problems.append(Problem(("ingredients",), _NO_ENTRIES))  # reported with the rest
+        raise FormulaFileError(sorted(problems, key=_by_line), file=source) from None
     try:
         if not (document.ingredients or document.excipients):
             raise FormulaFileError(_NO_ENTRIES, field="ingredients")
@@ -224,6 +225,11 @@ def formulation_from_dict(
     except DocumentError as exc:  # FormulaFileError too: the model's checks (a density...)
         located = [Problem(p.path, p.message, locate(text, p.path)) for p in exc.problems]
         raise FormulaFileError(located, file=source) from None
+
+
+def _by_line(problem: Problem) -> tuple[bool, int]:
+    """Problems in file order; those without a line last."""
+    return (problem.line is None, problem.line or 0)
 
 
 _NO_ENTRIES: Final = (

@@ -53,13 +53,14 @@ from compoundkit.records.render import (
     mfr_to_html,
     mfr_to_markdown,
 )
+from compoundkit.records.schema import RECORD_SCHEMA_VERSION, record_from_dict, record_to_dict
 from compoundkit.records.serialize import (
+    dumps_record,
     load_record,
+    loads_record,
     log_record,
     mfr_versions,
-    record_from_dict,
     record_from_entry,
-    record_to_dict,
     save_record,
 )
 
@@ -67,6 +68,7 @@ __all__ = [
     "CR_ELEMENTS",
     "DEFAULT_RULE_SET",
     "MFR_ELEMENTS",
+    "RECORD_SCHEMA_VERSION",
     "BadEntry",
     "BatchSpec",
     "BudClass",
@@ -94,9 +96,11 @@ __all__ = [
     "classify",
     "cr_to_html",
     "cr_to_markdown",
+    "dumps_record",
     "get_rule_set",
     "html_to_pdf",
     "load_record",
+    "loads_record",
     "log_record",
     "mfr_to_html",
     "mfr_to_markdown",

@@ -32,9 +32,7 @@ Quantities are pint Quantities at the API (:attr:`ComponentRecord.weighed`,
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import types
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -42,28 +40,29 @@ from attrs import field, frozen
 
 from compoundkit.errors import CompoundkitError, RecordError
 from compoundkit.formulas.bud import DEFAULT_RULE_SET, assign_bud
-from compoundkit.records.mfr import (
-    MasterFormulationRecord,
-    MissingElement,
+from compoundkit.names import name_key
+from compoundkit.records.fields import (
+    check_grams,
     clean_line,
     clean_text,
-    field_label,
-    same_person,
+    to_float,
     to_texts,
     to_tuple,
     valid_date,
+    valid_grams,
     valid_instances,
     valid_line,
     valid_optional_date,
+    valid_optional_grams,
     valid_optional_line,
     valid_optional_text,
     valid_text,
     valid_texts,
 )
+from compoundkit.records.mfr import MasterFormulationRecord, MissingElement, same_person
 from compoundkit.units.grammar import format_number
 
 if TYPE_CHECKING:
-    import attrs
     import pint
 
     from compoundkit.formulas import BatchSheet, Formulation
@@ -104,48 +103,12 @@ _WHAT: Final = {
     "vendor": "vendor",
     "weighed_g": "actual weight",
 }
-MAX_GRAMS: Final = 1e7
-
-
-def _grams(value: object, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RecordError(f"{field} must be a number of grams, got {value!r:.60}")
-    try:
-        number = float(value)
-    except OverflowError:  # an integer too large for a float
-        number = math.inf
-    if not math.isfinite(number) or not 0 <= number <= MAX_GRAMS:
-        raise RecordError(f"{field} must be from 0 to {MAX_GRAMS:g} g, got {value!r:.60}")
-    return number
-
-
-def to_float(value: object) -> Any:
-    """Whole numbers as floats (everything else unchanged, for the validator to judge)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        try:
-            return float(value)
-        except OverflowError:  # too large: the validator refuses it
-            return value
-    return value
-
-
-def valid_grams(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _grams(value, field_label(instance, attribute))
-
-
-def valid_optional_grams(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _grams(value, field_label(instance, attribute))
 
 
 def _quantity(value: float) -> pint.Quantity[Any]:
     from compoundkit.units import quantity
 
     return quantity(value, "gram")
-
-
-def _key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 # --------------------------------------------------------------------------- parts
@@ -272,7 +235,7 @@ def _datetime(value: object) -> _dt.datetime:
 
 
 def _made(value: object) -> float:
-    grams = _grams(value, "CR made_g")
+    grams = check_grams(value, "CR made_g")
     if grams <= 0:
         raise RecordError("CR made_g (total compounded) must be more than 0 g")
     return grams
@@ -349,7 +312,7 @@ class CompoundingRecord:
             )
         seen: set[str] = set()
         for component in self.components:
-            key = _key(component.name)
+            key = name_key(component.name)
             if key in seen:
                 raise RecordError(f"{where}: component {component.name!r} is listed twice")
             seen.add(key)
@@ -539,8 +502,8 @@ def _mass_grams(value: Any, field: str) -> float:
             from compoundkit.units.grammar import FACTOR, parse_amount
 
             number, unit = parse_amount(value, ("mass",), "quantity")
-            return _grams(number * FACTOR[unit], field)
-        return _grams(float(magnitude(value, "gram", field=field)), field)
+            return check_grams(number * FACTOR[unit], field)
+        return check_grams(float(magnitude(value, "gram", field=field)), field)
     except RecordError:
         raise
     except CompoundkitError as exc:

@@ -12,9 +12,10 @@ show the route, that it is a compounded preparation, special handling and warnin
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final
+
+from compoundkit.names import name_key
 
 if TYPE_CHECKING:
     from compoundkit.formulas import Formulation
@@ -40,16 +41,12 @@ LABEL_REQUIREMENTS: Final = (
 _ROOM_TEMPERATURE: Final = "controlled room temperature"
 
 
-def _key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
 def dedupe(labels: Iterable[str]) -> tuple[str, ...]:
-    """Labels in first-seen order, dropping repeats (case and spacing ignored)."""
+    """Labels in first-seen order, dropping repeats (by :func:`~compoundkit.names.name_key`)."""
     seen: set[str] = set()
     result: list[str] = []
     for label in labels:
-        key = _key(label)
+        key = name_key(label)
         if key and key not in seen:
             seen.add(key)
             result.append(" ".join(label.split()))

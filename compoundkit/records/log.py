@@ -55,8 +55,8 @@ from compoundkit.records._canonical import GENESIS_HASH, canonical_json, entry_h
 __all__ = [
     "APPLICATION_ID",
     "GENESIS_HASH",
+    "LOG_SCHEMA_VERSION",
     "MAX_PAYLOAD_BYTES",
-    "SCHEMA_VERSION",
     "BadEntry",
     "LogEntry",
     "RecordLog",
@@ -64,7 +64,7 @@ __all__ = [
     "VerifyReport",
 ]
 
-SCHEMA_VERSION: Final = 1
+LOG_SCHEMA_VERSION: Final = 1
 """Stored as ``PRAGMA user_version``; other versions are refused."""
 APPLICATION_ID: Final = 0x434B4C47
 """``PRAGMA application_id`` of a compoundkit record log ("CKLG")."""
@@ -399,11 +399,11 @@ class RecordLog:
                 f"{self._path} is a SQLite database but not a compoundkit record log "
                 f"(application id {app_id:#x}, tables: {', '.join(sorted(tables)) or 'none'})"
             )
-        if version != SCHEMA_VERSION:
-            newer = "a newer compoundkit" if version > SCHEMA_VERSION else "an unknown writer"
+        if version != LOG_SCHEMA_VERSION:
+            newer = "a newer compoundkit" if version > LOG_SCHEMA_VERSION else "an unknown writer"
             raise LogStorageError(
                 f"record log {self._path} has schema version {version}, written by {newer}; "
-                f"this compoundkit reads version {SCHEMA_VERSION} only"
+                f"this compoundkit reads version {LOG_SCHEMA_VERSION} only"
             )
         if not {"meta", "entries"} <= tables:
             raise LogStorageError(f"record log {self._path} is damaged: its tables are missing")
@@ -426,7 +426,7 @@ class RecordLog:
                     ],
                 )
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute(f"PRAGMA user_version = {LOG_SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

@@ -31,17 +31,35 @@ import datetime as _dt
 import re
 import types
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from attrs import evolve, field, fields, frozen
 
 from compoundkit.errors import CompoundkitError, RecordError
 from compoundkit.formulas.bud import DEFAULT_RULE_SET, BudExtension
+from compoundkit.names import name_key
+from compoundkit.records.fields import (
+    check_date,
+    check_name,
+    clean_line,
+    clean_text,
+    shown,
+    to_lines,
+    to_texts,
+    to_tuple,
+    valid_hash,
+    valid_instances,
+    valid_line,
+    valid_lines,
+    valid_optional_date,
+    valid_optional_line,
+    valid_optional_text,
+    valid_text,
+    valid_texts,
+)
 
 if TYPE_CHECKING:
-    import attrs
-
     from compoundkit.formulas import Formulation
 
 __all__ = [
@@ -71,18 +89,8 @@ MFR_ELEMENTS: Final = types.MappingProxyType(
 )
 """USP <795> (2023) MFR elements by number (shared/domain/usp.md; wording reconstructed)."""
 
-MAX_NAME: Final = 200
-"""Longest one-line text (a name, lot number, piece of equipment), in characters."""
-MAX_TEXT: Final = 10_000
-"""Longest free text (a step, a description, a note), in characters."""
-MAX_ITEMS: Final = 500
-"""Most entries in any list of a record (steps, checks, labels, notes...)."""
 DEFAULT_REFERENCE_BATCH: Final = "100 g"
 """The batch the MFR's calculations are shown for, unless the formula states ``makes``."""
-
-_LINE_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
-_TEXT_CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_HASH_RE: Final = re.compile(r"[0-9a-f]{64}")
 
 
 class MissingElement(NamedTuple):
@@ -96,197 +104,13 @@ class MissingElement(NamedTuple):
         return f"{self.number}. {self.name}: {self.detail}"
 
 
-# --------------------------------------------------------------------------- checks
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _no_surrogates(value: str, field: str) -> None:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise RecordError(f"{field}: text contains an unpaired surrogate") from None
-
-
-def check_name(value: object, field: str) -> str:
-    """One line of text (a name, a lot, a person): stripped, 1-200 characters, no controls."""
-    if not isinstance(value, str):
-        raise RecordError(f"{field} must be text, got {_short(value)}")
-    text = value.strip()
-    if not text:
-        raise RecordError(f"{field} must not be empty")
-    if len(text) > MAX_NAME:
-        raise RecordError(f"{field} is longer than {MAX_NAME} characters")
-    if _LINE_CONTROL.search(text):
-        raise RecordError(f"{field} must be one line without control characters: {_short(text)}")
-    _no_surrogates(text, field)
-    return text
-
-
-def check_text(value: object, field: str) -> str:
-    """Free text (a step, a note): not blank, at most 10,000 characters, newlines allowed.
-
-    Line endings are normalised to ``\\n``.
-    """
-    if not isinstance(value, str):
-        raise RecordError(f"{field} must be text, got {_short(value)}")
-    text = value.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise RecordError(f"{field} must not be blank")
-    if len(text) > MAX_TEXT:
-        raise RecordError(f"{field} is longer than {MAX_TEXT} characters")
-    if _TEXT_CONTROL.search(text):
-        raise RecordError(f"{field} contains a control character: {_short(text)}")
-    _no_surrogates(text, field)
-    return text
-
-
-def check_date(value: object, field: str) -> _dt.date:
-    """A calendar date (a datetime is refused: which day it is depends on a time zone)."""
-    if isinstance(value, _dt.datetime) or not isinstance(value, _dt.date):
-        raise RecordError(f"{field} must be a datetime.date, got {_short(value)}")
-    return value
-
-
-_LABELS: Final = types.MappingProxyType(
-    {
-        "MasterFormulationRecord": "MFR",
-        "CompoundingRecord": "CR",
-        "CompoundingStep": "step",
-        "QualityCheck": "QC check",
-        "MfrBud": "MFR BUD",
-        "ComponentRecord": "component",
-        "QcResult": "QC result",
-        "BatchSpec": "batch",
-        "CrBud": "BUD",
-        "Lot": "lot",
-    }
-)
-
-
-def field_label(instance: object, attribute: attrs.Attribute[Any]) -> str:
-    """How errors name a field: ``MFR author``, ``component lot``..."""
-    name = type(instance).__name__
-    return f"{_LABELS.get(name, name)} {attribute.name}"
-
-
-# Converters only normalise what is already of the right type; the validators check
-# (and name the field), so a wrong type reaches a validator unchanged.
-
-
-def clean_line(value: object) -> Any:
-    """Strip one-line text."""
-    return value.strip() if isinstance(value, str) else value
-
-
-def clean_text(value: object) -> Any:
-    """Normalise line endings of free text to ``\\n``."""
-    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
-
-
-def to_tuple(value: object) -> Any:
-    """A list (any iterable but text) as a tuple."""
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        return value
-    return tuple(value)
-
-
-def to_lines(value: object) -> Any:
-    """A list of one-line texts as a tuple of stripped texts."""
-    items = to_tuple(value)
-    return tuple(clean_line(v) for v in items) if isinstance(items, tuple) else items
-
-
-def to_texts(value: object) -> Any:
-    """A list of free texts as a tuple of normalised texts."""
-    items = to_tuple(value)
-    return tuple(clean_text(v) for v in items) if isinstance(items, tuple) else items
-
-
-def valid_line(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_name(value, field_label(instance, attribute))
-
-
-def valid_optional_line(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        check_name(value, field_label(instance, attribute))
-
-
-def valid_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_text(value, field_label(instance, attribute))
-
-
-def valid_optional_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        check_text(value, field_label(instance, attribute))
-
-
-def valid_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_date(value, field_label(instance, attribute))
-
-
-def valid_optional_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        check_date(value, field_label(instance, attribute))
-
-
-def _items(
-    instance: object, attribute: attrs.Attribute[Any], value: object
-) -> tuple[str, tuple[Any, ...]]:
-    where = field_label(instance, attribute)
-    if not isinstance(value, tuple):
-        raise RecordError(f"{where} must be a list, got {_short(value)}")
-    if len(value) > MAX_ITEMS:
-        raise RecordError(f"{where} has more than {MAX_ITEMS} entries")
-    return where, value
-
-
-def valid_lines(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    where, items = _items(instance, attribute, value)
-    for index, item in enumerate(items):
-        check_name(item, f"{where}[{index}]")
-
-
-def valid_texts(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    where, items = _items(instance, attribute, value)
-    for index, item in enumerate(items):
-        check_text(item, f"{where}[{index}]")
-
-
-def valid_instances(cls: type[Any]) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    """A validator for a list of ``cls`` instances."""
-
-    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        where, items = _items(instance, attribute, value)
-        for index, item in enumerate(items):
-            if not isinstance(item, cls):
-                raise RecordError(f"{where}[{index}] must be a {cls.__name__}, got {_short(item)}")
-
-    return check
-
-
-def valid_hash(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and (not isinstance(value, str) or not _HASH_RE.fullmatch(value)):
-        raise RecordError(
-            f"{field_label(instance, attribute)} must be a SHA-256 in lower-case hex, "
-            f"got {_short(value)}"
-        )
-
-
-def _key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
 def same_person(first: str | None, second: str | None) -> bool:
-    """Whether two names identify the same person (case, width and spacing ignored).
+    """Whether two names identify the same person (by :func:`~compoundkit.names.name_key`).
 
-    >>> same_person("A. Chen", " a.  CHEN ")
-    True
+    >>> same_person("A. Chen", " a.  CHEN "), same_person("A. Chen", None)
+    (True, False)
     """
-    return first is not None and second is not None and _key(first) == _key(second)
+    return first is not None and second is not None and name_key(first) == name_key(second)
 
 
 # --------------------------------------------------------------------------- parts
@@ -329,7 +153,7 @@ def _check_rule_set(instance: MfrBud, attribute: Any, value: str) -> None:
 
 def _extension(value: object) -> BudExtension | None:
     if value is not None and not isinstance(value, BudExtension):
-        raise RecordError(f"MFR BUD extension must be a BudExtension, got {_short(value)}")
+        raise RecordError(f"MFR BUD extension must be a BudExtension, got {shown(value)}")
     return value
 
 
@@ -413,24 +237,25 @@ def _formulation(value: object) -> Formulation:
     from compoundkit.formulas import Formulation
 
     if not isinstance(value, Formulation):
-        raise RecordError(f"MFR formulation must be a Formulation, got {_short(value)}")
+        raise RecordError(f"MFR formulation must be a Formulation, got {shown(value)}")
     return value
 
 
 def _version(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000_000:
-        raise RecordError(f"MFR version must be a whole number from 1, got {_short(value)}")
+        raise RecordError(f"MFR version must be a whole number from 1, got {shown(value)}")
     return value
 
 
 def _bud(value: object) -> MfrBud | None:
     if value is not None and not isinstance(value, MfrBud):
-        raise RecordError(f"MFR bud must be an MfrBud, got {_short(value)}")
+        raise RecordError(f"MFR bud must be an MfrBud, got {shown(value)}")
     return value
 
 
 def _record_id(name: str) -> str:
-    slug = re.sub(r"[^0-9a-z]+", "-", _key(name)).strip("-")[:60] or "record"
+    slug = re.sub(r"[^0-9a-z]+", "-", unicodedata.normalize("NFKC", name).casefold())
+    slug = slug.strip("-")[:60] or "record"
     return f"MFR-{slug}"
 
 
@@ -495,7 +320,7 @@ class MasterFormulationRecord:
     _content_hash: str = field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        from compoundkit.records.serialize import content_hash
+        from compoundkit.records.schema import content_hash
 
         object.__setattr__(self, "_content_hash", content_hash(self))
         approval = (self.approved_by, self.approved_on, self.approved_hash)

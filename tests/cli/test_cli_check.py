@@ -74,7 +74,10 @@ def test_errors_exit_1() -> None:
         (None, "missing.toml: no such file"),
         (b"\xff\xfe\x00garbage\x00", "is not UTF-8 text"),
         (b'name = "x\n', "not valid TOML"),
-        (HEAD.encode() + b"colour = 1\n" + KETOPROFEN.encode(), "[colour]: unknown field"),
+        (
+            HEAD.encode() + b"colour = 1\n" + KETOPROFEN.encode(),
+            "colour: unknown key; allowed: name, dosage_form",
+        ),
     ],
 )
 def test_unreadable_file_exits_2_with_one_line(
@@ -96,9 +99,9 @@ def test_several_problems_are_listed_under_the_error_line(tmp_path: Path) -> Non
     assert result.returncode == 2
     lines = result.stderr.splitlines()
     assert lines[0] == "compoundkit: error: bad.toml: 3 problems:"
-    assert lines[1].startswith("    line 2, colour: unknown field")
-    assert lines[2].startswith("    line 4, vehicle: unknown vehicle 'nope'")
-    assert "at least one ingredient" in lines[3]
+    assert lines[1].startswith("    bad.toml:2: colour: unknown key; allowed: name, ")
+    assert lines[2].startswith("    bad.toml:4: vehicle: unknown vehicle 'nope'")
+    assert lines[3].startswith("    bad.toml: ingredients: a formula needs at least one")
 
 
 # ----------------------------------------------------------------------- click runner

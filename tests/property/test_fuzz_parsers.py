@@ -515,15 +515,13 @@ def _saved_records() -> dict[str, dict[str, Any]]:
 def _record_ok(result: object) -> None:
     from compoundkit.records.cr import CompoundingRecord
     from compoundkit.records.mfr import MasterFormulationRecord
-    from compoundkit.records.serialize import loads_json as record_loads
+    from compoundkit.records.serialize import dumps_record, loads_record
 
     _said(result)
     if isinstance(result, CompoundkitError):
         return
     assert isinstance(result, MasterFormulationRecord | CompoundingRecord)
-    from compoundkit.records.serialize import dumps_json as record_dumps
-
-    assert record_loads(record_dumps(result)) == result  # what loads saves back the same
+    assert loads_record(dumps_record(result, "json"), "json") == result  # saves back the same
 
 
 @LOADER
@@ -532,8 +530,8 @@ def _record_ok(result: object) -> None:
     st.lists(st.tuples(st.integers(min_value=0), record_values), min_size=1, max_size=3),
 )
 def test_saved_records_with_wrong_values(kind: str, changes: list[tuple[int, Any]]) -> None:
-    from compoundkit.records.serialize import loads_json as record_loads
-    from compoundkit.records.serialize import record_from_dict
+    from compoundkit.records.schema import record_from_dict
+    from compoundkit.records.serialize import loads_record
 
     document = copy.deepcopy(_saved_records()[kind])
     for pick, value in changes:
@@ -546,14 +544,13 @@ def test_saved_records_with_wrong_values(kind: str, changes: list[tuple[int, Any
     _record_ok(_outcome(lambda: record_from_dict(copy.deepcopy(document))))
     as_json = _json_text(document)
     if as_json is not None:
-        _record_ok(_outcome(lambda: record_loads(as_json)))
+        _record_ok(_outcome(lambda: loads_record(as_json, "json")))
 
 
 @LOADER
 @given(st.one_of(json_texts, toml_texts))
 def test_saved_record_text(text: str) -> None:
-    from compoundkit.records.serialize import loads_json as record_loads
-    from compoundkit.records.serialize import loads_toml as record_loads_toml
+    from compoundkit.records.serialize import loads_record
 
-    _record_ok(_outcome(lambda: record_loads(text)))
-    _record_ok(_outcome(lambda: record_loads_toml(text)))
+    _record_ok(_outcome(lambda: loads_record(text, "json")))
+    _record_ok(_outcome(lambda: loads_record(text, "toml")))

@@ -481,7 +481,7 @@ def _open_log_case(case: dict[str, Any], tmp_path: Path) -> None:
 
 
 def _record_case(case: dict[str, Any], tmp_path: Path, saved: dict[str, dict[str, Any]]) -> None:
-    from compoundkit.records import serialize
+    from compoundkit.records import schema, serialize
 
     if "record_file" in case:
         _expect(case, lambda: serialize.load_record(CORPUS / case["record_file"]))
@@ -492,12 +492,12 @@ def _record_case(case: dict[str, Any], tmp_path: Path, saved: dict[str, dict[str
         _expect(case, lambda: serialize.load_record(path))
         return
     document = copy.deepcopy(saved[case["record"]])
-    serialize.record_from_dict(copy.deepcopy(document))  # the base itself is valid
+    schema.record_from_dict(copy.deepcopy(document))  # the base itself is valid
     value = json.loads(case["value_json"]) if "value_json" in case else case["value"]
     _set(document, case["set"], value)
-    _expect(case, lambda: serialize.record_from_dict(copy.deepcopy(document)))
+    _expect(case, lambda: schema.record_from_dict(copy.deepcopy(document)))
     if _json_safe(value):
-        _expect(case, lambda: serialize.loads_json(json.dumps(document)))
+        _expect(case, lambda: serialize.loads_record(json.dumps(document), "json"))
 
 
 @pytest.mark.parametrize("case", RECORD_CASES)

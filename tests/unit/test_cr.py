@@ -222,5 +222,8 @@ def test_parts_validate_their_fields(mfr: MasterFormulationRecord) -> None:
     cr = make(mfr)
     with pytest.raises(RecordError, match="listed twice"):
         attrs.evolve(cr, components=cr.components + cr.components[:1])
+    twin = attrs.evolve(cr.components[0], name=cr.components[0].name.upper() + " ")
+    with pytest.raises(RecordError, match="listed twice"):  # compared by names.name_key
+        attrs.evolve(cr, components=(*cr.components, twin))
     with pytest.raises(RecordError, match="before the preparation day"):
         attrs.evolve(cr, bud=attrs.evolve(cr.bud, date=dt.date(2024, 2, 1)))

@@ -17,7 +17,7 @@ from compoundkit.errors import CompoundkitError, LogStorageError, RecordError
 from compoundkit.records.log import (
     APPLICATION_ID,
     GENESIS_HASH,
-    SCHEMA_VERSION,
+    LOG_SCHEMA_VERSION,
     LogEntry,
     RecordLog,
     UnknownEntryError,
@@ -235,7 +235,7 @@ def test_file_is_a_wal_sqlite_log_with_schema_version(tmp_path: Path) -> None:
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert raw.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == LOG_SCHEMA_VERSION == 1
         # append-only: the database itself refuses updates and deletes
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             raw.execute("UPDATE entries SET payload = '{}'")

@@ -1,0 +1,390 @@
+"""Worksheet outlines: what the MFR and CR worksheets say, section by USP element.
+
+An :class:`Outline` is the content of a worksheet before it is drawn: a title, the
+record's identifying lines, one :class:`Section` per USP element (a missing element
+says what is missing), and the signature lines. :mod:`compoundkit.records.render` draws
+it as Markdown, HTML or PDF.
+
+>>> from compoundkit.formulas import load_formula
+>>> from compoundkit.records.mfr import MasterFormulationRecord
+>>> mfr = MasterFormulationRecord.create(load_formula("examples/ketoprofen-gel.toml"))
+>>> outline = mfr_outline(mfr)
+>>> outline.sections[3].blocks[0].lines
+('MISSING: no compounding steps',)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+from compoundkit.errors import CompoundkitError
+
+if TYPE_CHECKING:
+    from compoundkit.records.cr import CompoundingRecord
+    from compoundkit.records.mfr import MasterFormulationRecord, MissingElement
+
+__all__ = ["Block", "Outline", "Section", "cr_outline", "mfr_outline"]
+
+
+class Block(NamedTuple):
+    """One piece of a section: ``kind`` is p, missing, list, olist, table, pre or label."""
+
+    kind: str
+    lines: tuple[str, ...] = ()
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    numeric: frozenset[int] = frozenset()
+
+
+class Section(NamedTuple):
+    title: str
+    blocks: tuple[Block, ...]
+
+
+class Outline(NamedTuple):
+    title: str
+    meta: tuple[str, ...]
+    sections: tuple[Section, ...]
+    signatures: tuple[tuple[str, str], ...]
+    """(role, name already recorded or "")."""
+
+
+def _p(*lines: str) -> Block:
+    return Block("p", tuple(lines))
+
+
+def _items(kind: str, lines: Iterable[str]) -> Block:
+    return Block(kind, tuple(lines))
+
+
+def _table(
+    header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Iterable[int] = ()
+) -> Block:
+    return Block(
+        "table",
+        header=tuple(header),
+        rows=tuple(tuple(r) for r in rows),
+        numeric=frozenset(numeric),
+    )
+
+
+def _element(
+    number: int,
+    names: dict[int, str],
+    missing: dict[int, list[MissingElement]],
+    blocks: Iterable[Block],
+) -> Section:
+    shown = [Block("missing", (f"MISSING: {m.detail}",)) for m in missing.get(number, [])]
+    return Section(f"{number}. {names[number][0].upper()}{names[number][1:]}", (*shown, *blocks))
+
+
+def _grams(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:.3f} g" if abs(value) >= 1 else f"{value * 1000:.1f} mg"
+
+
+def _characteristics(mfr: MasterFormulationRecord) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for component in mfr.formulation.ingredients:
+        form = component.weighed_form()
+        facts = [f"{form.formula}, MW {form.molecular_weight:g}"]
+        if form.cas:
+            facts.append(f"CAS {form.cas}")
+        chem = component.ingredient.physicochemical
+        for flag, text in (
+            (chem.light_sensitive, "light-sensitive"),
+            (chem.hygroscopic, "hygroscopic"),
+            (chem.deliquescent, "deliquescent"),
+            (chem.electrolyte, "electrolyte"),
+        ):
+            if flag:
+                facts.append(text)
+        amount = component.strength if component.strength is not None else component.amount
+        expressed = component.expressed_form().name if component.expressed_as else ""
+        rows.append((component.name, form.name, str(amount), expressed, "; ".join(facts)))
+    for excipient in mfr.formulation.excipients:
+        amount = excipient.strength if excipient.strength is not None else excipient.amount
+        note = f"density {excipient.density_g_per_ml:g} g/mL" if excipient.density_g_per_ml else ""
+        rows.append((excipient.name, "", str(amount), "", note))
+    vehicle = mfr.formulation.vehicle
+    water = "aqueous" if vehicle.aqueous else "nonaqueous"
+    preserved = {True: "preserved", False: "nonpreserved", None: "preservation unknown"}[
+        vehicle.preserved
+    ]
+    rows.append((vehicle.name, "vehicle", "q.s. to 100 %", "", f"{water}, {preserved}"))
+    return rows
+
+
+def mfr_outline(mfr: MasterFormulationRecord) -> Outline:
+    """The worksheet outline of an MFR: one section per USP element, then signatures."""
+    from compoundkit.records.labels import mfr_label, strengths
+    from compoundkit.records.mfr import MFR_ELEMENTS
+
+    names = dict(MFR_ELEMENTS)
+    missing: dict[int, list[MissingElement]] = {}
+    for item in mfr.missing_elements():
+        missing.setdefault(item.number, []).append(item)
+    f = mfr.formulation
+    status = (
+        f"approved by {mfr.approved_by} on {mfr.approved_on}"
+        if mfr.is_approved
+        else "DRAFT: not approved"
+    )
+    meta = (
+        f"Record {mfr.record_id}, version {mfr.version}; {status}",
+        f"Content hash (SHA-256): {mfr.content_hash}",
+        *((f"Revises the version with hash {mfr.previous_hash}",) if mfr.previous_hash else ()),
+        f"Author: {mfr.author or 'not recorded'}",
+    )
+    sections = [
+        _element(
+            1,
+            names,
+            missing,
+            [
+                _p(
+                    f"Name: {f.name}",
+                    f"Strength: {', '.join(strengths(f))}",
+                    f"Dosage form: {f.dosage_form}; route: {f.route}",
+                    *((f"Indication: {f.indication}",) if f.indication else ()),
+                )
+            ],
+        ),
+        _element(
+            2,
+            names,
+            missing,
+            [
+                _table(
+                    ("component", "form weighed", "strength", "expressed as", "characteristics"),
+                    _characteristics(mfr),
+                )
+            ],
+        ),
+        _element(3, names, missing, [_p(mfr.container)] if mfr.container else []),
+    ]
+    steps = []
+    for step in mfr.steps:
+        text = step.instruction
+        if step.equipment:
+            text += f" [equipment: {', '.join(step.equipment)}]"
+        if step.precautions:
+            text += f" [precautions: {step.precautions}]"
+        steps.append(text)
+    equipment = sorted({e for step in mfr.steps for e in step.equipment}, key=str.casefold)
+    step_blocks = [_items("olist", steps)] if steps else []
+    if equipment:
+        step_blocks.append(_p(f"Equipment and supplies: {', '.join(equipment)}"))
+    sections.append(_element(4, names, missing, step_blocks))
+    sections.append(_element(5, names, missing, [_p(mfr.description)] if mfr.description else []))
+    bud = mfr.bud
+    sections.append(
+        _element(
+            6,
+            names,
+            missing,
+            [_p(f"BUD: {bud.period} (the compounding day is Day 1)", f"Storage: {bud.storage}")]
+            if bud
+            else [],
+        )
+    )
+    sections.append(
+        _element(
+            7,
+            names,
+            missing,
+            [
+                _p(
+                    bud.reference,
+                    f"Rule set: {bud.rule_set}" + (f", rule {bud.rule}" if bud.rule else ""),
+                )
+            ]
+            if bud
+            else [],
+        )
+    )
+    sections.append(
+        _element(8, names, missing, [Block("pre", mfr.calculations)] if mfr.calculations else [])
+    )
+    label_blocks = [Block("label", mfr_label(mfr))]
+    if mfr.auxiliary_labels:
+        label_blocks.append(_p(f"Auxiliary labels: {'; '.join(mfr.auxiliary_labels)}"))
+    sections.append(_element(9, names, missing, label_blocks))
+    sections.append(
+        _element(
+            10,
+            names,
+            missing,
+            [
+                _table(
+                    ("test", "procedure", "expected result"),
+                    [(q.test, q.procedure, q.expected) for q in mfr.quality_control],
+                )
+            ]
+            if mfr.quality_control
+            else [],
+        )
+    )
+    sections.append(
+        _element(
+            11,
+            names,
+            missing,
+            [_items("list", mfr.other)] if mfr.other else [_p("Nothing further recorded.")],
+        )
+    )
+    signatures = (
+        ("Prepared by (author)", mfr.author or ""),
+        ("Approved by", f"{mfr.approved_by} on {mfr.approved_on}" if mfr.is_approved else ""),
+    )
+    return Outline(f"Master formulation record: {f.name}", meta, tuple(sections), signatures)
+
+
+def cr_outline(record: CompoundingRecord) -> Outline:
+    """The worksheet outline of a CR: one section per USP element, the batch sheet, label."""
+    from compoundkit.records.cr import CR_ELEMENTS
+    from compoundkit.records.labels import container_label, strengths
+
+    names = dict(CR_ELEMENTS)
+    missing: dict[int, list[MissingElement]] = {}
+    for item in record.missing_elements():
+        missing.setdefault(item.number, []).append(item)
+    mfr = record.mfr
+    f = mfr.formulation
+    meta = (
+        f"Internal ID {record.internal_id}; prepared {record.prepared_at.isoformat(' ')}",
+        f"Follows MFR {mfr.record_id} version {mfr.version} (hash {record.mfr_hash})",
+    )
+    rows = []
+    for c in record.components:
+        pct = c.deviation_percent
+        dev_g = None if c.weighed_g is None else c.weighed_g - c.target_g
+        rows.append(
+            (
+                c.name,
+                c.kind,
+                c.vendor or "",
+                c.lot or "",
+                c.expiry.isoformat() if c.expiry else "",
+                _grams(c.target_g),
+                _grams(c.weighed_g),
+                "" if dev_g is None else f"{dev_g:+.4g} g",
+                "" if pct is None else f"{pct:+.2f} %",
+            )
+        )
+    header = ("component", "kind", "vendor", "lot", "expiry", "target", "weighed",
+              "deviation", "deviation %")  # fmt: skip
+    batch = record.batch
+    size = f"{batch.count} x {batch.size}" if batch.count > 1 else batch.size
+    excess = f", excess {batch.excess}" if batch.excess else ""
+    sheet_blocks = _sheet_blocks(record)
+    expected = {q.test.casefold(): q.expected for q in mfr.quality_control}
+    qc_rows = [
+        (
+            q.test,
+            expected.get(q.test.casefold(), ""),
+            q.result,
+            {True: "pass", False: "FAIL", None: ""}[q.passed],
+        )
+        for q in record.qc_results
+    ]
+    deviations = [
+        f"{c.name}: weighed {_grams(c.weighed_g)} for a target of {_grams(c.target_g)} "
+        f"({c.deviation_percent:+.2f} %)"
+        for c in record.components
+        if c.deviation_percent is not None and c.deviation_percent != 0
+    ]
+    sections = [
+        _element(
+            1,
+            names,
+            missing,
+            [_p(f"{f.name}: {', '.join(strengths(f))}", f"{f.dosage_form}, {f.route}")],
+        ),
+        _element(2, names, missing, [_p(record.prepared_at.isoformat(" "))]),
+        _element(3, names, missing, [_p(record.internal_id)]),
+        _element(
+            4,
+            names,
+            missing,
+            [_p(f"Compounded by: {record.compounded_by}", f"Verified by: {record.verified_by}")],
+        ),
+        _element(5, names, missing, [_table(header[:5], [r[:5] for r in rows])]),
+        _element(
+            6,
+            names,
+            missing,
+            [_table((header[0], *header[5:]), [(r[0], *r[5:]) for r in rows], (1, 2, 3, 4))],
+        ),
+        _element(
+            7,
+            names,
+            missing,
+            [_p(f"{_grams(record.made_g)} (batch {size}{excess})")],
+        ),
+        _element(
+            8,
+            names,
+            missing,
+            [
+                _p(f"BUD: {record.bud.date.isoformat()}", f"Storage: {record.bud.storage}"),
+                Block("pre", tuple(record.bud.explanation.splitlines())),
+            ],
+        ),
+        _element(9, names, missing, [*sheet_blocks, Block("pre", record.calculations)]),
+        _element(10, names, missing, [_p(record.description)] if record.description else []),
+        _element(
+            11,
+            names,
+            missing,
+            [_table(("test", "expected (MFR)", "result", "pass/fail"), qc_rows)] if qc_rows else [],
+        ),
+        _element(
+            12,
+            names,
+            missing,
+            [
+                _p(
+                    f"{mfr.record_id} version {mfr.version}",
+                    f"Content hash (SHA-256): {record.mfr_hash}",
+                    f"MFR approved by {mfr.approved_by} on {mfr.approved_on}"
+                    if mfr.is_approved
+                    else "MFR not approved",
+                )
+            ],
+        ),
+        _element(
+            13,
+            names,
+            missing,
+            [
+                _items("list", [*record.deviations, *deviations, *record.notes])
+                if record.deviations or deviations or record.notes
+                else _p("None recorded.")
+            ],
+        ),
+        Section("Label", (Block("label", container_label(record)),)),
+    ]
+    signatures = (
+        ("Compounded by", record.compounded_by),
+        ("Verified by", record.verified_by),
+    )
+    return Outline(f"Compounding record: {f.name}", meta, tuple(sections), signatures)
+
+
+def _sheet_blocks(record: CompoundingRecord) -> list[Block]:
+    """The batch sheet table, recomputed from the MFR (or a note if it cannot be)."""
+    from compoundkit.formulas.sheet_export import sheet_rows
+
+    try:
+        sheet = record.sheet()
+    except CompoundkitError as exc:
+        return [_p(f"Batch sheet not recomputed: {exc}")]
+    header, rows = sheet_rows(sheet)
+    return [
+        _p(f"Batch sheet: {sheet.count} x {sheet.size_g:g} g, make {sheet.made_g:g} g"),
+        _table(header, rows, (3, 4, 5)),
+        _p(f"Balance: {sheet.balance.description}"),
+    ]
