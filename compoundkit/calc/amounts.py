@@ -162,6 +162,11 @@ def _active(amount: object, unit: str, strength: Strength) -> float:
     try:
         return positive_amount(amount, unit, field="amount")
     except DimensionError:
+        other = "milliliter" if unit == "gram" else "gram"
+        try:  # the other kind of amount: say what the strength needs
+            positive_amount(amount, other, field="amount")
+        except DimensionError:
+            raise  # not an amount at all: the message says what is wrong
         kind = "mass" if unit == "gram" else "volume"
         raise DimensionError(
             f"amount: {amount} is not a {kind}, but {strength} needs the active as a {kind}"

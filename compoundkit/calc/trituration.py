@@ -198,7 +198,7 @@ def _inputs(
             f"needed: {_mg_text(needed_mg)} is at or above the minimum weighable quantity "
             f"{_mg_text(minimum_mg)}: weigh it directly, no trituration is needed"
         )
-    chosen = None if aliquot is None else chosen_aliquot(aliquot, needed_mg, minimum_mg, step_mg)
+    chosen = None if aliquot is None else chosen_aliquot(aliquot, minimum_mg, step_mg)
     return needed_mg, minimum_mg, step_mg, chosen
 
 

@@ -648,25 +648,18 @@ def aliquot_plan(
             f"readability: {_mg_text(step_mg)} is larger than the minimum "
             f"{_mg_text(minimum_mg)}; the readability must be at most the minimum"
         )
-    aliquot_mg = (
-        None if aliquot is None else chosen_aliquot(aliquot, needed_mg, minimum_mg, step_mg)
-    )
+    aliquot_mg = None if aliquot is None else chosen_aliquot(aliquot, minimum_mg, step_mg)
     return _plan(needed_mg, minimum_mg, step_mg, diluent=diluent, drug=drug, aliquot_mg=aliquot_mg)
 
 
-def chosen_aliquot(aliquot: object, needed_mg: float, minimum_mg: float, step_mg: float) -> float:
-    """A user's aliquot in mg, checked: at least the minimum, above the amount it must hold,
-    and a whole number of readability steps (so it can be weighed as written)."""
+def chosen_aliquot(aliquot: object, minimum_mg: float, step_mg: float) -> float:
+    """A user's aliquot in mg, checked: at least the minimum (so above the amount needed,
+    which is below it) and a whole number of readability steps (weighable as written)."""
     aliquot_mg = positive_amount(aliquot, "milligram", field="aliquot")
     if aliquot_mg < minimum_mg:
         raise CalculationError(
             f"aliquot: {_mg_text(aliquot_mg)} is below the minimum weighable quantity "
             f"{_mg_text(minimum_mg)}; choose at least {_mg_text(minimum_mg)}"
-        )
-    if aliquot_mg <= needed_mg:
-        raise CalculationError(
-            f"aliquot: {_mg_text(aliquot_mg)} must be more than the {_mg_text(needed_mg)} of "
-            "drug it holds (the rest is diluent)"
         )
     ticks = Decimal(repr(aliquot_mg)) / Decimal(repr(step_mg))
     if ticks != ticks.to_integral_value():
