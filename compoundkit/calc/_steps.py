@@ -45,8 +45,8 @@ def numbered(sentences: Iterable[str]) -> list[str]:
     return [f"{number}. {sentence}" for number, sentence in enumerate(sentences, 1)]
 
 
-def mass_or_volume(value: object, field: str) -> tuple[float, str]:
-    """A positive mass (in g) or volume (in mL): ``(magnitude, "gram" | "milliliter")``.
+def mass_or_volume(value: object, field: str, mass_unit: str = "gram") -> tuple[float, str]:
+    """A positive mass (in ``mass_unit``) or volume (in mL): ``(magnitude, unit)``.
 
     >>> mass_or_volume("250 mg", "quantity"), mass_or_volume("2 fl oz", "quantity")
     ((0.25, 'gram'), (59.147059125, 'milliliter'))
@@ -54,7 +54,7 @@ def mass_or_volume(value: object, field: str) -> tuple[float, str]:
     from compoundkit.calc.weighing import positive_amount  # weighing itself uses this module
 
     try:
-        return positive_amount(value, "gram", field=field), "gram"
+        return positive_amount(value, mass_unit, field=field), mass_unit
     except DimensionError:
         pass
     try:

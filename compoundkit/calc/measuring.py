@@ -52,8 +52,8 @@ __all__ = [
 #: "no less than 2 mL should be measured in 10-mL cylindrical graduates").
 GRADUATE_MINIMUM_FRACTION: Final = 0.20
 
-#: Masses are shown in milligrams, volumes in millilitres.
-_SHOWN: Final = {"gram": ("milligram", 1000.0), "milliliter": ("milliliter", 1.0)}
+#: Masses are read and shown in milligrams, volumes in millilitres.
+_MASS: Final = "milligram"
 
 
 # --------------------------------------------------------------------------- error
@@ -106,16 +106,15 @@ def percentage_error(error: object, quantity: object) -> PercentageError:
     >>> percentage_error("36 mL", "225 mL").percent
     <Quantity(16.0, 'percent')>
     """
-    value, unit = mass_or_volume(quantity, "quantity")
-    shown, scale = _SHOWN[unit]
+    value, unit = mass_or_volume(quantity, "quantity", _MASS)
     try:
         wrong = positive_amount(error, unit, field="error", allow_zero=True)
     except DimensionError:
-        kind = "mass" if unit == "gram" else "volume"
+        kind = "mass" if unit == _MASS else "volume"
         raise DimensionError(
             f"error: {error} is not a {kind} like the quantity {quantity}"
         ) from None
-    return PercentageError(wrong * scale, value * scale, shown)
+    return PercentageError(wrong, value, unit)
 
 
 @frozen
@@ -163,9 +162,8 @@ def smallest_quantity_for_error(sensitivity: object, max_error: object) -> Small
     >>> smallest_quantity_for_error("0.5 mL", "5 %").smallest
     <Quantity(10.0, 'milliliter')>
     """
-    value, unit = mass_or_volume(sensitivity, "sensitivity")
-    shown, scale = _SHOWN[unit]
-    return SmallestQuantity(value * scale, error_percent(max_error), shown)
+    value, unit = mass_or_volume(sensitivity, "sensitivity", _MASS)
+    return SmallestQuantity(value, error_percent(max_error), unit)
 
 
 # --------------------------------------------------------------------------- volumes
@@ -419,8 +417,7 @@ def liquid_aliquot(
     >>> plan.weigh, plan.total, plan.diluent
     (<Quantity(2.0, 'milliliter')>, <Quantity(8.0, 'milliliter')>, <Quantity(6.0, 'milliliter')>)
     """
-    needed_value, unit = mass_or_volume(needed, "needed")
-    drug_unit, scale = _SHOWN[unit]
+    needed_value, unit = mass_or_volume(needed, "needed", _MASS)
     aliquot_ml = positive_amount(aliquot, "milliliter", field="aliquot")
     minimum_value = None if minimum is None else positive_amount(minimum, unit, field="minimum")
     if weigh is not None and factor is not None:
@@ -439,13 +436,13 @@ def liquid_aliquot(
         )
     if not weigh_value > needed_value:
         raise CalculationError(
-            f"weigh: {figure(weigh_value * scale, drug_unit)} must be more than the "
-            f"{figure(needed_value * scale, drug_unit)} needed (otherwise measure it directly)"
+            f"weigh: {figure(weigh_value, unit)} must be more than the "
+            f"{figure(needed_value, unit)} needed (otherwise measure it directly)"
         )
     if minimum_value is not None and weigh_value < minimum_value * (1 - 1e-12):
         raise CalculationError(
-            f"weigh: {figure(weigh_value * scale, drug_unit)} is below the minimum "
-            f"{figure(minimum_value * scale, drug_unit)} that can be measured"
+            f"weigh: {figure(weigh_value, unit)} is below the minimum "
+            f"{figure(minimum_value, unit)} that can be measured"
         )
     total_ml = aliquot_ml * weigh_value / needed_value
     if unit == "milliliter" and not total_ml > weigh_value:
@@ -461,9 +458,9 @@ def liquid_aliquot(
                 f"graduate measures, {figure(least, 'mL')}"
             )
     return LiquidAliquot(
-        needed_value * scale,
-        weigh_value * scale,
-        drug_unit,
+        needed_value,
+        weigh_value,
+        unit,
         total_ml,
         aliquot_ml,
         drug,
