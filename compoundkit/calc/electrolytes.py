@@ -63,7 +63,7 @@ class SubstanceMass:
     divisor: int
     """What the molecular weight is divided by: ions x valence, moieties or particles."""
     why: str
-    """What ``divisor`` is, for the steps (``valence 2``, ``2 particles``)."""
+    """What ``divisor`` is, for the steps (``valence 2``, ``2 particles``; empty for 1 mmol)."""
     name: str
     """What is weighed."""
 
@@ -87,16 +87,22 @@ class SubstanceMass:
 
         >>> print("\\n".join(mass_for_millimoles("150 mmol", molecular_weight=58.44,
         ...                                      name="sodium chloride").steps()))
-        1. 1 mmol of sodium chloride = 58.44 mg / 1 (1 mmol per mole) = 58.44 mg.
+        1. 1 mmol of sodium chloride = its molecular weight in mg = 58.44 mg.
         2. 150 mmol x 58.44 mg/mmol = 8766 mg = 8.766 g of sodium chloride.
         """
         symbol = _SYMBOL[self.amount_unit]
         per = self.milligrams_per_unit
         milligrams = self.grams * 1000.0
+        if self.why:
+            first = (
+                f"1 {symbol} of {self.name} = {plain(self.molecular_weight)} mg / "
+                f"{self.divisor} ({self.why}) = {plain(per)} mg."
+            )
+        else:
+            first = f"1 {symbol} of {self.name} = its molecular weight in mg = {plain(per)} mg."
         return numbered(
             [
-                f"1 {symbol} of {self.name} = {plain(self.molecular_weight)} mg / "
-                f"{self.divisor} ({self.why}) = {plain(per)} mg.",
+                first,
                 f"{plain(self.amount_value)} {symbol} x {plain(per)} mg/{symbol} = "
                 f"{plain(milligrams)} mg = {figure(self.grams, 'gram')} of {self.name}.",
             ]
@@ -160,7 +166,7 @@ def mass_for_millimoles(
     """
     amount = positive_amount(mmol, "millimole", field="mmol")
     what = species(ingredient, form, molecular_weight=molecular_weight, name=name)
-    why = "1 mmol per mole" if what.moiety_count == 1 else f"{what.moiety_count} per mole"
+    why = "" if what.moiety_count == 1 else f"{what.moiety_count} of the moiety per formula unit"
     return _mass(amount, "millimole", what, what.moiety_count, why)
 
 
