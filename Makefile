@@ -1,18 +1,30 @@
-# compoundkit: every target sets itself up from nothing (Python 3.11 and make are enough).
-PYTHON ?= python3.11
+# compoundkit: every target sets itself up from nothing (Python 3.11 or newer and make).
+# Any Python 3.11+ on the PATH will do; PYTHON=/path/to/python overrides the search.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3 python; do \
+	if command -v $$p >/dev/null 2>&1 && \
+	   $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+	echo $$p; break; fi; done)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+CORE_STAMP := $(VENV)/.installed-core
+STAMP := $(VENV)/.installed-dev
 
 .PHONY: demo test lint typecheck pytest bench docs fuzz clean
 
-$(STAMP): pyproject.toml
+# The package alone (what `make demo` needs).
+$(CORE_STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "compoundkit needs Python 3.11 or newer, and none was found on the PATH (tried python3.13, python3.12, python3.11, python3, python); install one or run 'make PYTHON=/path/to/python3.11 ...'" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(CORE_STAMP)
+
+# Everything the tests use (linters, type checker, test tools, the extras).
+$(STAMP): $(CORE_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(CORE_STAMP)
 	@$(BIN)/python -m compoundkit.demo
 
 lint: $(STAMP)

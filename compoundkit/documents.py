@@ -12,8 +12,10 @@ What the converter enforces, beyond the attrs classes' own validators:
 
 - no unknown keys (each refusal lists the keys allowed);
 - document keys are the attrs field aliases (``_canonical`` would be ``canonical``);
+  a field whose metadata is :data:`NOT_A_KEY` is set by code, never read or written;
 - strict scalars: text must be text, a number a finite number (not ``true``), a
-  flag ``true``/``false``; enums list their allowed values;
+  flag ``true``/``false``; enums list their allowed values; a list must be a list
+  and a table a table;
 - strengths are read by :meth:`Strength.parse <compoundkit.units.Strength.parse>`,
   dates as TOML dates or ISO text.
 
@@ -39,8 +41,9 @@ import datetime as _dt
 import enum
 import math
 import re
+import types
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from compoundkit.errors import CompoundkitError, DocumentError, Problem
 
@@ -48,9 +51,11 @@ if TYPE_CHECKING:
     import cattrs
 
 __all__ = [
+    "NOT_A_KEY",
     "Path",
     "converter",
     "dotted",
+    "extend",
     "locate",
     "problems_of",
     "structure",
@@ -63,15 +68,31 @@ T = TypeVar("T")
 #: A location inside a document: keys and list indexes, outermost first.
 Path = tuple[str | int, ...]
 
+_KEY: Final = "compoundkit.documents.key"
+#: attrs field metadata of a field that is no document key (code sets it, e.g. from a parent).
+NOT_A_KEY: Final = types.MappingProxyType({_KEY: False})
+
 _converter: cattrs.Converter | None = None
+_extensions: list[Callable[[cattrs.Converter], None]] = []
 
 
 def converter() -> cattrs.Converter:
     """The package's one cattrs converter, configured on first use."""
     global _converter
     if _converter is None:
-        _converter = _configure()
+        made = _configure()
+        for setup in _extensions:
+            setup(made)
+        _converter = made
     return _converter
+
+
+def extend(setup: Callable[[cattrs.Converter], None]) -> None:
+    """Have ``setup`` add a package's own hooks to the converter when it is made (now, if
+    it exists): a package calls this at import, without importing cattrs."""
+    _extensions.append(setup)
+    if _converter is not None:
+        setup(_converter)
 
 
 def structure(data: object, cls: type[T], *, source: str | None = None, text: str = "") -> T:
@@ -104,9 +125,10 @@ def problems_of(exc: BaseException, *, path: Path = (), text: str = "") -> Itera
             yield _problem((*path, key), f"unknown key; allowed: {allowed}", text)
         return
     if isinstance(exc, cattrs.ClassValidationError):
+        keys = _document_keys(exc.cl)
         with_notes, others = exc.group_exceptions()
         for inner, note in with_notes:
-            yield from problems_of(inner, path=(*path, note.name), text=text)
+            yield from problems_of(inner, path=(*path, keys.get(note.name, note.name)), text=text)
         for other in others:
             yield from problems_of(other, path=path, text=text)
         return
@@ -144,11 +166,30 @@ def _problem(path: Path, message: str, text: str) -> Problem:
 
 
 def _allowed_keys(cls: type) -> str:
+    return ", ".join(_document_keys(cls).values()) or "(none)"
+
+
+def _document_keys(cls: type) -> dict[str, str]:
+    """Attribute name -> document key (the alias) of each field a document may give."""
     import attrs
 
     if not attrs.has(cls):
-        return "(none)"
-    return ", ".join(a.alias for a in attrs.fields(cls) if a.init)
+        return {}
+    return {a.name: a.alias for a in attrs.fields(cls) if _is_key(a)}
+
+
+def _is_key(attribute: Any) -> bool:
+    return bool(attribute.init and attribute.metadata.get(_KEY, True))
+
+
+def _not_keys(cls: Any) -> dict[str, Any]:
+    """cattrs overrides leaving out the fields of ``cls`` marked :data:`NOT_A_KEY`."""
+    import attrs
+    from cattrs.gen import override
+
+    if not (isinstance(cls, type) and attrs.has(cls)):
+        return {}
+    return {a.name: override(omit=True) for a in attrs.fields(cls) if a.init and not _is_key(a)}
 
 
 def dotted(path: Path) -> str:
@@ -169,6 +210,12 @@ def locate(text: str, path: Path) -> int | None:
     >>> locate('name = "x"\\n[[ingredients]]\\nname = "k"\\nstrength = "1 %"\\n',
     ...        ("ingredients", 0, "strength"))
     4
+    >>> locate('[[a]]\\n[a.b]\\n[[a.c]]\\nx = 1\\n[[a]]\\n[[a.c]]\\nx = 2\\n',
+    ...        ("a", 1, "c", 0, "x"))
+    7
+    >>> locate('[[set]]\\nid = 1\\n[[set.rule]]\\nid = 2\\n[[set.rule]]\\nid = 3\\n',
+    ...        ("set", 0, "rule", 1, "id"))
+    6
     """
     if not text or not path:
         return None
@@ -183,9 +230,10 @@ def locate(text: str, path: Path) -> int | None:
         if not isinstance(key, str):
             break
         dotted_key = re.escape(".".join([*prefix, key]))
+        scope = _scope_end(lines, tables, start, prefix)
         if len(rest) >= 2 and isinstance(rest[1], int):
             header = re.compile(rf"^\s*\[\[\s*{dotted_key}\s*\]\]")
-            found = [i for i in range(start, end) if header.match(lines[i])]
+            found = [i for i in range(start, scope) if header.match(lines[i])]
             if rest[1] >= len(found):
                 break
             start = found[rest[1]]
@@ -197,7 +245,7 @@ def locate(text: str, path: Path) -> int | None:
                 return start + 1
             continue
         header = re.compile(rf"^\s*\[\s*{dotted_key}\s*\]")
-        found = [i for i in range(start, len(lines)) if header.match(lines[i])]
+        found = [i for i in range(start, scope) if header.match(lines[i])]
         if not found:
             break
         start = found[0]
@@ -224,6 +272,15 @@ def locate(text: str, path: Path) -> int | None:
     return start + 1 if prefix else None
 
 
+def _scope_end(lines: list[str], tables: list[int], start: int, prefix: list[str]) -> int:
+    """Where the table (or array element) ``prefix`` starting at ``start`` ends, sub-tables
+    included: the next header outside it."""
+    if not prefix:
+        return len(lines)
+    inside = re.compile(rf"^\s*\[\[?\s*{re.escape('.'.join(prefix))}\.")
+    return next((i for i in tables if i > start and not inside.match(lines[i])), len(lines))
+
+
 def type_name(value: object) -> str:
     """How a document value is named in messages: ``the number 1``, ``the text 'x'``.
 
@@ -236,7 +293,8 @@ def type_name(value: object) -> str:
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"the text {shown!r}"
     if isinstance(value, int | float):
-        return f"the number {value!r}"
+        number = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        return f"the number {number}"
     if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, dict):
@@ -251,7 +309,9 @@ def type_name(value: object) -> str:
 # --------------------------------------------------------------------------- hooks
 
 
-def _text(value: object, _: type) -> str:
+def _text(value: object, cls: type) -> Any:
+    if issubclass(cls, enum.Enum):  # a StrEnum is a str: its values are the allowed ones
+        return _enum(value, cls)
     if not isinstance(value, str):
         raise TypeError(f"must be text, not {type_name(value)}")
     return value
@@ -263,7 +323,9 @@ def _flag(value: object, _: type) -> bool:
     return value
 
 
-def _integer(value: object, _: type) -> int:
+def _integer(value: object, cls: type) -> Any:
+    if issubclass(cls, enum.Enum):  # an IntEnum is an int: its values are the allowed ones
+        return _enum(value, cls)
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"must be a whole number, not {type_name(value)}")
     return value
@@ -272,7 +334,10 @@ def _integer(value: object, _: type) -> int:
 def _number(value: object, _: type) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise TypeError(f"must be a number, not {type_name(value)}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError("must be a finite number, not an integer too large for a float") from None
     if not math.isfinite(number):
         raise ValueError(f"must be a finite number, not {value!r}")
     return number
@@ -328,11 +393,53 @@ def _strength(value: object, _: type) -> Any:
         raise TypeError(
             f"must be a strength as text, such as '10 % w/w' or '20 mg/g', not {type_name(value)}"
         )
-    return Strength.parse(value)
+    try:
+        return Strength.parse(value)
+    except ValueError as exc:  # StrengthParseError, DimensionError...: name the text
+        reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        raise ValueError(f"invalid strength {value!r}: {reason}") from None
+
+
+def _list_factory(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """Lists and homogeneous tuples: the value must be a list (text is not a list of letters)."""
+    from cattrs.cols import (
+        homogenous_tuple_structure_factory,
+        is_mutable_sequence,
+        list_structure_factory,
+    )
+
+    factory = (
+        list_structure_factory if is_mutable_sequence(cls) else homogenous_tuple_structure_factory
+    )
+    items = factory(cls, made)
+
+    def structure_list(value: object, _: type) -> Any:
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"must be a list, not {type_name(value)}")
+        return items(value, cls)
+
+    return structure_list
+
+
+def _table_factory(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """attrs classes: the value must be a table (a dict), then cattrs' own structuring."""
+    from cattrs.gen import make_dict_structure_fn
+
+    fields = make_dict_structure_fn(cls, made, **_not_keys(cls))
+
+    def structure_table(value: object, _: type) -> Any:
+        if not isinstance(value, dict):
+            raise TypeError(f"must be a table, not {type_name(value)}")
+        return fields(value, cls)
+
+    return structure_table
 
 
 def _configure() -> cattrs.Converter:
+    import attrs
     import cattrs
+    from cattrs.cols import is_sequence
+    from cattrs.gen import make_dict_unstructure_fn
 
     from compoundkit.units import Strength
 
@@ -350,6 +457,14 @@ def _configure() -> cattrs.Converter:
         made.register_structure_hook(cls, hook)
     made.register_structure_hook_func(
         lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), _enum
+    )
+    made.register_structure_hook_factory(is_sequence, _list_factory)
+    made.register_structure_hook_factory(attrs.has, _table_factory)
+    made.register_unstructure_hook_factory(
+        lambda cls: bool(_not_keys(cls)),
+        lambda cls: make_dict_unstructure_fn(
+            cls, made, _cattrs_omit_if_default=made.omit_if_default, **_not_keys(cls)
+        ),
     )
     made.register_unstructure_hook(Strength, str)
     made.register_unstructure_hook(_dt.date, _dt.date.isoformat)

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 __all__ = [
     "BatchError",
     "BudError",
+    "BudRulesError",
     "CalculationError",
     "CatalogError",
     "CompoundkitError",
@@ -176,23 +177,28 @@ class UnknownVehicleError(CompoundkitError, LookupError):
         return str(self.args[0])
 
 
-class CatalogError(CompoundkitError, ValueError):
+class CatalogError(DocumentError):
     """A catalog (ingredient or vehicle) file or entry is invalid.
 
-    The message names the file, the entry and the field.
+    Built from ``problems`` (each rendered ``file:line: field.path: message``), or
+    from one ``message`` worded ``file F, entry 'E', field 'X': message``. ``entry``
+    names the entry of the first problem and ``field`` its path within the entry.
     """
 
     def __init__(
         self,
-        message: str,
+        message: str = "",
         *,
         file: str | None = None,
         entry: str | None = None,
         field: str | None = None,
+        problems: Sequence[Problem] = (),
     ) -> None:
-        self.file = file
         self.entry = entry
         self.field = field
+        if problems:
+            super().__init__(problems, file=file)
+            return
         where = ", ".join(
             part
             for part in (
@@ -202,7 +208,8 @@ class CatalogError(CompoundkitError, ValueError):
             )
             if part
         )
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__((Problem((), f"{where}: {message}" if where else message),))
+        self.file = file
 
 
 class FormulaFileError(CompoundkitError, ValueError):
@@ -253,6 +260,13 @@ class CalculationError(CompoundkitError, ValueError):
 
 class BudError(CompoundkitError, ValueError):
     """A beyond-use date cannot be assigned as asked."""
+
+
+class BudRulesError(BudError, DocumentError):
+    """A BUD rules document (``bud_rules.toml`` or a rule book of your own) is invalid.
+
+    A :class:`BudError` and a :class:`DocumentError`: ``problems`` lists every problem.
+    """
 
 
 class RecordError(CompoundkitError, ValueError):

@@ -213,8 +213,7 @@ def bud(formula: str, day: str | None, expiries: tuple[str, ...], rules: str, fm
     """Assign the beyond-use date of a preparation of FORMULA."""
     from compoundkit.errors import RecordError
     from compoundkit.formulas import load_formula
-    from compoundkit.records.bud import get_rule_set
-    from compoundkit.records.cr import resolve_component
+    from compoundkit.formulas.bud import get_rule_set
 
     start = _iso_date(day, "--date")
     given = key_values(expiries, "--expiry", "ketoprofen=2026-01-31")
@@ -223,7 +222,7 @@ def bud(formula: str, day: str | None, expiries: tuple[str, ...], rules: str, fm
         dated: dict[str, dt.date] = {}
         for name, text in given.items():
             try:
-                component = resolve_component(formulation, name)
+                component = formulation.resolve_component(name)
             except RecordError as exc:
                 raise InputError(f"--expiry: {exc}") from None
             if component in dated:

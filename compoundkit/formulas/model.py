@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any, Final
 from attrs import evolve, field, frozen
 
 from compoundkit.errors import (
+    CompoundkitError,
     DensityRequiredError,
     DimensionError,
     DosageFormError,
     FormulaFileError,
+    RecordError,
 )
 from compoundkit.formulas.vehicles import Vehicle
 from compoundkit.units import Basis, Strength, resolve_basis
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     import pint
 
     from compoundkit.formulas.batch import BatchSheet
+    from compoundkit.formulas.bud import BudExtension, BudResult
     from compoundkit.formulas.findings import Report
     from compoundkit.ingredients import Form, Ingredient
 
@@ -380,17 +383,17 @@ class Formulation:
         *,
         expiries: Mapping[str, Any] | None = None,
         rules: str | None = None,
-        extension: Any = None,
+        extension: BudExtension | None = None,
         shorten_to: Any = None,
         water_activity: float | None = None,
-    ) -> Any:
+    ) -> BudResult:
         """The beyond-use date of a preparation of this formulation made on ``compounded_on``.
 
         The BUD class follows from the vehicle (water; preservative, where unknown the
         conservative nonpreserved class) and the dosage form; Day 1 is the compounding
-        day; ``expiries`` maps component names (any catalog name, the excipient or
-        vehicle name) to lot expiry dates and caps the result. Returns a
-        :class:`~compoundkit.records.BudResult`.
+        day; ``expiries`` maps component names (any name :meth:`resolve_component`
+        knows) to lot expiry dates and caps the result. Returns a
+        :class:`~compoundkit.formulas.bud.BudResult`.
 
         >>> import datetime as dt
         >>> from compoundkit import load_formula
@@ -401,10 +404,9 @@ class Formulation:
         >>> cream.bud(dt.date(2024, 3, 1), expiries=lots).limited_by
         'Cyclobenzaprine'
         """
-        from compoundkit.records.bud import DEFAULT_RULE_SET, assign_bud
-        from compoundkit.records.cr import resolve_component
+        from compoundkit.formulas.bud import DEFAULT_RULE_SET, assign_bud
 
-        dated = {resolve_component(self, name): day for name, day in (expiries or {}).items()}
+        dated = {self.resolve_component(name): day for name, day in (expiries or {}).items()}
         return assign_bud(
             compounded_on=compounded_on,
             aqueous=self.vehicle.aqueous,
@@ -417,6 +419,40 @@ class Formulation:
             extension=extension,
             shorten_to=shorten_to,
         )
+
+    def resolve_component(self, name: str) -> str:
+        """The batch-sheet name of the component ``name`` refers to.
+
+        Catalog ingredients answer to their id, name and synonyms; excipients to their
+        name; the vehicle to its name, id and aliases (compared by
+        :func:`~compoundkit.names.name_key`). Any other name is a
+        :class:`~compoundkit.errors.RecordError` listing the components.
+
+        >>> from compoundkit import load_formula
+        >>> f = load_formula("examples/muscle-spasm-cream.toml")
+        >>> f.resolve_component("cyclobenzaprine hcl"), f.resolve_component("lipoderm-activemax")
+        ('Cyclobenzaprine', 'Lipoderm ActiveMax')
+        """
+        from compoundkit import ingredients
+        from compoundkit.names import name_key
+
+        wanted = name_key(name)
+        try:
+            ingredient_id: str | None = ingredients.get(name).id
+        except (CompoundkitError, LookupError):
+            ingredient_id = None
+        for component in self.ingredients:
+            if component.ingredient.id == ingredient_id or name_key(component.name) == wanted:
+                return component.name
+        for excipient in self.excipients:
+            if name_key(excipient.name) == wanted:
+                return excipient.name
+        vehicle = self.vehicle
+        if wanted in {name_key(n) for n in (vehicle.name, vehicle.id or "", *vehicle.aliases) if n}:
+            return vehicle.name
+        names = [c.name for c in self.ingredients] + [e.name for e in self.excipients]
+        names.append(vehicle.name)
+        raise RecordError(f"{name!r} is not a component of {self.name}: {', '.join(names)}")
 
     def weigh_g(self, size_g: float) -> tuple[float, ...]:
         """Grams to weigh of each line, then the vehicle, for ``size_g`` grams (fast path).

@@ -541,7 +541,7 @@ def _storage(formulation: Formulation) -> Iterator[Finding]:
     refrigerated = _REFRIGERATED.search(stated) and not _NOT_REFRIGERATED.search(stated)
     if not _ROOM_TEMPERATURE.search(stated) or refrigerated:
         return
-    from compoundkit.records.bud import classify, get_rule_set
+    from compoundkit.formulas.bud import classify, get_rule_set
 
     bud_class = classify(
         aqueous=formulation.vehicle.aqueous,

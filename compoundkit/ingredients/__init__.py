@@ -27,21 +27,16 @@ unknown ingredient 'ketoprofin'; did you mean 'ketoprofen'?
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from compoundkit.ingredients._catalog import (
-    ENTRY_POINT_GROUP,
-    Catalog,
-    ConfusableNameError,
-    normalize_name,
-)
-from compoundkit.ingredients._model import (
+from compoundkit.ingredients._catalog import ENTRY_POINT_GROUP, Catalog, ConfusableNameError
+from compoundkit.ingredients._facts import (
     Caution,
+    CautionCategory,
     Code,
     Evidence,
-    Form,
-    Ingredient,
+    Fact,
+    Flag,
     Label,
     Mechanism,
     Note,
@@ -49,21 +44,27 @@ from compoundkit.ingredients._model import (
     Physicochemical,
     Range,
     Reference,
+    ReferenceKind,
     Solubility,
     StrengthRange,
-    UnknownFormError,
     Use,
+    Valence,
     Value,
 )
+from compoundkit.ingredients._model import SCHEMA_VERSION, Form, Ingredient, UnknownFormError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "SCHEMA_FILE",
+    "SCHEMA_VERSION",
     "Catalog",
     "Caution",
+    "CautionCategory",
     "Code",
     "ConfusableNameError",
     "Evidence",
+    "Fact",
+    "Flag",
     "Form",
     "Ingredient",
     "Label",
@@ -73,10 +74,12 @@ __all__ = [
     "Physicochemical",
     "Range",
     "Reference",
+    "ReferenceKind",
     "Solubility",
     "StrengthRange",
     "UnknownFormError",
     "Use",
+    "Valence",
     "Value",
     "all",
     "default_catalog",
@@ -88,7 +91,6 @@ __all__ = [
     "ids",
     "json_schema",
     "load_file",
-    "normalize_name",
     "register",
     "reset",
     "schema",
@@ -101,101 +103,51 @@ SCHEMA_FILE = "catalog.schema.json"
 
 _default = Catalog()
 
+# The module-level functions are the default catalog's methods (documented there).
+get = _default.get
+"""The ingredient answering to a name, synonym, trade name or misspelling (:meth:`Catalog.get`)."""
+all = _default.all
+"""Every ingredient, in catalog order (:meth:`Catalog.all`)."""
+ids = _default.ids
+"""Every ingredient id, in catalog order (:meth:`Catalog.ids`)."""
+search = _default.search
+"""Ingredients by use, condition or drug class (:meth:`Catalog.search`)."""
+search_uses = _default.search_uses
+"""``(ingredient, use)`` pairs for a condition, strongest first (:meth:`Catalog.search_uses`)."""
+register = _default.register
+"""Add an ingredient built in code (:meth:`Catalog.register`)."""
+load_file = _default.load_file
+"""Load and register a catalog TOML file, all or nothing (:meth:`Catalog.load_file`)."""
+reset = _default.reset
+"""Drop every registration made on the default catalog (:meth:`Catalog.reset`)."""
+
 
 def default_catalog() -> Catalog:
-    """The catalog the module-level functions use (shipped data + plugins + registrations)."""
+    """The catalog the module-level functions use (shipped data + plugins + registrations).
+
+    >>> default_catalog().get("cyclobenzaprine hcl") is get("Flexeril")
+    True
+    """
     return _default
 
 
-def get(name: str) -> Ingredient:
-    """The ingredient answering to ``name`` (id, name, synonym, trade name, known
-    misspelling; any case, spacing, hyphens or underscores).
-
-    Unknown names raise :class:`~compoundkit.errors.UnknownIngredientError` with close
-    matches; names of different drugs easily confused with a catalog one raise
-    :class:`ConfusableNameError` without suggestions.
-
-    >>> get("cyclobenzaprine hcl").id
-    'cyclobenzaprine'
-    """
-    return _default.get(name)
-
-
-def all() -> tuple[Ingredient, ...]:
-    """Every ingredient in the default catalog, in catalog order.
-
-    >>> [i.id for i in all()][:4]
-    ['ketoprofen', 'cyclobenzaprine', 'guaifenesin', 'magnesium-chloride']
-    """
-    return _default.all()
-
-
-def ids() -> tuple[str, ...]:
-    """Every ingredient id in the default catalog."""
-    return _default.ids()
-
-
-def search(
-    text: str | None = None,
-    *,
-    condition: str | None = None,
-    drug_class: str | None = None,
-    min_evidence: Evidence | str | None = None,
-    include_claims: bool = True,
-) -> tuple[Ingredient, ...]:
-    """Ingredients by use/condition and/or drug class (see :meth:`Catalog.search`).
-
-    >>> [i.id for i in search(drug_class="muscle relaxant")]
-    ['cyclobenzaprine', 'guaifenesin']
-    """
-    return _default.search(
-        text,
-        condition=condition,
-        drug_class=drug_class,
-        min_evidence=min_evidence,
-        include_claims=include_claims,
-    )
-
-
-def search_uses(
-    condition: str, *, min_evidence: Evidence | str | None = None, include_claims: bool = True
-) -> tuple[tuple[Ingredient, Use], ...]:
-    """``(ingredient, use)`` pairs matching ``condition``, strongest evidence first."""
-    return _default.search_uses(condition, min_evidence=min_evidence, include_claims=include_claims)
-
-
-def register(ingredient: Ingredient, *, override: bool = False) -> Ingredient:
-    """Add an ingredient built in code; clashes raise CatalogError unless ``override``."""
-    return _default.register(ingredient, override=override)
-
-
-def load_file(path: str | os.PathLike[str], *, override: bool = False) -> tuple[Ingredient, ...]:
-    """Load and register the ingredients of a catalog TOML file: all of them or none."""
-    return _default.load_file(path, override=override)
-
-
-def reset() -> None:
-    """Drop every registration made on the default catalog (for tests)."""
-    _default.reset()
-
-
 def from_toml(text: str, *, file: str = "<string>") -> tuple[Ingredient, ...]:
-    """Parse catalog TOML text into validated ingredients without registering them."""
-    from compoundkit.ingredients._loader import from_toml as _from_toml
+    """Parse catalog TOML text into checked ingredients without registering them."""
+    from compoundkit.ingredients._io import from_toml as _from_toml
 
     return _from_toml(text, file=file)
 
 
 def from_dict(data: object, *, file: str = "<data>") -> tuple[Ingredient, ...]:
-    """Build validated ingredients from a parsed catalog document (e.g. a JSON export)."""
-    from compoundkit.ingredients._loader import from_dict as _from_dict
+    """Build checked ingredients from a parsed catalog document (e.g. a JSON export)."""
+    from compoundkit.ingredients._io import from_dict as _from_dict
 
     return _from_dict(data, file=file)
 
 
 def export_dict(ingredients: tuple[Ingredient, ...] | None = None) -> dict[str, Any]:
     """The catalog (default: every ingredient) as a JSON-ready dict in the data format."""
-    from compoundkit.ingredients._export import export_dict as _export_dict
+    from compoundkit.ingredients._io import export_dict as _export_dict
 
     return _export_dict(all() if ingredients is None else ingredients)
 
@@ -213,8 +165,8 @@ def export_json(ingredients: tuple[Ingredient, ...] | None = None, *, indent: in
 
 
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of the catalog format, generated from the format declaration."""
-    from compoundkit.ingredients._spec import json_schema as _json_schema
+    """The JSON Schema of the catalog format, generated from the model classes."""
+    from compoundkit.ingredients._schema import json_schema as _json_schema
 
     return _json_schema()
 

@@ -9,37 +9,22 @@ from __future__ import annotations
 
 import os
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from compoundkit.errors import CatalogError, CompoundkitError, UnknownIngredientError
-from compoundkit.ingredients._model import Evidence, Ingredient, Use
+from compoundkit.errors import CompoundkitError, UnknownIngredientError
+from compoundkit.ingredients._facts import Evidence, Use
+from compoundkit.ingredients._fields import refusal
+from compoundkit.ingredients._model import Ingredient
+from compoundkit.names import name_key
 
 if TYPE_CHECKING:
     from importlib import metadata
 
-__all__ = [
-    "ENTRY_POINT_GROUP",
-    "Catalog",
-    "ConfusableNameError",
-    "normalize_name",
-]
+__all__ = ["ENTRY_POINT_GROUP", "Catalog", "ConfusableNameError"]
 
 #: The Python entry-point group third-party packages use to add ingredients.
 ENTRY_POINT_GROUP: Final = "compoundkit.ingredients"
-
-_IGNORED: Final = frozenset(" \t\n\r-_\u00a0\u2010\u2011\u2012\u2013")
-
-
-def normalize_name(name: str) -> str:
-    """The lookup key of a name: case-folded, without spaces, hyphens or underscores.
-
-    >>> normalize_name(" Magnesium-Chloride ")
-    'magnesiumchloride'
-    """
-    text = unicodedata.normalize("NFKC", name).casefold()
-    return "".join(ch for ch in text if ch not in _IGNORED)
 
 
 class ConfusableNameError(UnknownIngredientError):
@@ -59,18 +44,16 @@ class ConfusableNameError(UnknownIngredientError):
 class _Index:
     """Ingredients by id (in catalog order) and lookup keys -> id."""
 
-    __slots__ = ("entries", "keys", "where")
+    __slots__ = ("entries", "keys")
 
     def __init__(self) -> None:
         self.entries: dict[str, Ingredient] = {}
         self.keys: dict[str, str] = {}
-        self.where: dict[str, str] = {}
 
     def copy(self) -> _Index:
         new = _Index()
         new.entries = dict(self.entries)
         new.keys = dict(self.keys)
-        new.where = dict(self.where)
         return new
 
     def added(self, batch: Sequence[Ingredient], *, override: bool, file: str | None) -> _Index:
@@ -79,34 +62,27 @@ class _Index:
         batch_keys: dict[str, str] = {}
         for ing in batch:
             if not isinstance(ing, Ingredient):
-                raise CatalogError(f"expected an Ingredient, got {type(ing).__name__}", file=file)
+                raise refusal(f"expected an Ingredient, got {type(ing).__name__}", file)
             keys = _keys_of(ing)
             for key, field in keys.items():
                 other = batch_keys.get(key)
                 if other is not None:
-                    raise CatalogError(
-                        f"name {key!r} is used by two entries here ({other!r} and {ing.id!r})",
-                        file=file,
-                        entry=ing.id,
-                        field=field,
-                    )
+                    message = f"name {key!r} is used by two entries here ({other!r} and {ing.id!r})"
+                    raise refusal(message, file, entry=ing.id, field=field)
             if not override:
                 for key, field in keys.items():
                     owner = new.keys.get(key)
                     if owner is not None:
                         what = "id" if owner == ing.id else f"a name of {owner!r}"
-                        raise CatalogError(
+                        message = (
                             f"{key!r} is already {what} in the catalog (from "
-                            f"{new.where.get(owner, 'the catalog')}); pass override=True to "
-                            "replace it deliberately",
-                            file=file,
-                            entry=ing.id,
-                            field=field,
+                            f"{new.entries[owner].origin}); pass override=True to "
+                            "replace it deliberately"
                         )
+                        raise refusal(message, file, entry=ing.id, field=field)
             if ing.id in new.entries:
                 new.keys = {k: v for k, v in new.keys.items() if v != ing.id}
             new.entries[ing.id] = ing
-            new.where[ing.id] = ing.origin
             for key in keys:
                 new.keys[key] = ing.id
                 batch_keys[key] = ing.id
@@ -120,7 +96,7 @@ def _keys_of(ing: Ingredient) -> dict[str, str]:
     for field in ("synonyms", "trade_names", "misspellings"):
         fields.extend((f"{field}[{i}]", n) for i, n in enumerate(getattr(ing, field)))
     for field, name in fields:
-        key = normalize_name(name)
+        key = name_key(name)
         if key:
             keys.setdefault(key, field)
     return keys
@@ -210,7 +186,7 @@ class Catalog:
             return self._index
 
     def _build_base(self) -> _Index:
-        from compoundkit.ingredients._loader import load_shipped
+        from compoundkit.ingredients._io import load_shipped
 
         index = _Index()
         if self._shipped:
@@ -234,14 +210,14 @@ class Catalog:
         if not isinstance(name, str):
             raise TypeError(f"ingredient name must be a string, not {type(name).__name__}")
         index = self._ensure()
-        key = normalize_name(name)
+        key = name_key(name)
         ident = index.keys.get(key)
         if ident is not None:
             return index.entries[ident]
         confused = [
             ing.id
             for ing in index.entries.values()
-            if key and any(normalize_name(c) == key for c in ing.confusable_names)
+            if key and any(name_key(c) == key for c in ing.confusable_names)
         ]
         if confused:
             raise ConfusableNameError(name, confused)
@@ -262,7 +238,7 @@ class Catalog:
         return tuple(ids[:3])
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and normalize_name(name) in self._ensure().keys
+        return isinstance(name, str) and name_key(name) in self._ensure().keys
 
     def all(self) -> tuple[Ingredient, ...]:
         """Every ingredient, shipped first, then plugins and registrations in order."""
@@ -368,7 +344,7 @@ class Catalog:
     ) -> tuple[Ingredient, ...]:
         """Read a catalog TOML file (same format as the shipped data) and register its
         ingredients, all or none."""
-        from compoundkit.ingredients._loader import load_path
+        from compoundkit.ingredients._io import load_path
 
         batch = load_path(path)
         return self.register_many(batch, override=override, file=os.fspath(path))
@@ -384,9 +360,9 @@ class Catalog:
 
 
 def _class_matches(ing: Ingredient, text: str) -> bool:
-    needle = normalize_name(text)
+    needle = name_key(text)
     return bool(needle) and any(
-        needle in normalize_name(term) for term in (ing.drug_class, *ing.class_terms)
+        needle in name_key(term) for term in (ing.drug_class, *ing.class_terms)
     )
 
 
@@ -396,21 +372,19 @@ def _from_entry_point(ep: metadata.EntryPoint, label: str) -> tuple[Ingredient, 
     try:
         obj: Any = ep.load()
     except Exception as exc:  # a broken plugin is reported, never silently skipped
-        raise CatalogError(f"cannot load: {type(exc).__name__}: {exc}", file=label) from exc
+        raise refusal(f"cannot load: {type(exc).__name__}: {exc}", label) from exc
     if callable(obj) and not isinstance(obj, Ingredient):
         try:
             obj = obj()
         except CompoundkitError:
             raise
         except Exception as exc:
-            raise CatalogError(
-                f"calling it failed: {type(exc).__name__}: {exc}", file=label
-            ) from exc
+            raise refusal(f"calling it failed: {type(exc).__name__}: {exc}", label) from exc
     return _resolve_plugin_value(obj, label)
 
 
 def _resolve_plugin_value(obj: object, label: str) -> tuple[Ingredient, ...]:
-    from compoundkit.ingredients._loader import from_toml, load_path
+    from compoundkit.ingredients._io import from_toml, load_path
 
     if isinstance(obj, Ingredient):
         return (obj,)
@@ -423,11 +397,11 @@ def _resolve_plugin_value(obj: object, label: str) -> tuple[Ingredient, ...]:
         found: list[Ingredient] = []
         for item in obj:
             if isinstance(item, Iterable) and not isinstance(item, str | os.PathLike):
-                raise CatalogError("nested iterables are not accepted", file=label)
+                raise refusal("nested iterables are not accepted", label)
             found.extend(_resolve_plugin_value(item, label))
         return tuple(found)
-    raise CatalogError(
+    raise refusal(
         f"gave {type(obj).__name__}; expected an Ingredient, a TOML file path, or an "
         "iterable of them (or a callable returning one of these)",
-        file=label,
+        label,
     )

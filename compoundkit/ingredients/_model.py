@@ -1,76 +1,65 @@
-"""The catalog's data model: frozen, slotted attrs classes, no I/O.
+"""An ingredient, its chemical forms, and the catalog file: frozen attrs classes, no I/O.
 
-Every fact carries ``sources``: ids of entries in its ingredient's ``references``.
-Facts the domain notes mark as needing confirmation carry ``verify = True``.
-Serialisation lives in :mod:`compoundkit.ingredients._export`; loading and
-validation in :mod:`compoundkit.ingredients._loader`.
+These classes, with the facts of :mod:`._facts`, are the catalog format: documents are
+structured into them by :func:`compoundkit.documents.structure`, exported by
+:func:`compoundkit.documents.unstructure`, and the JSON Schema is generated from them.
+Building one checks it whole (:class:`~._fields.Checked`): an :class:`Ingredient` with
+an unknown source id, a molecular weight that disagrees with its formula or a default
+form it does not have is refused, with every problem listed.
 """
 
 from __future__ import annotations
 
-import enum
-import functools
 import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
-from attrs import evolve, field, frozen
+import attrs
+from attrs import Factory, field, frozen
 
-from compoundkit.errors import CatalogError
+from compoundkit import documents
+from compoundkit.errors import CatalogError, Problem
+from compoundkit.ingredients._chem import FormulaError, molecular_weight
+from compoundkit.ingredients._facts import (
+    ID_PATTERN,
+    NOTE,
+    SOURCES,
+    VERIFY,
+    Caution,
+    Code,
+    Label,
+    Mechanism,
+    Note,
+    ObservedStrength,
+    Physicochemical,
+    Reference,
+    Sources,
+    StrengthRange,
+    Use,
+    Valence,
+    texts,
+)
+from compoundkit.ingredients._fields import Checked, doc, walk
+from compoundkit.names import name_key
 
 if TYPE_CHECKING:
-    import attrs
+    import cattrs
     import pint
 
-    from compoundkit.units import Strength
-
 __all__ = [
-    "FLAGS",
+    "MW_TOLERANCE",
     "SCHEMA_VERSION",
-    "Caution",
-    "Code",
-    "Evidence",
+    "CatalogFile",
     "Form",
     "Ingredient",
-    "Label",
-    "Mechanism",
-    "Note",
-    "ObservedStrength",
-    "Physicochemical",
-    "Range",
-    "Reference",
-    "Solubility",
-    "StrengthRange",
     "UnknownFormError",
-    "Use",
-    "Value",
 ]
-
-Sources = tuple[str, ...]
-
-
-def _positive(attribute: attrs.Attribute[float], value: float) -> None:
-    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-        raise CatalogError(f"must be a positive number, not {value!r}", field=attribute.name)
-
-
-def _tuple_of_str(value: Any) -> tuple[str, ...]:
-    return tuple(str(item) for item in value)
-
 
 #: Version of the catalog data format (``schema_version`` in files and exports).
 SCHEMA_VERSION: Final = 1
 
-#: The yes/no physicochemical facts (fields of :class:`Physicochemical`).
-FLAGS: Final = (
-    "light_sensitive",
-    "light_stable",
-    "deliquescent",
-    "hygroscopic",
-    "electrolyte",
-    "salted_out_by_electrolytes",
-    "precipitates_in_alkaline",
-)
+#: Largest accepted difference (g/mol) between a recorded and a computed molecular weight.
+MW_TOLERANCE: Final = 0.01
 
 
 class UnknownFormError(CatalogError, LookupError):
@@ -83,195 +72,84 @@ class UnknownFormError(CatalogError, LookupError):
         return str(self.args[0])
 
 
-class Evidence(enum.Enum):
-    """How well a use is supported, strongest first.
-
-    ``established``: approved labelling or a systematic review; ``limited``: small or
-    low-quality studies; ``theoretical``: mechanism or animal data only;
-    ``unsupported``: no supporting study found (kept visible as a claim).
-
-    >>> Evidence("limited") > Evidence.UNSUPPORTED
-    True
-    """
-
-    ESTABLISHED = "established"
-    LIMITED = "limited"
-    THEORETICAL = "theoretical"
-    UNSUPPORTED = "unsupported"
-
-    @property
-    def rank(self) -> int:
-        """3 for established down to 0 for unsupported."""
-        return _EVIDENCE_RANK[self.value]
-
-    def __lt__(self, other: Evidence) -> bool:
-        if not isinstance(other, Evidence):
-            return NotImplemented
-        return self.rank < other.rank
-
-    def __le__(self, other: Evidence) -> bool:
-        if not isinstance(other, Evidence):
-            return NotImplemented
-        return self.rank <= other.rank
-
-    def __gt__(self, other: Evidence) -> bool:
-        if not isinstance(other, Evidence):
-            return NotImplemented
-        return self.rank > other.rank
-
-    def __ge__(self, other: Evidence) -> bool:
-        if not isinstance(other, Evidence):
-            return NotImplemented
-        return self.rank >= other.rank
+def _weight_of_formula(form: Form) -> float:
+    try:
+        return molecular_weight(form.formula)
+    except FormulaError:
+        return math.nan  # reported by Form._problems, so such a Form is never built
 
 
-_EVIDENCE_RANK = {"established": 3, "limited": 2, "theoretical": 1, "unsupported": 0}
-
-
-@frozen
-class Reference:
-    """A source that facts cite by ``id``: a monograph, label, study or database entry."""
-
-    id: str
-    citation: str
-    kind: str
-    url: str | None = None
-    doi: str | None = None
-    pubmed: str | None = None
-    pmc: str | None = None
-    note: str | None = None
-    verify: bool = False
-
-
-@frozen
-class Note:
-    """A sourced statement in words, filed under ``topic`` (storage, handling...)."""
-
-    topic: str
-    text: str
-    sources: Sources = field(converter=_tuple_of_str)
-    verify: bool = False
-
-    def __str__(self) -> str:
-        return self.text
-
-
-@frozen
-class Value:
-    """A sourced number, such as a pKa or logP; ``unit`` is ``None`` when dimensionless."""
-
-    value: float
-    sources: Sources = field(converter=_tuple_of_str)
-    unit: str | None = None
-    approximate: bool = False
-    note: str | None = None
-    verify: bool = False
-
-    def quantity(self) -> pint.Quantity[Any]:
-        """The value as a pint Quantity (dimensionless when ``unit`` is None)."""
-        from compoundkit.units import quantity
-
-        return quantity(self.value, self.unit or "dimensionless")
-
-
-@frozen
-class Range:
-    """A sourced range of numbers, such as a melting range in degC or a solution pH."""
-
-    low: float
-    high: float
-    sources: Sources = field(converter=_tuple_of_str)
-    unit: str | None = None
-    approximate: bool = False
-    note: str | None = None
-    verify: bool = False
-
-    def quantities(self) -> tuple[pint.Quantity[Any], pint.Quantity[Any]]:
-        """``(low, high)`` as pint Quantities (dimensionless when ``unit`` is None)."""
-        from compoundkit.units import quantity
-
-        unit = self.unit or "dimensionless"
-        return quantity(self.low, unit), quantity(self.high, unit)
-
-
-@frozen
-class Solubility:
-    """How much of the substance dissolves in ``solvent``, in the source's words."""
-
-    solvent: str
-    text: str
-    sources: Sources = field(converter=_tuple_of_str)
-    verify: bool = False
-
-
-@frozen
-class Mechanism:
-    """How the drug works: a summary in words and the targets it names."""
-
-    summary: str
-    sources: Sources = field(converter=_tuple_of_str)
-    targets: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
-
-
-@frozen
-class Use:
-    """A use with its evidence grade.
-
-    ``claim`` marks statements made by promotional material (such as the page the
-    project started from) that are recorded so users see the gap; a claim is never
-    an indication.
-    """
-
-    condition: str
-    route: str
-    evidence: Evidence
-    summary: str
-    sources: Sources = field(converter=_tuple_of_str)
-    keywords: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
-    claim: bool = False
-    dosing: str | None = None
-    note: str | None = None
-    verify: bool = False
-
-    @property
-    def is_indication(self) -> bool:
-        """True for a use backed by established or limited evidence and not a mere claim."""
-        return not self.claim and self.evidence >= Evidence.LIMITED
-
-    def matches(self, text: str) -> bool:
-        """True when ``text`` (any case) occurs in the condition, a keyword or the summary."""
-        needle = " ".join(text.casefold().replace("-", " ").split())
-        haystack = (self.condition, *self.keywords, self.summary)
-        return any(needle in " ".join(h.casefold().replace("-", " ").split()) for h in haystack)
-
-
-@frozen
-class Form:
+@frozen(kw_only=True)
+class Form(Checked):
     """One chemical form of an ingredient: the base or free acid, a salt, a hydrate, or
     the moiety itself (``elemental-magnesium``).
 
     ``molecular_weight`` (g/mol) is the value recorded in the sources;
-    ``computed_molecular_weight`` (g/mol) is derived from ``formula`` when loading
-    and is what conversion factors use. ``moiety_count`` is the number of moles of
-    the parent moiety in one mole of this form (normally 1).
+    ``computed_molecular_weight`` (g/mol) is computed from ``formula`` and is what
+    conversion factors use; the two must agree within :data:`MW_TOLERANCE`.
+    ``moiety_count`` is the number of moles of the parent moiety in one mole of this
+    form (normally 1). ``ingredient_id`` is set by the ingredient holding the form.
+
+    >>> Form(id="base", name="Guaifenesin", formula="C10H14O4", molecular_weight=198.3,
+    ...      sources=("usp",))
+    Traceback (most recent call last):
+    ...
+    compoundkit.errors.CatalogError: molecular_weight: recorded 198.3 g/mol disagrees with ...
     """
 
-    id: str
-    name: str
-    formula: str
-    molecular_weight: float
-    computed_molecular_weight: float = field(validator=lambda i, a, v: _positive(a, v))
-    sources: Sources = field(converter=_tuple_of_str)
-    aliases: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
-    cas: str | None = None
-    unii: str | None = None
-    pubchem_cid: int | None = None
-    chemical_name: str | None = None
-    moiety_count: int = 1
-    description: str | None = None
-    note: str | None = None
-    verify: bool = False
-    ingredient_id: str = ""
+    id: str = field(metadata=doc("Form id, unique within the ingredient.", pattern=ID_PATTERN))
+    name: str = field(metadata=doc("Display name."))
+    aliases: tuple[str, ...] = field(default=(), metadata=doc("Other names this form answers to."))
+    formula: str = field(metadata=doc("Molecular formula in molmass syntax (hydrates with '.')."))
+    molecular_weight: float = field(
+        metadata=doc(
+            "Recorded molecular weight in g/mol; must agree with the formula within 0.01.",
+            above=0,
+        )
+    )
+    computed_molecular_weight: float = field(
+        default=Factory(_weight_of_formula, takes_self=True),
+        metadata=doc(
+            "Exports only: g/mol computed from the formula by compoundkit (checked on load).",
+            always=True,
+        ),
+    )
+    cas: str | None = field(
+        default=None, metadata=doc("CAS registry number.", pattern=r"^[0-9]{2,7}-[0-9]{2}-[0-9]$")
+    )
+    unii: str | None = field(default=None, metadata=doc("FDA UNII.", pattern=r"^[0-9A-Z]{10}$"))
+    pubchem_cid: int | None = field(default=None, metadata=doc("PubChem compound id.", minimum=1))
+    chemical_name: str | None = field(default=None, metadata=doc("Systematic name."))
+    moiety_count: int = field(
+        default=1,
+        metadata=doc("Moles of the parent moiety per mole of this form (default 1).", minimum=1),
+    )
+    description: str | None = field(
+        default=None, metadata=doc("What this form is and when it is used.")
+    )
+    sources: Sources = field(converter=texts, metadata=SOURCES)
+    note: str | None = field(default=None, metadata=NOTE)
+    verify: bool = field(default=False, metadata=VERIFY)
+    ingredient_id: str = field(default="", init=False)
+
+    def _problems(self) -> Iterator[Problem]:
+        try:
+            computed = molecular_weight(self.formula)
+        except FormulaError as exc:
+            yield Problem(("formula",), str(exc))
+            return
+        if abs(self.molecular_weight - computed) > MW_TOLERANCE:
+            yield Problem(
+                ("molecular_weight",),
+                f"recorded {self.molecular_weight:g} g/mol disagrees with {computed:.3f} g/mol "
+                f"computed from {self.formula!r} (more than {MW_TOLERANCE} g/mol apart)",
+            )
+        if not abs(self.computed_molecular_weight - computed) <= 1e-6:
+            yield Problem(
+                ("computed_molecular_weight",),
+                f"{self.computed_molecular_weight!r} is not the {computed!r} g/mol compoundkit "
+                "computes from the formula",
+            )
 
     def __repr__(self) -> str:
         return f"<Form {self.ingredient_id}:{self.id} {self.formula} {self.molecular_weight} g/mol>"
@@ -308,137 +186,27 @@ class Form:
         """The id, name and aliases this form answers to."""
         return (self.id, self.name, *self.aliases)
 
-
-@frozen
-class StrengthRange:
-    """A strength range (typical use, or a maximum when ``low`` is None).
-
-    ``form`` is the id of the form the strengths are expressed as; ``sourced`` is
-    False when no published source backs the numbers (``sources`` then points to where
-    they were written down). ``unusual_above`` is a note-level threshold, not a limit.
-    """
-
-    high: Strength
-    form: str | None
-    sourced: bool
-    sources: Sources = field(converter=_tuple_of_str)
-    low: Strength | None = None
-    route: str = "topical"
-    unusual_above: Strength | None = None
-    note: str | None = None
-    verify: bool = False
-
-    def __attrs_post_init__(self) -> None:
-        if self.low is not None and self.low > self.high:
-            raise CatalogError(f"low {self.low} is above high {self.high}", field="low")
-
-    def contains(self, strength: Strength) -> bool:
-        """True when ``strength`` (same basis) lies within ``[low, high]``.
-
-        Raises :class:`~compoundkit.errors.DimensionError` on a different basis.
-        """
-        above_low = self.low is None or strength >= self.low
-        return above_low and strength <= self.high
-
-    def __str__(self) -> str:
-        text = str(self.high) if self.low is None else f"{self.low} to {self.high}"
-        if self.form:
-            text += f" (as {self.form})"
-        return text if self.sourced else text + " [unsourced]"
+    def _of(self, ingredient_id: str) -> Form:
+        """This form as held by ingredient ``ingredient_id`` (a copy unless it already is)."""
+        if self.ingredient_id == ingredient_id:
+            return self
+        held = attrs.evolve(self)
+        object.__setattr__(held, "ingredient_id", ingredient_id)  # a fresh copy, not shared yet
+        return held
 
 
-@frozen
-class ObservedStrength:
-    """A strength reported in use (a compounded product seen), not a recommendation."""
-
-    strength: Strength
-    sources: Sources = field(converter=_tuple_of_str)
-    form: str | None = None
-    dosage_form: str | None = None
-    vehicle: str | None = None
-    note: str | None = None
-    verify: bool = False
+def _names(text: str) -> Any:
+    return field(default=(), converter=texts, metadata=doc(text))
 
 
-@frozen
-class Caution:
-    """A contraindication, interaction, warning or adverse effect, in words."""
-
-    category: str
-    text: str
-    sources: Sources = field(converter=_tuple_of_str)
-    verify: bool = False
-
-    def __str__(self) -> str:
-        return self.text
-
-
-@frozen
-class Label:
-    """An auxiliary label to put on the container; ``str(label)`` is its text."""
-
-    text: str
-    sources: Sources = field(converter=_tuple_of_str)
-    reason: str | None = None
-
-    def __str__(self) -> str:
-        return self.text
-
-
-@frozen
-class Code:
-    """A code in a classification or registry (ATC, PubChem CID...)."""
-
-    system: str
-    code: str
-    sources: Sources = field(converter=_tuple_of_str)
-    note: str | None = None
-
-
-@frozen
-class Physicochemical:
-    """Physical and chemical facts, with plain booleans for the formulation rules.
-
-    A boolean is True only when a sourced fact says so; its wording and sources are in
-    ``flag_notes`` (topic = the flag's name). ``melting_point`` is in degC.
-    """
-
-    light_sensitive: bool = False
-    light_stable: bool = False
-    deliquescent: bool = False
-    hygroscopic: bool = False
-    electrolyte: bool = False
-    salted_out_by_electrolytes: bool = False
-    precipitates_in_alkaline: bool = False
-    description: Note | None = None
-    melting_point: Range | None = None
-    pka: Value | None = None
-    logp: Value | None = None
-    solution_ph: Range | None = None
-    solubility: tuple[Solubility, ...] = ()
-    storage: Note | None = None
-    flag_notes: tuple[Note, ...] = ()
-    notes: tuple[Note, ...] = ()
-
-    def sources_of(self, flag: str) -> Sources:
-        """The reference ids backing a flag such as ``"light_sensitive"`` (empty if unset)."""
-        return tuple(s for note in self.flag_notes if note.topic == flag for s in note.sources)
-
-
-def _set_ingredient_id(forms: tuple[Form, ...], ingredient_id: str) -> tuple[Form, ...]:
-    return tuple(
-        f if f.ingredient_id == ingredient_id else evolve(f, ingredient_id=ingredient_id)
-        for f in forms
-    )
-
-
-@frozen
-class Ingredient:
+@frozen(kw_only=True)
+class Ingredient(Checked):
     """An active ingredient with its forms, uses, evidence and handling facts.
 
     Build one from TOML text with :func:`compoundkit.ingredients.load_file`, or in code
     (then :func:`compoundkit.ingredients.register` it). Forms are tied to the
-    ingredient on construction (``Form.ingredient_id``).
+    ingredient on construction (``Form.ingredient_id``); ``origin`` says where the
+    entry came from (``"shipped"``, ``"file ..."``, ``"code"``).
 
     >>> from compoundkit import ingredients
     >>> ket = ingredients.get("ketoprofen")
@@ -446,61 +214,88 @@ class Ingredient:
     ('free-acid', True)
     """
 
-    id: str
-    name: str
-    drug_class: str
-    mechanism: Mechanism
-    uses: tuple[Use, ...]
-    forms: tuple[Form, ...]
-    default_form: str
-    physicochemical: Physicochemical
-    references: tuple[Reference, ...]
-    synonyms: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
-    misspellings: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
-    trade_names: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
-    confusable_names: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
-    class_terms: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
-    typical_strength: StrengthRange | None = None
-    max_strength: StrengthRange | None = None
-    strengths_seen: tuple[ObservedStrength, ...] = ()
-    strength_form_required: bool = False
-    valence: int | None = None
-    valence_sources: Sources = field(default=(), converter=_tuple_of_str)
-    cautions: tuple[Caution, ...] = ()
-    auxiliary_labels: tuple[Label, ...] = ()
-    formulation_notes: tuple[Note, ...] = ()
-    notes: tuple[Note, ...] = ()
-    codes: tuple[Code, ...] = ()
-    origin: str = field(default="code", eq=False)
+    id: str = field(metadata=doc("Catalog id (lowercase, hyphens).", pattern=ID_PATTERN))
+    name: str = field(metadata=doc("Display name."))
+    synonyms: tuple[str, ...] = _names("Other names (lookups accept them).")
+    misspellings: tuple[str, ...] = _names("Known misspellings (lookups accept them).")
+    trade_names: tuple[str, ...] = _names("Brand names (lookups accept them).")
+    confusable_names: tuple[str, ...] = _names(
+        "Different drugs easily confused with this one (never accepted by lookups)."
+    )
+    drug_class: str = field(metadata=doc("Drug class in words."))
+    class_terms: tuple[str, ...] = _names("Class search terms (NSAID, muscle relaxant...).")
+    default_form: str = field(metadata=doc("Id of the form compounders weigh."))
+    strength_form_required: bool = field(
+        default=False,
+        metadata=doc("True when a strength must state the form (e.g. hexahydrate or anhydrous)."),
+    )
+    _valence: Valence | None = field(default=None, metadata=doc("Ion valence, for mEq."))
+    mechanism: Mechanism = field(metadata=doc("Mechanism of action."))
+    uses: tuple[Use, ...] = field(metadata=doc("Uses with evidence grades.", min_items=1))
+    forms: tuple[Form, ...] = field(metadata=doc("Chemical forms.", min_items=1))
+    typical_strength: StrengthRange | None = field(
+        default=None, metadata=doc("Typical topical range.")
+    )
+    max_strength: StrengthRange | None = field(
+        default=None, metadata=doc("Sourced maximum strength.")
+    )
+    strengths_seen: tuple[ObservedStrength, ...] = field(
+        default=(), metadata=doc("Strengths reported in use.")
+    )
+    physicochemical: Physicochemical = field(metadata=doc("Physical and chemical facts."))
+    cautions: tuple[Caution, ...] = field(default=(), metadata=doc("Cautions."))
+    auxiliary_labels: tuple[Label, ...] = field(default=(), metadata=doc("Auxiliary labels."))
+    formulation_notes: tuple[Note, ...] = field(default=(), metadata=doc("Compounding advice."))
+    notes: tuple[Note, ...] = field(default=(), metadata=doc("Other sourced notes."))
+    codes: tuple[Code, ...] = field(default=(), metadata=doc("ATC and registry codes."))
+    references: tuple[Reference, ...] = field(metadata=doc("Sources.", min_items=1))
+    origin: str = field(default="code", init=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         # attrs documents object.__setattr__ in __attrs_post_init__ for frozen classes.
-        object.__setattr__(self, "forms", _set_ingredient_id(tuple(self.forms), self.id))
+        object.__setattr__(self, "forms", tuple(f._of(self.id) for f in self.forms))
+        super().__attrs_post_init__()
+
+    def _problems(self) -> Iterator[Problem]:
+        ref_ids = [r.id for r in self.references]
+        twice = sorted({i for i in ref_ids if ref_ids.count(i) > 1})
+        if twice:
+            yield Problem(("references",), f"duplicate reference ids: {', '.join(twice)}")
         ids = [f.id for f in self.forms]
-        if not ids:
-            raise CatalogError(
-                "an ingredient needs at least one form", entry=self.id, field="forms"
-            )
         if len(set(ids)) != len(ids):
-            raise CatalogError(f"duplicate form ids {ids}", entry=self.id, field="forms")
-        if self.default_form not in ids:
-            raise CatalogError(
-                f"{self.default_form!r} is not one of the forms {ids}",
-                entry=self.id,
-                field="default_form",
-            )
+            yield Problem(("forms",), f"duplicate form ids: {ids}")
         owners: dict[str, str] = {}
         for f in self.forms:
             for name in f.names():
-                owner = owners.setdefault(_form_key(name), f.id)
+                owner = owners.setdefault(name_key(name), f.id)
                 if owner != f.id:
-                    raise CatalogError(
-                        f"form name {name!r} is used by forms {owner!r} and {f.id!r}",
-                        entry=self.id,
-                        field="forms",
+                    message = f"form name {name!r} is used by forms {owner!r} and {f.id!r}"
+                    yield Problem(("forms",), message)
+        for path, form_id in self._form_ids():
+            if form_id not in ids:
+                yield Problem(path, f"{form_id!r} is not a form id; forms: {ids}")
+        if self.typical_strength is not None and self.typical_strength.low is None:
+            yield Problem(("typical_strength", "low"), "a typical range needs both low and high")
+        known = set(ref_ids)
+        for path, fact in walk(self):
+            for index, ref in enumerate(getattr(fact, "sources", ())):
+                if ref not in known:
+                    yield Problem(
+                        (*path, "sources", index),
+                        f"unknown reference id {ref!r}; this entry's references: "
+                        f"{', '.join(sorted(known))}",
                     )
-        if self.valence is not None and self.valence < 1:
-            raise CatalogError("valence must be 1 or more", entry=self.id, field="valence")
+
+    def _form_ids(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """Every form id the entry refers to, with its path."""
+        yield ("default_form",), self.default_form
+        for key in ("typical_strength", "max_strength"):
+            strength_range = getattr(self, key)
+            if strength_range is not None and strength_range.form is not None:
+                yield (key, "form"), strength_range.form
+        for index, seen in enumerate(self.strengths_seen):
+            if seen.form is not None:
+                yield ("strengths_seen", index, "form"), seen.form
 
     # ----------------------------------------------------------------- forms
 
@@ -511,6 +306,16 @@ class Ingredient:
         """IPython and hypothesis print the one-line repr, not every nested field."""
         printer.text(repr(self))
 
+    @property
+    def valence(self) -> int | None:
+        """Charge of the moiety ion (``Valence.value``), or None when not recorded."""
+        return None if self._valence is None else self._valence.value
+
+    @property
+    def valence_sources(self) -> Sources:
+        """The reference ids backing :attr:`valence` (empty when not recorded)."""
+        return () if self._valence is None else self._valence.sources
+
     def form(self, name: str | None = None) -> Form:
         """The form answering to ``name`` (id or alias, any case); the default form if None.
 
@@ -520,9 +325,9 @@ class Ingredient:
         """
         if name is None:
             name = self.default_form
-        key = _form_key(name)
+        key = name_key(name)
         for candidate in self.forms:
-            if any(_form_key(n) == key for n in candidate.names()):
+            if any(name_key(n) == key for n in candidate.names()):
                 return candidate
         allowed = "; ".join(
             f"{f.id}" + (f" ({', '.join(f.aliases)})" if f.aliases else "") for f in self.forms
@@ -596,10 +401,16 @@ class Ingredient:
         return tuple(u for u in self.uses if u.claim)
 
     def iter_sources(self) -> Iterator[tuple[str, Sources]]:
-        """Yield ``(what, sources)`` for every sourced fact (used to check references)."""
-        from compoundkit.ingredients._export import iter_sources
+        """Yield ``(field path, sources)`` for every sourced fact.
 
-        return iter_sources(self)
+        >>> from compoundkit import ingredients
+        >>> next(ingredients.get("ketoprofen").iter_sources())
+        ('mechanism', ('ck-domain',))
+        """
+        for path, fact in walk(self):
+            sources = getattr(fact, "sources", None)
+            if sources is not None:
+                yield documents.dotted(path), sources
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON/TOML-ready dict in the catalog data format (loads back equal).
@@ -608,7 +419,7 @@ class Ingredient:
         >>> ingredients.get("guaifenesin").to_dict()["id"]
         'guaifenesin'
         """
-        from compoundkit.ingredients._export import ingredient_to_dict
+        from compoundkit.ingredients._io import ingredient_to_dict
 
         return ingredient_to_dict(self)
 
@@ -642,6 +453,36 @@ class Ingredient:
         return "".join(rows)
 
 
-@functools.lru_cache(maxsize=4096)
-def _form_key(name: str) -> str:
-    return "".join(ch for ch in name.casefold() if ch not in " -_\t")
+@frozen(kw_only=True)
+class CatalogFile(Checked):
+    """A compoundkit ingredient catalog file (TOML) or export (JSON)."""
+
+    schema_version: int = field(
+        default=SCHEMA_VERSION, metadata=doc("Data format version (1).", minimum=1)
+    )
+    generator: str | None = field(default=None, metadata=doc("Program that wrote an export."))
+    disclaimer: str | None = field(default=None, metadata=doc("Statement of what the data is for."))
+    ingredients: tuple[Ingredient, ...] = field(metadata=doc("The ingredients.", min_items=1))
+
+    def _problems(self) -> Iterator[Problem]:
+        if self.schema_version > SCHEMA_VERSION:
+            yield Problem(
+                ("schema_version",),
+                f"schema_version {self.schema_version} is newer than this compoundkit reads "
+                f"({SCHEMA_VERSION}); upgrade compoundkit",
+            )
+        first: dict[str, int] = {}
+        for index, ing in enumerate(self.ingredients):
+            seen = first.setdefault(ing.id, index)
+            if seen != index:
+                message = f"duplicate id {ing.id!r} (also entry #{seen + 1} in this file)"
+                yield Problem(("ingredients", index, "id"), message)
+
+
+def _configure(made: cattrs.Converter) -> None:
+    from compoundkit.ingredients._io import configure
+
+    configure(made)
+
+
+documents.extend(_configure)  # the converter learns the catalog classes when it is made

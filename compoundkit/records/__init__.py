@@ -1,12 +1,14 @@
-"""Records: beyond-use dates, the tamper-evident record log, MFRs, CRs and worksheets.
+"""Records: the tamper-evident record log, MFRs, CRs and worksheets; beyond-use dates.
 
-Import-light on purpose (no pint, no numpy): the CLI and apps can use the BUD rules and
-the record log without loading the unit machinery.
+The BUD names (``assign_bud``, ``BudExtension``...) live in
+:mod:`compoundkit.formulas.bud` and are re-exported here. Import-light on purpose (no
+pint, no numpy): the CLI and apps can use the BUD rules and the record log without
+loading the unit machinery.
 """
 
 from __future__ import annotations
 
-from compoundkit.records.bud import (
+from compoundkit.formulas.bud import (
     DEFAULT_RULE_SET,
     BudClass,
     BudExtension,

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Final
 from attrs import field, frozen
 
 from compoundkit.errors import CompoundkitError, RecordError
-from compoundkit.records.bud import DEFAULT_RULE_SET, assign_bud
+from compoundkit.formulas.bud import DEFAULT_RULE_SET, assign_bud
 from compoundkit.records.mfr import (
     MasterFormulationRecord,
     MissingElement,
@@ -76,7 +76,6 @@ __all__ = [
     "CrBud",
     "Lot",
     "QcResult",
-    "resolve_component",
 ]
 
 CR_ELEMENTS: Final = types.MappingProxyType(
@@ -553,38 +552,6 @@ def _sheet_names(sheet: BatchSheet) -> list[str]:
     return [line.name for line in sheet.lines] + [sheet.vehicle.name]
 
 
-def resolve_component(formulation: Formulation, name: str) -> str:
-    """The batch-sheet name of the component ``name`` refers to.
-
-    Catalog ingredients answer to their id, name and synonyms; excipients to their name;
-    the vehicle to its name, id and aliases (case and spacing ignored).
-
-    >>> from compoundkit.formulas import load_formula
-    >>> f = load_formula("examples/muscle-spasm-cream.toml")
-    >>> resolve_component(f, "cyclobenzaprine hcl"), resolve_component(f, "lipoderm-activemax")
-    ('Cyclobenzaprine', 'Lipoderm ActiveMax')
-    """
-    names = [c.name for c in formulation.ingredients] + [e.name for e in formulation.excipients]
-    names.append(formulation.vehicle.name)
-    wanted = _key(name)
-    try:
-        from compoundkit import ingredients
-
-        ingredient_id = ingredients.get(name).id
-    except (CompoundkitError, LookupError):
-        ingredient_id = None
-    for component in formulation.ingredients:
-        if component.ingredient.id == ingredient_id or _key(component.name) == wanted:
-            return component.name
-    for excipient in formulation.excipients:
-        if _key(excipient.name) == wanted:
-            return excipient.name
-    vehicle = formulation.vehicle
-    if wanted in {_key(n) for n in (vehicle.name, vehicle.id or "", *vehicle.aliases) if n}:
-        return vehicle.name
-    raise RecordError(f"{name!r} is not a component of {formulation.name}: {', '.join(names)}")
-
-
 def _by_line(
     formulation: Formulation, names: list[str], values: Mapping[str, Any], option: str
 ) -> dict[tuple[int, str], Any]:
@@ -595,7 +562,7 @@ def _by_line(
         if not isinstance(given, str):
             raise RecordError(f"{option}: component names must be text, got {given!r:.60}")
         try:
-            name = resolve_component(formulation, given)
+            name = formulation.resolve_component(given)
         except RecordError as exc:
             raise RecordError(f"{option}: {exc}") from None
         key = (names.index(name), name)

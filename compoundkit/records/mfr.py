@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from attrs import evolve, field, fields, frozen
 
 from compoundkit.errors import CompoundkitError, RecordError
-from compoundkit.records.bud import DEFAULT_RULE_SET, BudExtension
+from compoundkit.formulas.bud import DEFAULT_RULE_SET, BudExtension
 
 if TYPE_CHECKING:
     import attrs
@@ -319,7 +319,7 @@ class QualityCheck:
 
 
 def _check_rule_set(instance: MfrBud, attribute: Any, value: str) -> None:
-    from compoundkit.records.bud import get_rule_set
+    from compoundkit.formulas.bud import get_rule_set
 
     try:
         get_rule_set(value)
@@ -354,7 +354,7 @@ class MfrBud:
     extension: BudExtension | None = field(default=None, converter=_extension)
 
     def __attrs_post_init__(self) -> None:
-        from compoundkit.records.bud import get_rule_set
+        from compoundkit.formulas.bud import get_rule_set
 
         longest = get_rule_set(self.rule_set).max_extension_days
         if self.extension is not None and self.extension.days > longest:

@@ -352,8 +352,8 @@ _HEAD: Final = ("schema", "schema_version")
 
 
 def _mfr_from(doc: _Doc) -> MasterFormulationRecord:
+    from compoundkit.formulas.bud import BudExtension
     from compoundkit.formulas.io import formulation_from_dict
-    from compoundkit.records.bud import BudExtension
     from compoundkit.records.mfr import (
         CompoundingStep,
         MasterFormulationRecord,

@@ -172,6 +172,9 @@ def test_main_bad_catalog_file_exits_2(
     path.write_text(_USER_TOML.format(mw="199.5"), encoding="utf-8")
     result = runner.invoke(main, ["--catalog", str(path), "ingredients"])
     assert result.exit_code == 2
-    assert "entry 'example-active'" in result.stderr
-    assert "field 'forms[0].molecular_weight'" in result.stderr
+    assert "(entry 'example-active')" in result.stderr
+    line = _USER_TOML.splitlines().index("molecular_weight = {mw}") + 1
+    assert f"house.toml:{line}: ingredients[0].forms[0].molecular_weight: recorded 199.5" in (
+        result.stderr
+    )
     assert "example-active" not in catalog.ids()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from importlib import resources
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compoundkit.records.bud import BudExtension, assign_bud
+from compoundkit.errors import BudRulesError
+from compoundkit.formulas.bud import BudExtension, RuleBook, assign_bud
 
 dates = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2090, 12, 31))
 preparations = st.sampled_from(
@@ -98,3 +101,33 @@ def test_shortening_never_lengthens(
     wanted = max(start, full.date - dt.timedelta(days=back))
     short = assign_bud(dosage_form=form, route=route, shorten_to=wanted, **common)  # type: ignore[arg-type]
     assert short.date == wanted <= full.date
+
+
+_SHIPPED = resources.files("compoundkit.formulas").joinpath("data", "bud_rules.toml").read_text()
+_VALUE_LINES = [i for i, line in enumerate(_SHIPPED.splitlines()) if re.match(r"\w+ = ", line)]
+_ODD_VALUES = ["-1", "0", "true", '""', '" "', '"x"', "[]", '["x"]', "{}", "1.5", "2024-01-01"]
+
+
+@given(
+    changes=st.lists(
+        st.tuples(st.sampled_from(_VALUE_LINES), st.sampled_from(_ODD_VALUES)), max_size=4
+    )
+)
+def test_a_damaged_rules_document_is_refused_whole_or_read(
+    changes: list[tuple[int, str]],
+) -> None:
+    lines = _SHIPPED.splitlines()
+    for index, value in changes:
+        lines[index] = lines[index].split(" = ", 1)[0] + " = " + value
+    refused: BudRulesError | None = None
+    try:
+        book = RuleBook.from_toml("\n".join(lines), source="damaged.toml")
+    except BudRulesError as exc:  # anything else would be a crash
+        refused = exc
+    if refused is not None:
+        assert refused.problems
+        assert all(p.render("damaged.toml").startswith("damaged.toml") for p in refused.problems)
+        assert str(refused).startswith("damaged.toml")
+        return
+    assert len([rs for rs in book.rule_sets if rs.default]) == 1
+    assert all(r.citation is not None for rs in book.rule_sets for r in rs.rules)

@@ -1,13 +1,16 @@
 """Properties of the catalog: conversion factors invert and compose; lookup ignores
-case, spacing, hyphens and underscores for every known name."""
+case, spacing, hyphens and underscores for every known name; exports load back equal."""
 
 from __future__ import annotations
 
+import json
 import math
 
+import tomli_w
 from hypothesis import given
 from hypothesis import strategies as st
 
+from compoundkit import ingredients
 from compoundkit.ingredients import Catalog, Form, Ingredient
 
 CATALOG = Catalog(entry_points=False)
@@ -67,3 +70,16 @@ def test_form_lookup_by_any_name(form: Form) -> None:
     for name in form.names():
         assert ing.form(name.upper()) is form
         assert ing.form(name.replace(" ", "-")) is form
+
+
+@given(st.sampled_from(INGREDIENTS), st.sampled_from(["json", "toml"]))
+def test_export_structures_back_to_an_equal_ingredient(ing: Ingredient, kind: str) -> None:
+    """export -> (JSON or TOML text) -> structure gives the same ingredient."""
+    document = ingredients.export_dict((ing,))
+    if kind == "json":
+        (again,) = ingredients.from_dict(json.loads(json.dumps(document)), file="export.json")
+    else:
+        (again,) = ingredients.from_toml(tomli_w.dumps(document), file="export.toml")
+    assert again == ing
+    assert again.forms == ing.forms  # each tied to its ingredient
+    assert again.to_dict() == ing.to_dict()

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from compoundkit.errors import CompoundkitError
 from compoundkit.formulas import Formulation, load_formula
-from compoundkit.records.bud import BudExtension
+from compoundkit.formulas.bud import BudExtension
 from compoundkit.records.cr import (
     BatchSpec,
     ComponentRecord,

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import re
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
-from compoundkit.errors import BudError
-from compoundkit.records import bud
-from compoundkit.records.bud import (
+from compoundkit.errors import BudError, BudRulesError, DocumentError
+from compoundkit.formulas.bud import (
     DEFAULT_RULE_SET,
     BudExtension,
     RuleBook,
     assign_bud,
     classify,
     get_rule_set,
+    rule_book,
     rule_sets,
 )
 
@@ -65,7 +67,7 @@ CLASSES = [
 
 
 def test_shipped_data_file_is_packaged_and_loads() -> None:
-    text = resources.files("compoundkit.records").joinpath("data", "bud_rules.toml").read_text()
+    text = resources.files("compoundkit.formulas").joinpath("data", "bud_rules.toml").read_text()
     book = RuleBook.from_toml(text, source="bud_rules.toml")
     assert book.default.id == DEFAULT_RULE_SET == "usp795-2023"
     assert rule_sets() == ("usp795-2023", "usp795-2014")
@@ -426,47 +428,125 @@ def test_date_overflow_is_a_bud_error() -> None:
 
 # --------------------------------------------------------------------------- data validation
 
-_GOOD = resources.files("compoundkit.records").joinpath("data", "bud_rules.toml").read_text()
+_GOOD = resources.files("compoundkit.formulas").joinpath("data", "bud_rules.toml").read_text()
 
 
 @pytest.mark.parametrize(
     ("old", "new", "fragment"),
     [
-        ("days = 14\n", "days = -14\n", "rule 'aqueous-nonpreserved', field 'days': expected"),
-        ("days = 14\n", "days = 14\nmonths = 1\n", "exactly one of 'days' and 'months'"),
+        (
+            "days = 14\n",
+            "days = -14\n",
+            "rule_set[0].rule[0].days: must be a positive whole number, not -14",
+        ),
+        (
+            "days = 14\n",
+            "days = 14\nmonths = 1\n",
+            "rule_set[0].rule[0].days: give exactly one of 'days' and 'months'",
+        ),
         (
             'status = "superseded"\ndefault = false',
             'status = "superseded"\ndefault = true',
-            "superseded",
+            "rule_set[1].default: a superseded rule set can never be the default",
         ),
-        ("default = true", "default = false", "exactly one rule set must be the default"),
-        ('id = "usp795-2014"', 'id = "usp795-2023"', "used twice"),
-        ("when = { aqueous = true, preserved = true }", "when = { aqueous = true }", "both apply"),
+        (
+            "default = true",
+            "default = false",
+            "rule_set: exactly one rule set must be the default, found none",
+        ),
+        (
+            'id = "usp795-2014"',
+            'id = "usp795-2023"',
+            "rule_set[1].id: rule set id 'usp795-2023' is used twice",
+        ),
+        (
+            "when = { aqueous = true, preserved = true }",
+            "when = { aqueous = true }",
+            "rule_set[0].rule[1].when: rules 'aqueous-nonpreserved' and 'aqueous-preserved' "
+            "both apply",
+        ),
         (
             'day_counting = "day1"\nday_counting_citation = "USP',
             'day_counting = "day 1"\nday_counting_citation = "USP',
-            "expected one of day1, day0",
+            "rule_set[0].day_counting: the text 'day 1' is not allowed; allowed: day1, day0",
         ),
         (
             'storage = "refrigerator"',
             'storage = "refrigerator"\ncolour = "blue"',
-            "unknown field(s) 'colour'",
+            "rule_set[0].rule[0].colour: unknown key; allowed: id, description, storage,",
         ),
-        ("schema = 1", "schema = 3", "unsupported schema 3"),
-        ("official = 2023-11-01", 'official = "Nov 2023"', "expected a TOML date"),
-        ("water_activity_threshold = 0.6", "water_activity_threshold = 6", "between 0 and 1"),
+        ("schema = 1", "schema = 3", "schema: unsupported schema 3"),
+        (
+            "official = 2023-11-01",
+            'official = "Nov 2023"',
+            "rule_set[0].official: must be a date (YYYY-MM-DD), not the text 'Nov 2023'",
+        ),
+        (
+            "water_activity_threshold = 0.6",
+            "water_activity_threshold = 6",
+            "classification.water_activity_threshold: must be between 0 and 1, not 6",
+        ),
+        (
+            'when = { aqueous = true, routes = ["dermal", "topical", "transdermal"] }',
+            'when = { aqueous = true, routes = ["dermal", "eye"] }',
+            "rule_set[1].rule[0].when.routes: unknown route(s) ['eye']; allowed: buccal,",
+        ),
+        (
+            'oral_routes = ["oral"]',
+            'oral_routes = ["oral", "ophthalmic"]',
+            "classification.oral_routes: not listed in routes: ophthalmic",
+        ),
+        ('description = "aqueous, preserved"', 'description = " "', "description: must not be"),
     ],
 )
 def test_invalid_rule_data_is_refused_with_location(old: str, new: str, fragment: str) -> None:
     assert old in _GOOD
-    with pytest.raises(BudError, match=re.escape(fragment)) as info:
-        RuleBook.from_toml(_GOOD.replace(old, new, 1), source="custom.toml")
+    text = _GOOD.replace(old, new, 1)
+    with pytest.raises(BudRulesError, match=re.escape(fragment)) as info:
+        RuleBook.from_toml(text, source="custom.toml")
     assert str(info.value).startswith("custom.toml")
+    assert isinstance(info.value, BudError)
+    assert isinstance(info.value, DocumentError)
+    problem = next(p for p in info.value.problems if fragment in p.render())
+    key = next(str(part) for part in reversed(problem.path) if isinstance(part, str))
+    if problem.path != ("rule_set",):  # the whole list has no line of its own
+        assert problem.line is not None
+        assert problem.render("custom.toml").startswith(f"custom.toml:{problem.line}: ")
+        assert key in text.splitlines()[problem.line - 1]
+
+
+def test_every_problem_of_a_rules_document_is_reported() -> None:
+    text = (
+        _GOOD.replace("days = 14\n", "days = 0\n", 1)
+        .replace('storage = "refrigerator"', 'storage = "refrigerator"\ncolour = "blue"', 1)
+        .replace("official = 2023-11-01", "official = 2023", 1)
+        .replace("max_extension_days = 180", 'max_extension_days = "180"', 1)
+    )
+    with pytest.raises(BudRulesError) as info:
+        RuleBook.from_toml(text, source="custom.toml")
+    paths = [problem.field for problem in info.value.problems]
+    assert paths == [
+        "rule_set[0].official",
+        "rule_set[0].max_extension_days",
+        "rule_set[0].rule[0].colour",
+    ]  # structuring problems first; the meaning checks (days = 0) run on a sound document
+    assert str(info.value).startswith("custom.toml: 3 problems:\n  custom.toml:")
+    fixed = text.replace('colour = "blue"\n', "").replace(
+        "official = 2023", "official = 2023-11-01"
+    )
+    with pytest.raises(BudRulesError) as meaning:
+        RuleBook.from_toml(fixed.replace('"180"', "0"), source="custom.toml")
+    assert [p.field for p in meaning.value.problems] == [
+        "rule_set[0].max_extension_days",
+        "rule_set[0].rule[0].days",
+    ]
 
 
 def test_invalid_toml_is_a_bud_error() -> None:
     with pytest.raises(BudError, match=re.escape("custom.toml: not valid TOML")):
         RuleBook.from_toml("schema = ", source="custom.toml")
+    with pytest.raises(BudRulesError, match=re.escape("custom.toml:2: not valid TOML")):
+        RuleBook.from_toml("schema = 1\nrule_set = x\n", source="custom.toml")
 
 
 def test_rule_tables_are_not_shared_mutable_state() -> None:
@@ -474,4 +554,34 @@ def test_rule_tables_are_not_shared_mutable_state() -> None:
     assert isinstance(rule_set.rules, tuple)
     with pytest.raises(AttributeError):
         rule_set.rules[0].days = 99  # type: ignore[misc]
-    assert bud._rulebook() is bud._rulebook()
+    assert rule_book() is rule_book()
+
+
+# --------------------------------------------------------------------------- layering
+
+
+def _runtime_imports(tree: ast.AST) -> list[str]:
+    """Modules imported anywhere in ``tree`` (functions too), except under TYPE_CHECKING."""
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []  # ast.walk visits the children after this node: skip them
+        elif isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+    return found
+
+
+def test_formulas_never_import_records() -> None:
+    formulas = Path(__file__).resolve().parents[2] / "compoundkit" / "formulas"
+    offending = {
+        str(path.relative_to(formulas)): name
+        for path in sorted(formulas.rglob("*.py"))
+        for name in _runtime_imports(ast.parse(path.read_text("utf-8")))
+        if name == "compoundkit.records" or name.startswith("compoundkit.records.")
+    }
+    assert offending == {}
+    assert "compoundkit.formulas.bud" in _runtime_imports(
+        ast.parse((formulas / "model.py").read_text("utf-8"))
+    )  # the probe sees function-level imports

@@ -17,7 +17,6 @@ from compoundkit.records.cr import (
     CompoundingRecord,
     Lot,
     QcResult,
-    resolve_component,
 )
 from compoundkit.records.mfr import CompoundingStep, MasterFormulationRecord, QualityCheck
 from compoundkit.units import quantity
@@ -225,11 +224,3 @@ def test_parts_validate_their_fields(mfr: MasterFormulationRecord) -> None:
         attrs.evolve(cr, components=cr.components + cr.components[:1])
     with pytest.raises(RecordError, match="before the preparation day"):
         attrs.evolve(cr, bud=attrs.evolve(cr.bud, date=dt.date(2024, 2, 1)))
-
-
-def test_component_names_resolve_like_the_batch_sheet() -> None:
-    f = load_formula(EXAMPLES / "zinc-oxide-ointment.toml")
-    assert resolve_component(f, "Zinc  Oxide") == "zinc oxide"
-    assert resolve_component(f, "white petrolatum") == f.vehicle.name
-    with pytest.raises(RecordError, match="not a component of Zinc oxide ointment"):
-        resolve_component(f, "ketoprofen")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import attrs
@@ -9,9 +10,11 @@ import pytest
 
 from compoundkit import ingredients
 from compoundkit.errors import (
+    BudError,
     DensityRequiredError,
     FormulaFileError,
     FormulationError,
+    RecordError,
     StrengthParseError,
 )
 from compoundkit.formulas import (
@@ -285,3 +288,32 @@ def test_written_name_equal_to_the_catalog_name_round_trips() -> None:
     assert kept.written_name == "guaifenesen"  # a real alias is kept
     f = Formulation("x", "cream", get_vehicle("pentravan"), (component, kept))
     assert loads_toml(f.to_toml()) == f
+
+
+# --------------------------------------------------------------------------- BUD
+
+
+def test_component_names_resolve_like_the_batch_sheet() -> None:
+    f = load_formula(EXAMPLES / "zinc-oxide-ointment.toml")
+    assert f.resolve_component("Zinc  Oxide") == "zinc oxide"
+    assert f.resolve_component("white petrolatum") == f.vehicle.name
+    with pytest.raises(RecordError, match="not a component of Zinc oxide ointment"):
+        f.resolve_component("ketoprofen")
+
+
+def test_bud_follows_the_vehicle_and_caps_at_named_expiries() -> None:
+    cream = load_formula(EXAMPLES / "muscle-spasm-cream.toml")
+    plain = cream.bud(dt.date(2024, 3, 1))
+    assert (plain.date, plain.bud_class.id, plain.limited_by) == (
+        dt.date(2024, 3, 14),
+        "aqueous-nonpreserved",
+        None,
+    )
+    capped = cream.bud(dt.date(2024, 3, 1), expiries={"cyclobenzaprine hcl": dt.date(2024, 3, 9)})
+    assert (capped.date, capped.limited_by) == (dt.date(2024, 3, 9), "Cyclobenzaprine")
+    old = cream.bud(dt.date(2024, 3, 1), rules="usp795-2014")
+    assert (old.rule_set, old.days) == ("usp795-2014", 30)
+    with pytest.raises(RecordError, match="not a component of"):
+        cream.bud(dt.date(2024, 3, 1), expiries={"zinc oxide": dt.date(2024, 3, 9)})
+    with pytest.raises(BudError, match="expired component"):
+        cream.bud(dt.date(2024, 3, 1), expiries={"cyclobenzaprine": dt.date(2024, 2, 1)})

@@ -12,7 +12,7 @@ import pytest
 
 from compoundkit import ingredients
 from compoundkit.errors import CatalogError
-from compoundkit.ingredients import Catalog, _spec
+from compoundkit.ingredients import Catalog, _schema
 
 PACKAGE = Path(ingredients.__file__).parent
 
@@ -20,10 +20,35 @@ PACKAGE = Path(ingredients.__file__).parent
 def test_schema_is_valid_and_in_sync_with_the_format() -> None:
     shipped = ingredients.schema()
     jsonschema.Draft202012Validator.check_schema(shipped)
-    # the shipped file is generated: regenerate with python -m compoundkit.ingredients._spec
+    # the shipped file is generated: regenerate with python -m compoundkit.ingredients._schema
     assert shipped == ingredients.json_schema()
     text = (PACKAGE / ingredients.SCHEMA_FILE).read_text(encoding="utf-8")
-    assert text == _spec.render_schema()
+    assert text == _schema.render_schema()
+
+
+def test_schema_is_generated_from_the_model_classes() -> None:
+    """Each class is a definition; each field a property with its docstring and constraints."""
+    schema = ingredients.json_schema()
+    form = schema["$defs"]["Form"]
+    assert form["description"].startswith("One chemical form of an ingredient")
+    assert form["required"] == ["id", "name", "formula", "molecular_weight", "sources"]
+    assert form["properties"]["cas"]["pattern"] == "^[0-9]{2,7}-[0-9]{2}-[0-9]$"
+    assert form["properties"]["molecular_weight"]["exclusiveMinimum"] == 0
+    assert "ingredient_id" not in form["properties"]  # not part of the format
+    assert "origin" not in schema["$defs"]["Ingredient"]["properties"]
+    assert schema["$defs"]["Ingredient"]["properties"]["forms"] == {
+        "description": "Chemical forms.",
+        "type": "array",
+        "items": {"$ref": "#/$defs/Form"},
+        "minItems": 1,
+    }
+    flag = schema["$defs"]["Physicochemical"]["properties"]["light_sensitive"]
+    assert flag["$ref"] == "#/$defs/Flag"
+    kinds = schema["$defs"]["Reference"]["properties"]["kind"]["enum"]
+    assert kinds[0] == "monograph"
+    for definition in schema["$defs"].values():
+        for prop in definition["properties"].values():
+            assert prop["description"]
 
 
 def test_export_validates_against_schema() -> None:
@@ -48,18 +73,39 @@ def test_export_round_trips() -> None:
     assert ingredients.from_dict(data) == catalog.all()
 
 
-def test_schema_rejects_what_the_loader_rejects() -> None:
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("uses", 0, "evidence"), "strong"),
+        (("forms", 0, "cas"), "22071154"),
+        (("forms", 0, "molecular_weight"), "254.28"),
+        (("forms", 0, "moiety_count"), 0),
+        (("references", 0, "kind"), "blog"),
+        (("synonyms",), "Orudis"),
+        (("name",), ""),
+        (("misspelling",), ["x"]),
+    ],
+)
+def test_schema_rejects_what_the_loader_rejects(path: tuple[str | int, ...], value: object) -> None:
     data = json.loads(ingredients.export_json())
-    data["ingredients"][0]["uses"][0]["evidence"] = "strong"
+    node = data["ingredients"][0]
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, ingredients.schema(), cls=jsonschema.Draft202012Validator)
+    with pytest.raises(CatalogError):
+        ingredients.from_dict(data)
 
 
 def test_tampered_computed_weight_refused() -> None:
     data = ingredients.export_dict()
     data["ingredients"][0]["forms"][0]["computed_molecular_weight"] = 250.0
-    with pytest.raises(CatalogError, match="computes"):
+    with pytest.raises(CatalogError, match="computes") as info:
         ingredients.from_dict(data, file="export.json")
+    assert "export.json: ingredients[0].forms[0].computed_molecular_weight: 250.0 is not" in str(
+        info.value
+    )
 
 
 def test_to_dict() -> None:
@@ -72,6 +118,9 @@ def test_to_dict() -> None:
     ket = ingredients.get("ketoprofen").to_dict()
     assert ket["typical_strength"]["low"] == "5 % w/w"
     assert ket["typical_strength"]["sourced"] is True
+    assert "route" not in ket["typical_strength"]  # the default (topical) is left out
+    assert ket["forms"][0]["computed_molecular_weight"] == pytest.approx(254.285)
+    assert list(ket)[:3] == ["id", "name", "trade_names"]  # the format's key order
     json.dumps(ket)  # JSON-ready
 
 

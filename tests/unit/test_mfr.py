@@ -11,7 +11,7 @@ import pytest
 
 from compoundkit.errors import CompoundkitError, RecordError
 from compoundkit.formulas import Formulation, load_formula
-from compoundkit.records.bud import BudExtension
+from compoundkit.formulas.bud import BudExtension
 from compoundkit.records.labels import auxiliary_labels, dedupe
 from compoundkit.records.log import RecordLog
 from compoundkit.records.mfr import (

@@ -12,8 +12,8 @@ import pytest
 
 from compoundkit.errors import OutputPathError, RecordError, SchemaVersionError
 from compoundkit.formulas import load_formula
+from compoundkit.formulas.bud import BudExtension
 from compoundkit.records import serialize
-from compoundkit.records.bud import BudExtension
 from compoundkit.records.cr import CompoundingRecord, Lot, QcResult
 from compoundkit.records.log import RecordLog
 from compoundkit.records.mfr import CompoundingStep, MasterFormulationRecord, QualityCheck

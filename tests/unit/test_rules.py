@@ -507,7 +507,9 @@ def test_ck114_silent_without_an_indication_or_with_evidence(spasm: Formulation)
 def test_ck114_judges_by_the_strongest_evidence() -> None:
     """Regression: the weakest matching use was taken as the best one."""
     ketoprofen = ingredients.get("ketoprofen")
-    claim = Use("pain", "topical", Evidence.UNSUPPORTED, "a claim", (), ("pain",), claim=True)
+    claim = Use(
+        "pain", "topical", Evidence.UNSUPPORTED, "a claim", ("ck-domain",), ("pain",), claim=True
+    )
     register_testofen(uses=(*ketoprofen.uses, claim))
     assert found(cream(ing("testofen", "10 % w/w"), head='indication = "pain"'), "CK114") == []
     register_only_claim = cream(ing("testofen", "10 % w/w"), head='indication = "a claim"')

@@ -1,0 +1,201 @@
+"""Reading and writing catalog documents: TOML files, parsed dicts, JSON exports.
+
+Reading is :func:`compoundkit.documents.structure` into the model classes (they are
+the format); every problem, of shape or of meaning, is reported in one
+:class:`~compoundkit.errors.CatalogError`, each as ``file:line: field.path: message``
+naming its entry, and a file loads completely or not at all. Writing is
+:func:`compoundkit.documents.unstructure` of the same classes. cattrs is imported
+here, on first use.
+
+>>> from_toml("ingredients = 1", file="x.toml")
+Traceback (most recent call last):
+...
+compoundkit.errors.CatalogError: x.toml:1: ingredients: must be a list, not the number 1
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterable, Iterator
+from importlib import resources
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from compoundkit import documents
+from compoundkit._toml import TomlTextError
+from compoundkit._toml import parse as parse_toml
+from compoundkit.errors import CatalogError, DocumentError, Problem
+from compoundkit.ingredients._fields import Checked, in_entry, refusal
+from compoundkit.ingredients._model import SCHEMA_VERSION, CatalogFile, Ingredient
+from compoundkit.notices import CATALOG_DISCLAIMER
+
+if TYPE_CHECKING:
+    import cattrs
+
+__all__ = [
+    "configure",
+    "export_dict",
+    "from_dict",
+    "from_toml",
+    "ingredient_to_dict",
+    "load_path",
+    "load_shipped",
+    "model_classes",
+]
+
+#: Largest catalog file read, in bytes (one ingredient's entry is about 10 KB).
+MAX_FILE_BYTES: Final = 2_000_000
+
+#: The shipped data files, in catalog order.
+SHIPPED: Final = (
+    "ketoprofen.toml",
+    "cyclobenzaprine.toml",
+    "guaifenesin.toml",
+    "magnesium-chloride.toml",
+)
+
+
+@functools.cache
+def model_classes() -> tuple[type[Checked], ...]:
+    """Every class of the format, from :class:`CatalogFile` down, with types resolved.
+
+    ``Strength`` is imported here, when a document is read or the schema generated.
+    """
+    from compoundkit.units import Strength
+
+    found: list[type[Checked]] = []
+
+    def visit(cls: type[Checked]) -> None:
+        found.append(cls)
+        attrs.resolve_types(cls, localns={"Strength": Strength})
+        for a in attrs.fields(cls):
+            for part in (a.type, *getattr(a.type, "__args__", ())):
+                if isinstance(part, type) and issubclass(part, Checked) and part not in found:
+                    visit(part)
+
+    visit(CatalogFile)
+    return tuple(found)
+
+
+def configure(made: cattrs.Converter) -> None:
+    """Teach the converter the catalog classes (run by :func:`compoundkit.documents.extend`):
+    types resolved; exports keep the format's key order and write fields marked
+    ``always`` even at their default."""
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    def export_hook(cls: type) -> Callable[[Any], dict[str, Any]]:
+        fields = attrs.fields(cls)
+        always: dict[str, Any] = {
+            a.name: override(omit_if_default=False) for a in fields if "always" in a.metadata
+        }
+        hook: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(
+            cls, made, _cattrs_omit_if_default=made.omit_if_default, **always
+        )
+        keys = [a.alias for a in fields]
+        return lambda obj: dict(_ordered(hook(obj), keys))
+
+    made.register_unstructure_hook_factory(model_classes().__contains__, export_hook)
+
+
+def _ordered(found: dict[str, Any], keys: list[str]) -> Iterator[tuple[str, Any]]:
+    return ((key, found[key]) for key in keys if key in found)
+
+
+def from_toml(
+    text: str, *, file: str = "<string>", origin: str | None = None
+) -> tuple[Ingredient, ...]:
+    """Parse catalog TOML text into ingredients (checked; nothing is registered)."""
+    try:
+        data = parse_toml(text)
+    except TomlTextError as exc:
+        raise CatalogError(problems=(Problem((), str(exc), exc.line),), file=file) from None
+    return from_dict(data, file=file, origin=origin, text=text)
+
+
+def load_path(path: str | os.PathLike[str]) -> tuple[Ingredient, ...]:
+    """Read and parse a catalog TOML file (checked; nothing is registered)."""
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise refusal(f"cannot read catalog file: {exc.strerror or exc}", name) from None
+    if len(raw) > MAX_FILE_BYTES:
+        message = (
+            f"catalog file is larger than {MAX_FILE_BYTES // 1_000_000} MB; "
+            "split it into one file per ingredient"
+        )
+        raise refusal(message, name)
+    try:
+        text = raw.decode("utf-8-sig")  # a leading BOM (as Windows editors write) is dropped
+    except UnicodeDecodeError:
+        raise refusal("not UTF-8 text", name) from None
+    return from_toml(text, file=name, origin=f"file {name}")
+
+
+def load_shipped() -> tuple[Ingredient, ...]:
+    """The ingredients shipped in ``compoundkit/ingredients/data`` (one TOML file each)."""
+    package = resources.files("compoundkit.ingredients")
+    found: list[Ingredient] = []
+    for name in SHIPPED:
+        text = package.joinpath("data", name).read_text(encoding="utf-8")
+        found.extend(from_toml(text, file=name, origin="shipped"))
+    return tuple(found)
+
+
+def from_dict(
+    data: object, *, file: str = "<data>", origin: str | None = None, text: str = ""
+) -> tuple[Ingredient, ...]:
+    """Ingredients from a parsed catalog document (TOML or JSON shape).
+
+    ``text``, the document's source, lets problems name their line.
+    """
+    try:
+        catalog = documents.structure(data, CatalogFile, source=file, text=text)
+    except DocumentError as exc:
+        problems = [in_entry(p, _entry_of(p.path, data)[0]) for p in exc.problems]
+        entry, field = _entry_of(problems[0].path, data)
+        raise CatalogError(problems=problems, file=file, entry=entry, field=field) from None
+    for ing in catalog.ingredients:  # just built, not shared yet
+        object.__setattr__(ing, "origin", origin or f"file {file}")
+    return catalog.ingredients
+
+
+def _entry_of(path: documents.Path, data: object) -> tuple[str | None, str]:
+    """(The entry a path lies in: its id, or ``#n`` without one; the path within it).
+
+    >>> _entry_of(("ingredients", 1, "forms", 0, "cas"), {"ingredients": [{}, {"id": "k"}]})
+    ('k', 'forms[0].cas')
+    """
+    if len(path) < 2 or path[0] != "ingredients" or not isinstance(path[1], int):
+        return None, documents.dotted(path)
+    index = path[1]
+    entries = data.get("ingredients") if isinstance(data, dict) else None
+    entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
+    ident = entry.get("id") if isinstance(entry, dict) else None
+    name = ident if isinstance(ident, str) and ident.strip() else f"#{index + 1}"
+    return name, documents.dotted(path[2:]) or "(entry)"
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def ingredient_to_dict(ing: Ingredient) -> dict[str, Any]:
+    """``ing`` as a dict in the catalog data format (JSON- and TOML-ready), defaults left
+    out, each form's ``computed_molecular_weight`` included."""
+    result: dict[str, Any] = documents.unstructure(ing)
+    return result
+
+
+def export_dict(ingredients: Iterable[Ingredient]) -> dict[str, Any]:
+    """A whole catalog document: schema version, generator, disclaimer, every ingredient."""
+    from compoundkit import __version__
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generator": f"compoundkit {__version__}",
+        "disclaimer": CATALOG_DISCLAIMER,
+        "ingredients": [ingredient_to_dict(ing) for ing in ingredients],
+    }
