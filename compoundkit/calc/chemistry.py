@@ -17,9 +17,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Final
 
+from attrs import frozen
+
 from compoundkit.calc.weighing import CalculationError, positive_amount
 from compoundkit.errors import CatalogError, DimensionError
-from compoundkit.units import density_g_per_ml, magnitude, quantity
+from compoundkit.units import density_g_per_ml, magnitude, per_magnitude, quantity
 
 if TYPE_CHECKING:
     import pint
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "WATER_DENSITY_G_PER_ML",
+    "Species",
     "amount_for_elemental",
     "density_from_specific_gravity",
     "elemental_content",
@@ -35,6 +38,7 @@ __all__ = [
     "milliequivalents",
     "millimoles",
     "mmol_from_grams",
+    "species",
     "specific_gravity",
     "volume_from_mass",
 ]
@@ -70,12 +74,15 @@ def mmol_from_grams(grams: float, molecular_weight: float, moiety_count: int = 1
 # --------------------------------------------------------------------------- catalog
 
 
-def _resolve(ingredient: Ingredient | str, form: Form | str) -> tuple[Ingredient, Form]:
-    """The catalog Ingredient and Form (names are looked up, objects used as they are)."""
+def _resolve(ingredient: Ingredient | str, form: Form | str | None) -> tuple[Ingredient, Form]:
+    """The catalog Ingredient and Form (names are looked up, objects used as they are).
+
+    ``form`` None is the ingredient's default form (the one the catalog weighs).
+    """
     from compoundkit import ingredients
 
     item = ingredients.get(ingredient) if isinstance(ingredient, str) else ingredient
-    if isinstance(form, str):
+    if form is None or isinstance(form, str):
         return item, item.form(form)
     if form.ingredient_id and form.ingredient_id != item.id:
         raise CatalogError(
@@ -97,45 +104,164 @@ def _element_form(item: Ingredient, element: str) -> Form:
     )
 
 
+@frozen
+class Species:
+    """What is weighed, for mmol, mEq and mOsm arithmetic: a catalog form, or a compound
+    described by the molecular weight a published problem gives.
+
+    ``moiety_count`` is the moles of the counted moiety in one mole of what is weighed;
+    ``valence`` the moiety's charge (None: not an ion, so no mEq).
+    """
+
+    name: str
+    """What the steps call it (``Magnesium chloride hexahydrate``, or ``the compound``)."""
+    molecular_weight: float
+    """Molecular weight of what is weighed, in g/mol (= mg/mmol)."""
+    moiety_count: int = 1
+    """Moles of the counted moiety per mole of what is weighed."""
+    valence: int | None = None
+    """Charge of the moiety: mEq = mmol of moiety x valence."""
+    ingredient: str | None = None
+    """The catalog ingredient's name, when it comes from the catalog."""
+
+    def milligrams_per_mmol(self) -> float:
+        """mg of what is weighed holding 1 mmol of the moiety: MW / moiety count."""
+        return self.molecular_weight / self.moiety_count
+
+    def milligrams_per_meq(self) -> float:
+        """mg of what is weighed holding 1 mEq: MW / (moiety count x valence)."""
+        if self.valence is None:
+            if self.ingredient is not None:
+                raise CalculationError(
+                    f"ingredient: {self.ingredient} has no valence in the catalog, so "
+                    "milliequivalents are undefined (only ions have them); use millimoles(), "
+                    "or give valence= for an ion"
+                )
+            raise CalculationError(
+                f"valence: {self.name} has no valence (only ions have milliequivalents); "
+                "give valence= (the ion's charge, e.g. 2 for Ca2+) or use millimoles"
+            )
+        return self.molecular_weight / (self.moiety_count * self.valence)
+
+
+def species(
+    ingredient: Ingredient | str | None = None,
+    form: Form | str | None = None,
+    *,
+    molecular_weight: object = None,
+    valence: int | None = None,
+    name: str | None = None,
+) -> Species:
+    """What is weighed: a catalog ingredient and form, or ``molecular_weight=`` (g/mol).
+
+    The valence comes from the catalog when it records one; otherwise give ``valence=``.
+    A ``molecular_weight`` is a Quantity or text in g/mol or mg/mmol (``"74.5 g/mol"``), or
+    a plain number read as g/mol (as problems write "MW 74.5").
+
+    >>> species("magnesium chloride", "hexahydrate").milligrams_per_meq()
+    101.6475...
+    >>> species(molecular_weight="147 g/mol", valence=2, name="CaCl2.2H2O").milligrams_per_meq()
+    73.5
+    """
+    checked_valence = _whole(valence, "valence")
+    if ingredient is None:
+        if form is not None:
+            raise CalculationError(f"form: {form!r} was given without its ingredient")
+        if molecular_weight is None:
+            raise CalculationError(
+                "give a catalog ingredient (and form), or molecular_weight= (g/mol) "
+                "for a compound the catalog does not hold"
+            )
+        return Species(
+            name or "the compound", _molecular_weight(molecular_weight), 1, checked_valence
+        )
+    if molecular_weight is not None:
+        raise CalculationError(
+            "molecular_weight: the catalog gives the molecular weight of the form; "
+            "give an ingredient or a molecular weight, not both"
+        )
+    item, chosen = _resolve(ingredient, form)
+    recorded = item.valence
+    if checked_valence is not None and recorded is not None and checked_valence != recorded:
+        raise CalculationError(
+            f"valence: {checked_valence} disagrees with the catalog's valence {recorded} "
+            f"for {item.name}"
+        )
+    return Species(
+        name or chosen.name,
+        chosen.computed_molecular_weight,
+        chosen.moiety_count,
+        recorded if recorded is not None else checked_valence,
+        item.name,
+    )
+
+
+def _whole(value: object, field: str) -> int | None:
+    """A whole number of 1 or more (valence, particles), or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise CalculationError(f"{field}: {value!r} must be a whole number, 1 or more")
+    return value
+
+
+def _molecular_weight(value: object) -> float:
+    if isinstance(value, bool):
+        raise CalculationError(f"molecular_weight: {value!r} is not a molecular weight")
+    if isinstance(value, int | float):
+        number = float(value)
+        if not (math.isfinite(number) and number > 0):
+            raise CalculationError(f"molecular_weight: {value!r} must be above zero (g/mol)")
+        return number
+    return per_magnitude(value, "gram / mole", field="molecular_weight")
+
+
 def millimoles(
-    amount: object, ingredient: Ingredient | str, form: Form | str
+    amount: object,
+    ingredient: Ingredient | str | None = None,
+    form: Form | str | None = None,
+    *,
+    molecular_weight: object = None,
 ) -> pint.Quantity[Any]:
     """Millimoles of the ingredient's moiety in ``amount`` (a mass) of ``form``.
 
     ``ingredient`` is an :class:`~compoundkit.ingredients.Ingredient` or a catalog
-    name; ``form`` a form (or its id or alias, such as ``"hexahydrate"``).
+    name; ``form`` a form (or its id or alias, such as ``"hexahydrate"``; default: the
+    ingredient's usual form). For a compound the catalog does not hold, give
+    ``molecular_weight=`` instead (g/mol).
 
     >>> round(millimoles("500 mg", "magnesium chloride", "anhydrous").magnitude, 3)
     5.252
+    >>> millimoles("113.68 mg", molecular_weight=112)
+    <Quantity(1.015, 'millimole')>
     """
     grams = positive_amount(amount, "gram", field="amount")
-    _, chosen = _resolve(ingredient, form)
-    return quantity(
-        mmol_from_grams(grams, chosen.computed_molecular_weight, chosen.moiety_count),
-        "millimole",
-    )
+    what = species(ingredient, form, molecular_weight=molecular_weight)
+    return quantity(grams * 1000.0 / what.milligrams_per_mmol(), "millimole")
 
 
 def milliequivalents(
-    amount: object, ingredient: Ingredient | str, form: Form | str
+    amount: object,
+    ingredient: Ingredient | str | None = None,
+    form: Form | str | None = None,
+    *,
+    molecular_weight: object = None,
+    valence: int | None = None,
 ) -> pint.Quantity[Any]:
     """Milliequivalents of the moiety ion in ``amount`` of ``form``: mmol x valence.
 
-    Needs the ingredient's valence (2 for magnesium); the result is in the registry's
-    ``milliequivalent`` unit, its own dimension so mEq and mmol are never mixed.
+    Needs the ingredient's valence (2 for magnesium, from the catalog; or ``valence=``);
+    the result is in the registry's ``milliequivalent`` unit, its own dimension so mEq
+    and mmol are never mixed.
 
     >>> milliequivalents("1 g", "magnesium chloride", "hexahydrate")
     <Quantity(9.837920..., 'milliequivalent')>
+    >>> milliequivalents("1.5 g", molecular_weight=74.5, valence=1)
+    <Quantity(20.134..., 'milliequivalent')>
     """
     grams = positive_amount(amount, "gram", field="amount")
-    item, chosen = _resolve(ingredient, form)
-    if item.valence is None:
-        raise CalculationError(
-            f"ingredient: {item.name} has no valence in the catalog, so milliequivalents are "
-            "undefined (only ions have them); use millimoles()"
-        )
-    mmol = mmol_from_grams(grams, chosen.computed_molecular_weight, chosen.moiety_count)
-    return quantity(mmol * item.valence, "milliequivalent")
+    what = species(ingredient, form, molecular_weight=molecular_weight, valence=valence)
+    return quantity(grams * 1000.0 / what.milligrams_per_meq(), "milliequivalent")
 
 
 def elemental_content(

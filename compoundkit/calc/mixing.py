@@ -1,30 +1,47 @@
-"""Mixing strengths: alligation (two strengths make a third) and simple dilution.
+"""Mixing strengths: alligation (two strengths make a third), alligation medial (the
+strength of a mixture of any number of parts) and simple dilution.
 
 Strengths must share one basis: w/w mixes masses, v/v and w/v mix volumes (for w/v and
 v/v the volumes are taken as additive; a diluent is added *to* the final volume).
 Drug is conserved: strength x amount summed over the parts equals the target
 strength x the total (C1 Q1 = C2 Q2).
 
+A plain base or diluent is ``None`` or written ``"0 %"`` (optionally ``"0 % w/w"``): a
+:class:`~compoundkit.Strength` is never zero, so formulas keep refusing a 0 % strength.
+
 >>> mix = alligation("20 % w/w", "5 % w/w", "10 % w/w", total="100 g")
 >>> round(mix.strong_value, 2), round(mix.weak_value, 2)
 (33.33, 66.67)
+>>> str(mixture_strength([("2.5 % w/w", "30 g"), ("1 % w/w", "15 g")]).strength)
+'2 % w/w'
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
+from compoundkit.calc._steps import figure, numbered, plain
 from compoundkit.calc.weighing import CalculationError, positive_amount
 from compoundkit.errors import DimensionError
 from compoundkit.units import Basis, Strength, quantity
+from compoundkit.units.grammar import MAX_TEXT
 
 if TYPE_CHECKING:
     import pint
 
-__all__ = ["Alligation", "Dilution", "alligation", "dilution"]
+__all__ = [
+    "Alligation",
+    "Dilution",
+    "MixtureStrength",
+    "alligation",
+    "dilution",
+    "mixture_strength",
+]
 
 #: The pint unit the amounts of each basis are measured in.
 _AMOUNT_UNIT: Final[dict[Basis, str]] = {
@@ -32,7 +49,32 @@ _AMOUNT_UNIT: Final[dict[Basis, str]] = {
     Basis.W_V: "milliliter",
     Basis.V_V: "milliliter",
 }
-_SYMBOL: Final[dict[str, str]] = {"gram": "g", "milliliter": "mL"}
+#: A plain base or diluent: "0 %", "0.0 % w/w", "0 % (w/v)".
+_ZERO: Final = re.compile(
+    r"0+(?:\.0*)?[ \t]*%[ \t]*(?:\([ \t]*(?P<a>w/w|w/v|v/v)[ \t]*\)|(?P<b>w/w|w/v|v/v))?",
+    re.IGNORECASE,
+)
+
+
+def _zero_basis(value: object) -> tuple[bool, Basis | None]:
+    """(True, basis or None) when ``value`` is a plain base or diluent: None or ``"0 %"``."""
+    if value is None:
+        return True, None
+    if isinstance(value, str) and len(value) <= MAX_TEXT:
+        match = _ZERO.fullmatch(value.strip())
+        if match is not None:
+            word = (match["a"] or match["b"] or "").lower()
+            return True, (Basis(word) if word else None)
+    return False, None
+
+
+def _strength_or_zero(value: object, field: str) -> tuple[Strength | None, Basis | None]:
+    """(Strength, its basis), or (None, basis or None) for a plain base or diluent (0 %)."""
+    zero, basis = _zero_basis(value)
+    if zero:
+        return None, basis
+    strength = _strength(value, field)
+    return strength, strength.basis
 
 
 def _strength(value: object, field: str) -> Strength:
@@ -59,7 +101,7 @@ def _same_basis(reference: Strength, other: Strength, names: tuple[str, str]) ->
 
 
 def _text(value: float, unit: str) -> str:
-    return f"{value:.6g} {_SYMBOL[unit]}"
+    return figure(value, unit)
 
 
 @frozen
@@ -145,20 +187,28 @@ def alligation(
     Give exactly one of ``total`` (how much mixture to make), ``strong_amount`` or
     ``weak_amount`` (all of one part is used): these are different problems. ``weak``
     None means a plain diluent or base (0 %). ``target`` must lie strictly between the
-    two strengths. Strengths are Strengths or text, all w/w, all w/v or all v/v.
+    two strengths. Strengths are Strengths or text, all w/w, all w/v or all v/v; a
+    plain diluent or base is ``None`` or ``"0 %"`` (``"0 % w/w"`` checks its basis too).
 
     >>> mix = alligation("20 % w/w", "5 % w/w", "10 % w/w", strong_amount="50 g")
     >>> mix.weak_amount, mix.total
     (<Quantity(100.0, 'gram')>, <Quantity(150.0, 'gram')>)
     >>> alligation("20 % w/w", None, "5 % w/w", total="100 g").weak_amount
     <Quantity(75.0, 'gram')>
+    >>> alligation("20 % w/w", "0 %", "5 % w/w", total="100 g").weak_amount
+    <Quantity(75.0, 'gram')>
     """
     strong_s = _strength(strong, "strong")
-    weak_s = None if weak is None else _strength(weak, "weak")
+    weak_s, weak_basis = _strength_or_zero(weak, "weak")
     target_s = _strength(target, "target")
     _same_basis(strong_s, target_s, ("strong", "target"))
     if weak_s is not None:
         _same_basis(strong_s, weak_s, ("strong", "weak"))
+    elif weak_basis is not None and weak_basis is not strong_s.basis:
+        raise DimensionError(
+            f"weak: {weak} is {weak_basis.value} but strong {strong_s} is "
+            f"{strong_s.basis.value}; a diluent takes the basis of what it dilutes"
+        )
     unit = _AMOUNT_UNIT[strong_s.basis]
     s, w, t = (_percent(x) for x in (strong_s, weak_s, target_s))
     weak_text = "0 % (a diluent)" if weak_s is None else str(weak_s)
@@ -287,3 +337,125 @@ def dilution(stock: Strength | str, target: Strength | str, total: object) -> Di
     if not math.isfinite(total_v * stock_s.canonical):
         raise CalculationError(f"total: {total} is too large to compute with")
     return Dilution(stock_s, target_s, stock_v, total_v - stock_v, total_v, unit)
+
+
+@frozen
+class MixtureStrength:
+    """The strength of a mixture of parts of known strength and amount (alligation medial).
+
+    ``parts`` holds each part's strength (None for a plain base or diluent, 0 %) and its
+    amount in ``unit`` (grams for w/w, millilitres for w/v and v/v). ``drug_value`` is
+    the drug in all the parts, in ``drug_unit`` (grams for w/w and w/v, millilitres for
+    v/v); ``total_value`` the mixture, in ``unit``. ``strength`` is the answer.
+    """
+
+    parts: tuple[tuple[Strength | None, float], ...]
+    """(strength or None for the base, amount in ``unit``) of every part."""
+    unit: str
+    """Pint unit name of the amounts: ``gram`` or ``milliliter``."""
+    drug_unit: str
+    """Pint unit name of the drug: ``gram`` (w/w, w/v) or ``milliliter`` (v/v)."""
+    drug_value: float
+    """Drug in the whole mixture, in ``drug_unit``."""
+    total_value: float
+    """Amount of mixture, in ``unit``."""
+    strength: Strength
+    """The mixture's strength, a percent on the parts' basis."""
+
+    @property
+    def total(self) -> pint.Quantity[Any]:
+        """Amount of mixture made."""
+        return quantity(self.total_value, self.unit)
+
+    @property
+    def drug(self) -> pint.Quantity[Any]:
+        """Drug in the whole mixture."""
+        return quantity(self.drug_value, self.drug_unit)
+
+    def steps(self) -> list[str]:
+        """The calculation as sentences a second person can check.
+
+        >>> mix = mixture_strength([("40 % v/v", "3000 mL"), ("60 % v/v", "1000 mL"),
+        ...                         ("70 % v/v", "1000 mL")])
+        >>> print("\\n".join(mix.steps()))
+        1. Drug in each part: 3000 mL x 40 % = 1200 mL; 1000 mL x 60 % = 600 mL;
+           1000 mL x 70 % = 700 mL.
+        2. In all: 2500 mL of drug in 5000 mL of mixture.
+        3. Strength = 2500 mL / 5000 mL x 100 = 50 % v/v.
+        """
+        each = "; ".join(
+            f"{_text(amount, self.unit)} x {plain(_percent(strength))} % = "
+            f"{_text(amount * _percent(strength) / 100.0, self.drug_unit)}"
+            + ("" if strength is not None else " (base)")
+            for strength, amount in self.parts
+        )
+        drug, total = _text(self.drug_value, self.drug_unit), _text(self.total_value, self.unit)
+        return numbered(
+            [
+                f"Drug in each part: {each}.",
+                f"In all: {drug} of drug in {total} of mixture.",
+                f"Strength = {drug} / {total} x 100 = {self.strength:.6g}.",
+            ]
+        )
+
+
+def mixture_strength(parts: Iterable[tuple[Strength | str | None, object]]) -> MixtureStrength:
+    """The strength of a mixture of ``parts`` (alligation medial), any number of them.
+
+    Each part is ``(strength, amount)``: a Strength or text (``"10 % w/w"``), or None or
+    ``"0 %"`` for a plain base or diluent, and its amount (a mass for w/w, a volume for
+    w/v and v/v; volumes are taken as additive). The drug in each part is strength x
+    amount; the mixture's strength is the drug in all of them over their total, so
+    w/w parts are weighted by mass. All parts share one basis: mixing a w/w with a w/v
+    strength needs a density first, and is refused.
+
+    >>> mix = mixture_strength([("10 % w/w", "200 g"), ("20 % w/w", "50 g"),
+    ...                         ("5 % w/w", "100 g")])
+    >>> str(mix.strength), mix.total
+    ('10 % w/w', <Quantity(350.0, 'gram')>)
+    >>> f"{mixture_strength([('1 % w/w', '30 g'), ('0 %', '12 g')]).strength:.4g}"
+    '0.7143 % w/w'
+    """
+    read: list[tuple[Strength | None, Basis | None, object]] = []
+    for index, part in enumerate(parts):
+        if not (isinstance(part, tuple | list) and len(part) == 2):
+            raise CalculationError(
+                f"parts[{index}]: {part!r} is not a (strength, amount) pair, such as "
+                "('10 % w/w', '30 g')"
+            )
+        strength, basis = _strength_or_zero(part[0], f"parts[{index}] strength")
+        read.append((strength, basis, part[1]))
+    drugs = [(i, s) for i, (s, _, _) in enumerate(read) if s is not None]
+    if not drugs:
+        raise CalculationError(
+            "parts: give at least one part that contains the drug (every part is a 0 % base)"
+        )
+    first, reference = drugs[0]
+    for index, (strength, basis, _) in enumerate(read):
+        found = strength.basis if strength is not None else basis
+        if found is not None and found is not reference.basis:
+            shown = strength if strength is not None else f"0 % {found.value}"
+            raise DimensionError(
+                f"parts[{index}]: {shown} is {found.value} but "
+                f"parts[{first}] {reference} is {reference.basis.value}; the parts of a "
+                "mixture share one basis (w/w <-> w/v needs a density)"
+            )
+    unit = _AMOUNT_UNIT[reference.basis]
+    drug_unit = "milliliter" if reference.basis is Basis.V_V else "gram"
+    amounts = [
+        positive_amount(amount, unit, field=f"parts[{index}] amount")
+        for index, (_, _, amount) in enumerate(read)
+    ]
+    drug = math.fsum(a * s.canonical for a, (s, _, _) in zip(amounts, read, strict=True) if s)
+    total = math.fsum(amounts)
+    if not (math.isfinite(drug) and math.isfinite(total)):
+        raise CalculationError("parts: the amounts are too large to compute with")
+    percent = float(f"{drug / total * 100.0:.15g}")  # 15 digits: 10 %, not 9.999999999999998
+    return MixtureStrength(
+        tuple((s, a) for (s, _, _), a in zip(read, amounts, strict=True)),
+        unit,
+        drug_unit,
+        drug,
+        total,
+        Strength.percent(percent, reference.basis),
+    )

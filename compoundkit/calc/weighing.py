@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import field, frozen
 
+from compoundkit.calc._steps import numbered
 from compoundkit.errors import BatchError, CalculationError, CompoundkitError, StrengthParseError
 from compoundkit.units import magnitude, quantity
 from compoundkit.units.grammar import FACTOR, MAX_TEXT, Scanner, format_number
@@ -145,6 +146,18 @@ def round_to_increment(value: float, increment: float) -> float:
 # --------------------------------------------------------------------------- MWQ
 
 
+def smallest_for_error(sensitivity: float, percent: float) -> float:
+    """The smallest quantity measured within ``percent`` error: 100 x sensitivity / percent.
+
+    The one formula behind the minimum weighable quantity (USP <1176>) and the smallest
+    measurable volume; same unit in as out.
+
+    >>> smallest_for_error(6.0, 5.0)
+    120.0
+    """
+    return sensitivity * 100.0 / percent
+
+
 def minimum_weighable_quantity(sensitivity: object, max_error: object) -> pint.Quantity[Any]:
     """Minimum weighable quantity MWQ = SR / acceptable error (USP <1176>).
 
@@ -158,7 +171,7 @@ def minimum_weighable_quantity(sensitivity: object, max_error: object) -> pint.Q
     """
     sr_mg = positive_amount(sensitivity, "milligram", field="sensitivity")
     percent = error_percent(max_error)
-    return quantity(sr_mg * 100.0 / percent, "milligram")
+    return quantity(smallest_for_error(sr_mg, percent), "milligram")
 
 
 def usp41_minimum_weight(
@@ -246,7 +259,7 @@ class Balance:
         >>> Balance.class_iii().description
         'Class III prescription balance (SR 6 mg, 5 % error): minimum 120 mg (USP <1176>)'
         """
-        minimum = CLASS_III_SENSITIVITY_MG * 100.0 / CLASS_III_ERROR_PERCENT
+        minimum = smallest_for_error(CLASS_III_SENSITIVITY_MG, CLASS_III_ERROR_PERCENT)
         return cls(
             minimum,
             DEFAULT_READABILITY_MG,
@@ -269,7 +282,7 @@ class Balance:
         """
         sr_mg = positive_amount(sensitivity, "milligram", field="sensitivity")
         percent = error_percent(max_error)
-        minimum = sr_mg * 100.0 / percent
+        minimum = smallest_for_error(sr_mg, percent)
         d_mg = (
             DEFAULT_READABILITY_MG
             if readability is None
@@ -484,6 +497,8 @@ class AliquotPlan:
     """What the drug is diluted with (an inert diluent, or the base itself)."""
     drug: str = "the drug"
     """What is being weighed, for the steps' wording."""
+    mixture: str = ""
+    """What the steps call the mixture (``mixture 1`` in a serial trituration)."""
 
     def __attrs_post_init__(self) -> None:
         figures = (self.weigh_mg, self.diluent_mg, self.aliquot_mg)
@@ -566,17 +581,21 @@ class AliquotPlan:
 
     def steps(self) -> list[str]:
         """The plan as numbered sentences a second person can check."""
+        return numbered(self.sentences())
+
+    def sentences(self) -> list[str]:
+        """The steps without their numbers (a serial trituration joins two plans' steps)."""
         exact = math.isclose(self.weigh_mg, self.factor * self.needed_mg, rel_tol=1e-9)
         how = f"{self.factor} x {_mg_text(self.needed_mg)}"
         if not exact:
             how += f", rounded to {_mg_text(self.readability_mg)}"
         return [
-            f"1. Weigh {_mg_text(self.weigh_mg)} of {self.drug} ({how}).",
-            f"2. Add {_mg_text(self.diluent_mg)} of {self.diluent} and mix until uniform: "
-            f"{_mg_text(self.total_mg)} of mixture.",
-            f"3. Weigh {_mg_text(self.aliquot_mg)} of the mixture (1/{self.factor}): "
-            f"it holds {_mg_text(_display(self.delivered_mg))} of {self.drug} "
-            f"({_mg_text(self.aliquot_mg)} x {_mg_text(self.weigh_mg)} / "
+            f"Weigh {_mg_text(self.weigh_mg)} of {self.drug} ({how}).",
+            f"Add {_mg_text(self.diluent_mg)} of {self.diluent} and mix until uniform: "
+            f"{_mg_text(self.total_mg)} of {self.mixture or 'mixture'}.",
+            f"Weigh {_mg_text(self.aliquot_mg)} of {self.mixture or 'the mixture'} "
+            f"(1/{self.factor}): it holds {_mg_text(_display(self.delivered_mg))} of "
+            f"{self.drug} ({_mg_text(self.aliquot_mg)} x {_mg_text(self.weigh_mg)} / "
             f"{_mg_text(self.total_mg)}).",
         ]
 
@@ -593,6 +612,7 @@ def aliquot_plan(
     diluent: str = "the base",
     readability: object = None,
     drug: str = "the drug",
+    aliquot: object = None,
 ) -> AliquotPlan:
     """The aliquot method for ``needed`` (below the minimum weighable quantity ``minimum``).
 
@@ -603,11 +623,18 @@ def aliquot_plan(
     ``needed`` (to float precision); otherwise within ``readability / (2 k)``. Among a few round
     multiples the plan picks the most exact, then the smallest total.
 
+    ``aliquot`` fixes the mixture weighed out (at least ``minimum``, a whole number of
+    readability steps, more than ``needed``): the plan then chooses k so that k x aliquot
+    leaves room for at least ``minimum`` of diluent.
+
     ``needed`` at or above ``minimum`` is an error (weigh it directly), as is
     ``needed`` <= 0.
 
     >>> aliquot_plan("12.5 mg", "120 mg").total
     <Quantity(1200.0, 'milligram')>
+    >>> plan = aliquot_plan("2 mg", "120 mg", aliquot="125 mg")
+    >>> plan.factor, plan.total, plan.diluent_amount
+    (60, <Quantity(7500.0, 'milligram')>, <Quantity(7380.0, 'milligram')>)
     """
     needed_mg = positive_amount(needed, "milligram", field="needed")
     minimum_mg = positive_amount(minimum, "milligram", field="minimum")
@@ -621,7 +648,26 @@ def aliquot_plan(
             f"readability: {_mg_text(step_mg)} is larger than the minimum "
             f"{_mg_text(minimum_mg)}; the readability must be at most the minimum"
         )
-    return _plan(needed_mg, minimum_mg, step_mg, diluent=diluent, drug=drug)
+    aliquot_mg = None if aliquot is None else chosen_aliquot(aliquot, minimum_mg, step_mg)
+    return _plan(needed_mg, minimum_mg, step_mg, diluent=diluent, drug=drug, aliquot_mg=aliquot_mg)
+
+
+def chosen_aliquot(aliquot: object, minimum_mg: float, step_mg: float) -> float:
+    """A user's aliquot in mg, checked: at least the minimum (so above the amount needed,
+    which is below it) and a whole number of readability steps (weighable as written)."""
+    aliquot_mg = positive_amount(aliquot, "milligram", field="aliquot")
+    if aliquot_mg < minimum_mg:
+        raise CalculationError(
+            f"aliquot: {_mg_text(aliquot_mg)} is below the minimum weighable quantity "
+            f"{_mg_text(minimum_mg)}; choose at least {_mg_text(minimum_mg)}"
+        )
+    ticks = Decimal(repr(aliquot_mg)) / Decimal(repr(step_mg))
+    if ticks != ticks.to_integral_value():
+        raise CalculationError(
+            f"aliquot: {_mg_text(aliquot_mg)} is not a whole number of the readability "
+            f"{_mg_text(step_mg)}; choose one the balance can weigh"
+        )
+    return aliquot_mg
 
 
 def _nice_multiples() -> Iterator[int]:
@@ -649,9 +695,18 @@ _SIGNIFICANT: Final = 12
 
 
 def _plan(
-    needed_mg: float, minimum_mg: float, step_mg: float, *, diluent: str, drug: str
+    needed_mg: float,
+    minimum_mg: float,
+    step_mg: float,
+    *,
+    diluent: str,
+    drug: str,
+    aliquot_mg: float | None = None,
 ) -> AliquotPlan:
-    """Choose k, W, A in whole readability steps (ticks); see :func:`aliquot_plan`."""
+    """Choose k, W, A in whole readability steps (ticks); see :func:`aliquot_plan`.
+
+    ``aliquot_mg`` fixes A (checked by :func:`chosen_aliquot`); otherwise it is chosen.
+    """
     if not (math.isfinite(needed_mg) and needed_mg > 0):
         raise CalculationError(f"needed: {needed_mg!r} mg must be a finite amount above zero")
     if needed_mg >= minimum_mg:
@@ -664,6 +719,7 @@ def _plan(
     # 0.03420000000000001 from a gram -> milligram conversion) is not a remainder.
     needed_ticks = Decimal(f"{needed_mg:.{_SIGNIFICANT}g}") / step
     minimum_ticks = int((Decimal(repr(minimum_mg)) / step).to_integral_value(ROUND_CEILING))
+    fixed = None if aliquot_mg is None else int(Decimal(repr(aliquot_mg)) / step)
     best: tuple[bool, int, Decimal, int, int, int] | None = None
     seen = 0
     for k in _nice_multiples():
@@ -671,8 +727,13 @@ def _plan(
         if exact < minimum_ticks:
             continue
         weigh = int(exact.to_integral_value(ROUND_HALF_UP))
-        # total = k * aliquot and diluent = total - weigh must both be >= minimum.
-        aliquot = _round_up_figure(max(minimum_ticks, -(-(weigh + minimum_ticks) // k)))
+        if fixed is None:
+            # total = k * aliquot and diluent = total - weigh must both be >= minimum.
+            aliquot = _round_up_figure(max(minimum_ticks, -(-(weigh + minimum_ticks) // k)))
+        elif k * fixed - weigh < minimum_ticks:
+            continue  # too little diluent in k aliquots of this size: a larger k
+        else:
+            aliquot = fixed
         error = abs(weigh - exact) / k
         # Exact first, then the least material, then the least error.
         key = (error != 0, k * aliquot, error, k, weigh, aliquot)

@@ -10,8 +10,8 @@ if TYPE_CHECKING:
 __all__ = ["print_sheet"]
 
 
-def print_sheet(sheet: BatchSheet) -> None:
-    """Print the weigh table, aliquot plans and findings."""
+def print_sheet(sheet: BatchSheet, given: str | None = None) -> None:
+    """Print the weigh table, aliquot plans and findings (``given``: the size as written)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -20,7 +20,7 @@ def print_sheet(sheet: BatchSheet) -> None:
     console = Console(highlight=False)
     head, rows = sheet_rows(sheet)
     keep = len(head) if any(row[-1] for row in rows) else len(head) - 1
-    table = Table(title=f"Weigh sheet: {_title(sheet)}", title_justify="left")
+    table = Table(title=f"Weigh sheet: {_title(sheet, given)}", title_justify="left")
     for name in head[:keep]:
         justify = "right" if name in ("factor", "potency", "weigh") else "left"
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]

@@ -18,7 +18,9 @@ from compoundkit.cli._common import echo_json, handle_errors, key_values
     "  compoundkit batch cream.toml --size 120g --format json"
 )
 @click.argument("formula", metavar="FORMULA")
-@click.option("--size", required=True, help="Batch (or container) size: 120g, 0.5kg, 100mL.")
+@click.option(
+    "--size", required=True, help="Batch (or container) size: 120g, 0.5kg, 100mL, 2oz, 1lb."
+)
 @click.option("--count", type=int, default=None, help="Number of containers of --size.")
 @click.option("--excess", default=None, help="Excess for losses: 5% or 2g.")
 @click.option(
@@ -66,13 +68,18 @@ def batch(formula: str, size: str, potencies: tuple[str, ...], fmt: str, **optio
             click.echo(Report(exc.findings).to_text(), err=True)  # type: ignore[arg-type]
             click.echo(f"{formula}: not computed: the formula has errors", err=True)
             raise SystemExit(1) from None
+    from compoundkit.units.grammar import amount_as_given
+
+    given = amount_as_given(size)  # "2 oz" is shown as "2 oz (56.699 g)"
     if fmt == "json":
         echo_json(sheet.to_json())
     elif fmt == "csv":
         click.echo(sheet.to_csv(), nl=False)
     elif fmt == "markdown":
-        click.echo(sheet.to_markdown(), nl=False)
+        from compoundkit.formulas.sheet_export import sheet_to_markdown
+
+        click.echo(sheet_to_markdown(sheet, given), nl=False)
     else:
         from compoundkit.cli._table import print_sheet
 
-        print_sheet(sheet)
+        print_sheet(sheet, given)

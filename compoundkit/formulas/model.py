@@ -30,7 +30,7 @@ from compoundkit.errors import (
 from compoundkit.formulas.vehicles import Vehicle
 from compoundkit.names import name_key
 from compoundkit.units import Basis, Strength, resolve_basis
-from compoundkit.units.grammar import FACTOR, format_number
+from compoundkit.units.grammar import DIMENSION, FACTOR, format_number
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -69,8 +69,8 @@ class Amount:
 
     @property
     def is_volume(self) -> bool:
-        """True for mL or L."""
-        return self.unit in ("mL", "L")
+        """True for a volume (mL, L, fl oz)."""
+        return DIMENSION[self.unit] == "volume"
 
     def grams(self, density_g_per_ml: float | None = None) -> float:
         """The mass in grams; a volume needs a density (g/mL)."""

@@ -116,16 +116,21 @@ def _rows(sheet: BatchSheet) -> list[tuple[str, str, str, str, str, str, str]]:
 _HEAD = ("ingredient", "form weighed", "strength", "factor", "potency", "weigh", "note")
 
 
-def _title(sheet: BatchSheet) -> str:
+def _title(sheet: BatchSheet, given: str | None = None) -> str:
+    """The sheet's heading; ``given`` is the size as written (``2 oz``), shown before grams."""
     count = f"{sheet.count} x " if sheet.count > 1 else ""
     excess = f" (+{sheet.excess} excess)" if sheet.excess else ""
     made = f", make {sheet.made_g:g} g" if sheet.count > 1 or sheet.excess else ""
-    return f"{sheet.formulation.name}: {count}{sheet.size_g:g} g{excess}{made}"
+    size = f"{given} ({sheet.size_g:g} g)" if given else f"{sheet.size_g:g} g"
+    return f"{sheet.formulation.name}: {count}{size}{excess}{made}"
 
 
-def sheet_to_markdown(sheet: BatchSheet) -> str:
-    """A Markdown weigh sheet: table, aliquot plans, calculation trail, findings."""
-    out = [f"# Weigh sheet: {_title(sheet)}", ""]
+def sheet_to_markdown(sheet: BatchSheet, given: str | None = None) -> str:
+    """A Markdown weigh sheet: table, aliquot plans, calculation trail, findings.
+
+    ``given`` is the size as the user wrote it (``2 oz``), shown with its grams.
+    """
+    out = [f"# Weigh sheet: {_title(sheet, given)}", ""]
     out.append("| " + " | ".join(_HEAD) + " |")
     out.append("|" + "---|" * len(_HEAD))
     out.extend("| " + " | ".join(row) + " |" for row in _rows(sheet))

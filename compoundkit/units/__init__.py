@@ -20,6 +20,7 @@ from compoundkit.units.registry import (
     get_registry,
     magnitude,
     parse_quantity,
+    per_magnitude,
     quantity,
 )
 from compoundkit.units.strength import Strength
@@ -39,6 +40,7 @@ __all__ = [
     "get_registry",
     "magnitude",
     "parse_quantity",
+    "per_magnitude",
     "quantity",
     "resolve_basis",
     "ureg",

@@ -38,6 +38,7 @@ __all__ = [
     "get_registry",
     "magnitude",
     "parse_quantity",
+    "per_magnitude",
     "quantity",
 ]
 
@@ -83,6 +84,9 @@ def quantity(value: Any, unit: str) -> pint.Quantity[Any]:
     return registry.Quantity(value, unit_object)
 
 
+#: Dimensions an amount read from text may have (not a bare count of dosage units).
+_AMOUNT_DIMENSIONS: Final = ("mass", "volume", "substance", "charge", "osmoles")
+
 # pint unit name -> (dimension, factor to g or mL), for text read without pint.
 _BASE_OF: Final[dict[str, tuple[str, float]]] = {
     PINT_NAME[symbol]: (DIMENSION[symbol], FACTOR[symbol])
@@ -93,18 +97,20 @@ _BASE_OF: Final[dict[str, tuple[str, float]]] = {
 def magnitude(value: object, unit: str, *, field: str) -> Any:
     """The magnitude of a pint Quantity in ``unit`` (any pint registry is accepted).
 
-    Text such as ``"120 g"`` is parsed with compoundkit's strict grammar, not pint's.
-    A bare number is refused: units must be explicit.
+    Text such as ``"120 g"`` or ``"40 mEq"`` is parsed with compoundkit's strict grammar,
+    not pint's. A bare number is refused: units must be explicit.
 
     >>> magnitude("120 g", "gram", field="size")
     120.0
+    >>> magnitude("40 mEq", "milliequivalent", field="meq")
+    40.0
     >>> magnitude(120, "gram", field="size")
     Traceback (most recent call last):
     ...
     compoundkit.errors.DimensionError: size: 120 has no unit; give a quantity such as '120 g'
     """
     if isinstance(value, str):
-        number, symbol = parse_amount(value, ("mass", "volume"), field)
+        number, symbol = parse_amount(value, _AMOUNT_DIMENSIONS, field)
         target = _BASE_OF.get(unit)
         if target is not None:  # text in a known unit needs no registry
             if DIMENSION[symbol] != target[0]:
@@ -136,6 +142,36 @@ def parse_quantity(text: str, allowed: tuple[str, ...] = ("mass", "volume")) -> 
     """
     number, symbol = parse_amount(text, allowed)
     return quantity(number, PINT_NAME[symbol])
+
+
+def per_magnitude(value: object, unit: str, *, field: str) -> float:
+    """The magnitude of an amount per an amount (``"2 mEq/mL"``, ``"1.05 g/mL"``) in ``unit``.
+
+    ``value`` is a pint Quantity (any registry) or strict text: a number, a unit, ``/``,
+    an optional number and a unit (``"80 mg/2 mL"``). ``unit`` is a pint unit name such
+    as ``"milliequivalent / milliliter"``. Zero, nan and inf are refused.
+
+    >>> per_magnitude("2 mEq/mL", "milliequivalent / milliliter", field="concentration")
+    2.0
+    >>> per_magnitude("80 mg/2 mL", "gram / milliliter", field="concentration")
+    0.04
+    """
+    if isinstance(value, str):
+        scanner = Scanner(check_length(value, field))
+        number = scanner.number(field)
+        top = scanner.unit(_AMOUNT_DIMENSIONS)
+        if not scanner.accept("/"):
+            raise scanner.fail(f"{field} is an amount per an amount, as in 2 mEq/mL")
+        scanner.skip_spaces()
+        per = scanner.number(field) if scanner.peek().isdigit() else 1.0
+        bottom = scanner.unit(_AMOUNT_DIMENSIONS)
+        if not scanner.at_end():
+            raise scanner.fail(f"unexpected text after the {field}")
+        value = quantity(number / per, f"{PINT_NAME[top]} / {PINT_NAME[bottom]}")
+    result = float(magnitude(value, unit, field=field))
+    if not (math.isfinite(result) and result > 0):
+        raise CalculationError(f"{field}: {value} must be a finite amount above zero")
+    return result
 
 
 def density_g_per_ml(density: Any) -> float:

@@ -233,25 +233,43 @@ class Strength:
         return self._canonical
 
     def amount_quantity(self) -> pint.Quantity[Any]:
-        """The numerator as a Quantity (``20 mg`` of ``20 mg/g``)."""
+        """The numerator as a Quantity (``20 mg`` of ``20 mg/g``, ``10 g`` of ``10 % w/v``).
+
+        >>> Strength.parse("10 % w/v").amount_quantity()
+        <Quantity(10.0, 'gram')>
+        """
         self._require_resolved("amount_quantity()")
         return quantity(self.amount, PINT_NAME[self.amount_unit])
 
     def per_quantity(self) -> pint.Quantity[Any]:
-        """The denominator as a Quantity (``100 g`` of ``10 % w/w``)."""
+        """The denominator as a Quantity (``100 g`` of ``10 % w/w``, ``100 mL`` of ``10 % w/v``).
+
+        >>> Strength.parse("10 % w/v").per_quantity()
+        <Quantity(100.0, 'milliliter')>
+        """
         self._require_resolved("per_quantity()")
         return quantity(self.per, PINT_NAME[self.per_unit])
 
     def as_quantity(self) -> pint.Quantity[Any]:
-        """The strength as one Quantity: ``10 percent`` for 10 % w/w, ``20 mg/g`` for 20 mg/g.
+        """The strength as one Quantity with the dimensions of its basis.
+
+        amount / per in the strength's own units: a w/v percent is grams per 100 mL
+        (``10 % w/v`` is 0.1 g/mL), a w/w or v/v percent a mass or volume fraction
+        (``10 % w/w`` is 0.1, dimensionless), ``20 mg/g`` stays 20 mg/g and ``5 mg/capsule``
+        is a mass per ``dosage_unit``. Multiplied by an amount of the whole it gives the
+        amount of the part.
 
         >>> Strength.parse("20 mg/g").as_quantity()
         <Quantity(20.0, 'milligram / gram')>
+        >>> (Strength.parse("0.5 % w/v").as_quantity() * quantity(1.25, "liter")).to("gram")
+        <Quantity(6.25, 'gram')>
+        >>> Strength.parse("10 % w/v").as_quantity().to("gram / milliliter")
+        <Quantity(0.1, 'gram / milliliter')>
+        >>> Strength.parse("10 % w/w").as_quantity() * quantity(120, "gram")
+        <Quantity(12.0, 'gram')>
         """
         self._require_resolved("as_quantity()")
-        if self.notation is Notation.PERCENT:
-            return quantity(self.amount, "percent")
-        if self.amount_unit == self.per_unit:
+        if self.amount_unit == self.per_unit:  # g/g or mL/mL: pint would cancel them anyway
             return quantity(self.amount / self.per, "dimensionless")
         unit = f"{PINT_NAME[self.amount_unit]} / {PINT_NAME[self.per_unit]}"
         return quantity(self.amount / self.per, unit)

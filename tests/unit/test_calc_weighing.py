@@ -195,7 +195,7 @@ ALLOWED = "allowed: class-iii | sr=<mass>,error=<percent>[,d=<mass>] | usp41:s=<
         ("sr=6mg,error=0%", "must be greater than zero"),
         ("sr=6mg,error=5", "the error is a percent such as 5%"),
         ("sr=6mL,error=5%", "unit 'mL' is a volume; expected mass"),
-        ("sr=6,error=5%", "expected a unit (mcg, mg, g, kg)"),
+        ("sr=6,error=5%", "expected a unit (mcg, mg, g, kg, oz, lb)"),
         ("sr=6mg,error=5%,x=1", "'x=1': expected key=value with a key among sr, error, d"),
         ("sr=6mg,,error=5%", "'(empty)': expected key=value"),
         ("sr=1e3mg,error=5%", "exponents are not allowed"),

@@ -110,7 +110,7 @@ def test_unknown_unit_in_strength(tmp_path: Path) -> None:
         tmp_path,
         doc,
         "ingredients[0].typical_strength.high",
-        "invalid strength '20 grains/oz': unknown unit 'grains'",
+        "invalid strength '20 grains/oz': 'grains' (grain) is not accepted",
         key_line=True,
     )
 

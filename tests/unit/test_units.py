@@ -57,7 +57,7 @@ BAD_STRENGTHS = [
     ("0 %", "must be greater than zero"),
     ("10 %w/x", "unknown basis 'w/x'; allowed: w/w, w/v, v/v"),
     ("10 mg/kg/day", "only one '/' is allowed"),
-    ("10 furlongs/g", "unknown unit 'furlongs'; allowed: mcg, mg, g, kg, mL, L"),
+    ("10 furlongs/g", "unknown unit 'furlongs'; allowed: mcg, mg, g, kg, oz, lb, mL, L, fl oz"),
     ("", "empty strength"),
     ("   ", "empty strength"),
     ("1" * 10_000, "at most 100 allowed"),
