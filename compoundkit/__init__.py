@@ -34,7 +34,7 @@ from compoundkit.errors import (
 )
 
 if TYPE_CHECKING:
-    from compoundkit import calc, errors, formulas, ingredients, records, units
+    from compoundkit import calc, devices, errors, formulas, ingredients, records, units
     from compoundkit.formulas import Formulation, load_formula
     from compoundkit.units import Q_, Basis, Strength, ureg
 
@@ -54,6 +54,7 @@ __all__ = [
     "UnknownIngredientError",
     "__version__",
     "calc",
+    "devices",
     "errors",
     "formulas",
     "ingredients",
@@ -64,7 +65,9 @@ __all__ = [
 ]
 
 #: Subpackages reachable as attributes of the package, imported on first access.
-_SUBPACKAGES = frozenset({"calc", "errors", "formulas", "ingredients", "records", "units"})
+_SUBPACKAGES = frozenset(
+    {"calc", "devices", "errors", "formulas", "ingredients", "records", "units"}
+)
 
 # Name -> module that defines it; imported on first attribute access (PEP 562).
 _LAZY = {

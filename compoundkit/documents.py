@@ -621,3 +621,8 @@ def _configure() -> cattrs.Converter:
         lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), lambda e: e.value
     )
     return made
+
+
+def __dir__() -> list[str]:
+    """The public names only (no imported helpers or submodules)."""
+    return sorted(__all__)

@@ -301,3 +301,8 @@ class OutputPathError(CompoundkitError, ValueError):
 
 class LogStorageError(CompoundkitError, OSError):
     """The record log cannot be opened or written (read-only file, full disk, not a log)."""
+
+
+def __dir__() -> list[str]:
+    """The public names only (no imported helpers or submodules)."""
+    return sorted(__all__)

@@ -36,3 +36,8 @@ def same_name(first: str, second: str) -> bool:
     True
     """
     return name_key(first) == name_key(second)
+
+
+def __dir__() -> list[str]:
+    """The public names only (no imported helpers or submodules)."""
+    return sorted(__all__)

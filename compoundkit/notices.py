@@ -20,3 +20,8 @@ CATALOG_DISCLAIMER: Final = (
     f"{DISCLAIMER} Its ingredient data is not medical advice. Facts carry their sources; "
     "claims graded 'unsupported' are recorded so the gap is visible, not as indications."
 )
+
+
+def __dir__() -> list[str]:
+    """The public names only (no imported helpers or submodules)."""
+    return sorted(__all__)

@@ -49,3 +49,8 @@ __all__ = [
     "scale_formula",
     "weigh_many",
 ]
+
+
+def __dir__() -> list[str]:
+    """The public names only (no imported helpers or submodules)."""
+    return sorted(__all__)

@@ -183,3 +183,8 @@ def schema() -> dict[str, Any]:
     text = resources.files(__name__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
     result: dict[str, Any] = json.loads(text)
     return result
+
+
+def __dir__() -> list[str]:
+    """The public names only (no imported helpers or submodules)."""
+    return sorted(__all__)

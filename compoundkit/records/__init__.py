@@ -111,3 +111,8 @@ __all__ = [
     "rule_sets",
     "save_record",
 ]
+
+
+def __dir__() -> list[str]:
+    """The public names only (no imported helpers or submodules)."""
+    return sorted(__all__)

@@ -83,3 +83,27 @@ def test_the_probe_sees_function_level_imports_and_skips_type_checking_ones() ->
         "def f():\n    from x import y\n"
     )
     assert _runtime_imports(ast.parse(source)) == ["os", "json", "x", "x.y"]
+
+
+def test_subpackages_are_attributes_of_the_package_after_a_plain_import() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import compoundkit\n"
+        "print(compoundkit.ingredients.get('ketoprofen').id)\n"
+        "print(callable(compoundkit.calc.alligation), callable(compoundkit.records.assign_bud))\n"
+        "print(compoundkit.formulas.load_formula is compoundkit.load_formula)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["ketoprofen", "True", "True", "True"]
+
+
+def test_calc_scale_formula_is_a_lazy_alias_of_the_formulas_function() -> None:
+    import importlib
+
+    calc = importlib.import_module("compoundkit.calc")
+    formulas = importlib.import_module("compoundkit.formulas")
+    assert calc.scale_formula is formulas.scale_formula
