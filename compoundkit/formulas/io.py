@@ -251,12 +251,15 @@ def _sized(data: object, text: str) -> object:
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> tuple[str, bytes]:
+    from compoundkit._files import NotRegularFileError, read_regular_file
+
     name = os.fspath(path)
     try:
-        if os.path.isdir(name):
-            raise FormulaFileError("is a folder, not a formula file", file=name)
-        with open(name, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = read_regular_file(name, MAX_FILE_BYTES)
+    except IsADirectoryError:
+        raise FormulaFileError("is a folder, not a formula file", file=name) from None
+    except NotRegularFileError as exc:
+        raise FormulaFileError(f"{exc.strerror}; give a formula file", file=name) from None
     except FileNotFoundError:
         raise FormulaFileError("no such file", file=name) from None
     except PermissionError:
