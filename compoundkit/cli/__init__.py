@@ -13,7 +13,7 @@ from typing import Any, Final
 import click
 
 from compoundkit._version import __version__
-from compoundkit.cli._common import InputError, handle_errors
+from compoundkit.cli._common import InputError, handle_errors, quiet_broken_pipe
 from compoundkit.notices import DISCLAIMER
 
 __all__ = ["DISCLAIMER", "InputError", "main", "run"]
@@ -52,8 +52,11 @@ class _LazyGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
-        with handle_errors():
-            return super().invoke(ctx)
+        try:
+            with handle_errors():
+                return super().invoke(ctx)
+        except BrokenPipeError:  # `compoundkit ... | head`: the reader has all it wants
+            quiet_broken_pipe()
 
 
 @click.group(

@@ -11,7 +11,6 @@ top-level command reports on stderr with exit status 2.
 from __future__ import annotations
 
 import json
-import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -46,21 +45,18 @@ _HEADERS = ("id", "name", "class", "weighed form", "typical topical strength", "
 
 
 def _print_table(items: tuple[Ingredient, ...]) -> None:
-    rows = _summary_rows(items)
-    if sys.stdout.isatty():
-        from rich.console import Console
-        from rich.table import Table
+    """The catalog table: ids and forms whole, descriptions shortened to fit the terminal."""
+    from compoundkit.cli._table import format_table, terminal_width
 
-        table = Table(*_HEADERS, title="compoundkit ingredients")
-        for row in rows:
-            table.add_row(*row)
-        Console().print(table)
-    else:
-        widths = [max(len(r[i]) for r in (*rows, _HEADERS)) for i in range(len(_HEADERS))]
-        for row in (_HEADERS, tuple("-" * w for w in widths), *rows):
-            click.echo(
-                "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-            )
+    lines = format_table(
+        _HEADERS,
+        _summary_rows(items),
+        width=terminal_width(),
+        whole={0, 3},  # the id and the form a user types
+        shorten={2, 5},  # class and use: `ingredients show ID` has them in full
+    )
+    for line in lines:
+        click.echo(line)
     click.echo(_DISCLAIMER)
 
 
