@@ -208,7 +208,7 @@ def sheet_to_csv(sheet: BatchSheet) -> str:
             [
                 csv_cell(line.name),
                 csv_cell(line.form or ""),
-                csv_cell(strength),
+                csv_cell(strength or ""),
                 line.factor,
                 line.potency,
                 line.weigh_g,
