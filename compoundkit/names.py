@@ -87,7 +87,7 @@ def unprintable(text: str, *, lines: bool = False) -> tuple[int, str] | None:
     return found.start(), f"U+{ord(char):04X} ({name})"
 
 
-def check_printable(text: str, what: str, *, lines: bool = False) -> str:
+def check_printable(text: str, what: str = "", *, lines: bool = False) -> str:
     """``text`` unchanged when it is printable text, else :class:`ValueError` naming ``what``.
 
     Names, lot numbers and people's names use the default; free text (a step, a note)
@@ -98,9 +98,10 @@ def check_printable(text: str, what: str, *, lines: bool = False) -> str:
     """
     bad = unprintable(text, lines=lines)
     if bad is not None:
+        allowed = "printable text" if lines else "printable text on one line"
         raise ValueError(
-            f"{what} contains {bad[1]} at character {bad[0] + 1}; only printable text is "
-            "allowed (no control characters or bidirectional overrides)"
+            f"{what} contains {bad[1]} at character {bad[0] + 1}; only {allowed} is "
+            "allowed (no control characters or bidirectional overrides)".lstrip()
         )
     return text
 

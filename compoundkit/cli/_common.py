@@ -33,6 +33,7 @@ __all__ = [
     "option_errors",
     "output_options",
     "output_target",
+    "printable",
     "quiet_broken_pipe",
     "write_file",
     "write_output",
@@ -172,6 +173,22 @@ def option_errors(option: str, hint: str | None = None) -> Iterator[None]:
         if lead is not None and f"--{lead.group(1)}" == option.replace("_", "-"):
             text = text[lead.end() :]
         raise InputError(f"{option}: {as_typed(text)}", hint) from None
+
+
+def printable(option: str, value: str | None) -> str | None:
+    """``value`` of a name option (a person, a lot), refused with control or bidi characters.
+
+    >>> printable("--by", "A. Chen")
+    'A. Chen'
+    """
+    from compoundkit.names import check_printable
+
+    if value is not None:
+        try:
+            check_printable(value)
+        except ValueError as exc:
+            raise InputError(f"{option}: {exc}") from None
+    return value
 
 
 def quiet_broken_pipe() -> None:

@@ -25,6 +25,7 @@ from compoundkit.cli._common import (
     key_values,
     output_options,
     output_target,
+    printable,
     write_file,
 )
 
@@ -345,6 +346,7 @@ def record_mfr(
     rules: str | None,
 ) -> None:
     """Print or save the master formulation record of FORMULA."""
+    printable("--author", author)
     kind = _output_format(output, fmt)
     target = output_target(output, force=force, inputs={formula: "FORMULA"})
     with handle_errors(), _formula_errors(formula):
@@ -359,6 +361,7 @@ def _lots(values: tuple[str, ...], vendors: dict[str, str]) -> dict[str, Any]:
 
     lots: dict[str, Any] = {}
     for name, value in key_values(values, "--lot", "ketoprofen=K123:2026-01-31").items():
+        printable(f"--lot {name}", value)
         lot, sep, expiry = value.rpartition(":")
         if not sep or not lot.strip():
             raise InputError(
@@ -494,7 +497,15 @@ def record_cr(
     log_target = None if log_path is None else _checked_path(log_path, "record log")
     start = _iso_date(day, "--date")
     when = dt.datetime.combine(start, _clock(clock, "--time"))
+    for option, value in (
+        ("--by", compounded_by),
+        ("--verified-by", verified_by),
+        ("--id", internal_id),
+    ):
+        printable(option, value)
     vendors = key_values(vendor_values, "--vendor", "ketoprofen=Acme")
+    for name, vendor in vendors.items():
+        printable(f"--vendor {name}", vendor)
     lots = _lots(lot_values, vendors)
     weighed = key_values(weighed_values, "--weighed", "ketoprofen=12.01g")
     qc = key_values(qc_values, "--qc", "appearance=smooth white cream")

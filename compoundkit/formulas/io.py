@@ -79,6 +79,21 @@ def _catalog_name(value: object) -> str:
     return name
 
 
+def _name(value: object) -> str:
+    """A name: printable text on one line (:func:`compoundkit.names.check_printable`)."""
+    from compoundkit.documents import converter
+    from compoundkit.names import check_printable
+
+    if isinstance(value, str):  # the one-line rule first: text may hold line breaks
+        check_printable(value.strip())
+    name: str = converter().structure(value, Text)
+    return name
+
+
+#: How a name field reads itself (one line, no control or bidi characters).
+_NAME: Final = field_hooks(read=_name)
+
+
 def _one_quantity(name: str, strength: Strength | None, amount: Amount | None) -> list[Problem]:
     problem = quantity_problem(name, strength, amount)
     return [] if problem is None else [Problem((), problem)]
@@ -123,7 +138,7 @@ class IngredientEntry:
 class ExcipientEntry:
     """An ``[[excipients]]`` table: a non-catalog ingredient; a volume needs its density."""
 
-    name: Text
+    name: str = field(metadata=_NAME)
     strength: Strength | None = None
     amount: Amount | None = field(default=None, metadata=_AMOUNT)
     density: float | None = field(default=None, metadata=_DENSITY)
@@ -138,7 +153,7 @@ class ExcipientEntry:
 class FormulaFile:
     """A formula file, key for key (in the order they are written)."""
 
-    name: Text
+    name: str = field(metadata=_NAME)
     dosage_form: Text
     vehicle: Vehicle = field(metadata=field_hooks(read_vehicle, write_vehicle))
     route: Text = "topical"

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from compoundkit.errors import CatalogError, Problem
+from compoundkit.names import unprintable
 
 __all__ = ["Checked", "Path", "doc", "field_problems", "in_entry", "refusal", "walk"]
 
@@ -92,6 +93,8 @@ def _value_problems(value: object, meta: Any, path: Path) -> Iterator[Problem]:
         pattern = meta.get("pattern")
         if not value.strip():
             yield Problem(path, "must not be empty")
+        elif (bad := unprintable(value, lines=True)) is not None:
+            yield Problem(path, f"contains {bad[1]}; only printable text is allowed")
         elif pattern is not None and not re.search(pattern, value):
             yield Problem(path, f"{value!r} does not match the pattern {pattern}")
     elif isinstance(value, tuple):
