@@ -29,6 +29,7 @@ _COMMANDS: Final = {
     "log": ("compoundkit.cli.records", "log"),
     "weigh": ("compoundkit.cli.devices", "weigh"),
     "station": ("compoundkit.cli.devices", "station"),
+    "vehicles": ("compoundkit.cli.vehicles", "vehicles"),
 }
 
 
@@ -66,6 +67,7 @@ class _LazyGroup(click.Group):
         "Examples:\n\n"
         "\b\n"
         "  compoundkit ingredients show ketoprofen\n"
+        "  compoundkit vehicles show lipoderm-activemax\n"
         "  compoundkit check examples/muscle-spasm-cream.toml\n"
         "  compoundkit batch examples/muscle-spasm-cream.toml --size 120g\n"
         "  compoundkit batch cream.toml --size 30g --count 4 --excess 5% --format json\n"

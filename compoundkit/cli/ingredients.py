@@ -11,9 +11,12 @@ top-level command reports on stderr with exit status 2.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Final
 
 import click
+
+from compoundkit.cli._common import echo
 
 if TYPE_CHECKING:
     from compoundkit.ingredients import Ingredient
@@ -100,7 +103,7 @@ def show(name: str, fmt: str) -> None:
     if fmt == "json":
         _echo_json(ing.to_dict())
     else:
-        click.echo(render_card(ing))
+        echo(render_card(ing))
 
 
 @ingredients.command("search")
@@ -223,4 +226,8 @@ def render_card(ing: Ingredient) -> str:
         )
         lines.append(f"  [{ref.id}] {ref.citation}" + (f" {where}" if where else ""))
     lines.extend(("", _DISCLAIMER))
-    return "\n".join(lines)
+    return _DEGREES.sub(r"°\1", "\n".join(lines))
+
+
+#: pint's temperature unit names, as the catalog writes them (``degC``), shown as ``°C``.
+_DEGREES: Final = re.compile(r"\bdeg(?:ree_)?(C|F)(?:elsius|ahrenheit)?\b")

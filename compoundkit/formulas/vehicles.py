@@ -226,12 +226,23 @@ def get_vehicle(name: str) -> Vehicle:
     lookup = _catalog()[0]
     vehicle = lookup.get(name_key(name))
     if vehicle is None:
-        import difflib
-
-        names = {name_key(v.name): v.name for v in lookup.values()}
-        close = difflib.get_close_matches(name_key(name), names, n=3, cutoff=0.6)
-        raise UnknownVehicleError(name, sorted(names[key] for key in close))
+        raise UnknownVehicleError(name, _suggestions(name, lookup))
     return vehicle
+
+
+def _suggestions(name: str, lookup: Mapping[str, Vehicle]) -> list[str]:
+    """Vehicle names close to ``name`` (by id, name or alias), else sharing a word with it."""
+    import difflib
+
+    close = difflib.get_close_matches(name_key(name), lookup, n=6, cutoff=0.6)
+    found = sorted({lookup[key].name for key in close})
+    if not found:
+        words = {name_key(word) for word in name.split()} - {""}
+        found = sorted(
+            {v.name for v in lookup.values()
+             if words & {name_key(w) for text in (v.name, *v.aliases) for w in text.split()}}
+        )  # fmt: skip
+    return found[:3]
 
 
 def all_vehicles() -> tuple[Vehicle, ...]:
