@@ -223,6 +223,7 @@ def as_text(
             raise TypeError(f"must be {what}, not {type_name(value)}")
         return read(value)
 
+    read_text.__doc__ = f"{what[0].upper()}{what[1:]}."  # what the reference docs say
     return field_hooks(read_text, write)
 
 

@@ -268,7 +268,7 @@ class BatchSheet:
     # ----------------------------------------------------------------- exports
 
     def to_dict(self) -> dict[str, Any]:
-        """The batch JSON contract (DESIGN.md): every quantity is {value, unit}."""
+        """The batch JSON contract (see `sheet_export`): every quantity is {value, unit}."""
         from compoundkit.formulas.sheet_export import sheet_to_dict
 
         return sheet_to_dict(self)

@@ -1,6 +1,7 @@
 """Formula files: load and save the TOML (and JSON) formula-file format.
 
-The format is a contract (DESIGN.md), declared here once as attrs classes
+The format is a contract (documented in the docs' formula-file reference, whose key
+tables are generated from these classes), declared here once as attrs classes
 (:class:`FormulaFile`, :class:`IngredientEntry`, :class:`ExcipientEntry`; the vehicle
 is a catalog id or a :class:`~compoundkit.formulas.vehicles.Vehicle` table) that
 :func:`compoundkit.documents.structure` reads and
@@ -108,10 +109,15 @@ class IngredientEntry:
     """
 
     name: str = field(metadata=field_hooks(read=_catalog_name))
+    """The ingredient: a catalog id, name or synonym (``compoundkit ingredients`` lists them)."""
     form: Text | None = None
+    """The form weighed (a salt or hydrate the catalog lists); default: the catalog's."""
     strength: Strength | None = None
+    """Its strength in the preparation; give ``strength`` or ``amount``, not both."""
     amount: Amount | None = field(default=None, metadata=_AMOUNT)
+    """Its amount in the reference batch (``makes``); give ``strength`` or ``amount``."""
     expressed_as: Text | None = None
+    """The form the strength is of (``base``...); default: the form weighed."""
 
     def __attrs_post_init__(self) -> None:
         from compoundkit import ingredients
@@ -139,9 +145,13 @@ class ExcipientEntry:
     """An ``[[excipients]]`` table: a non-catalog ingredient; a volume needs its density."""
 
     name: str = field(metadata=_NAME)
+    """What it is (any name: excipients are not in the ingredient catalog)."""
     strength: Strength | None = None
+    """Its strength in the preparation; give ``strength`` or ``amount``, not both."""
     amount: Amount | None = field(default=None, metadata=_AMOUNT)
+    """Its amount in the reference batch (``makes``); give ``strength`` or ``amount``."""
     density: float | None = field(default=None, metadata=_DENSITY)
+    """Its density, needed when ``amount`` is a volume."""
 
     def __attrs_post_init__(self) -> None:
         problems = _one_quantity(self.name, self.strength, self.amount)
@@ -154,18 +164,31 @@ class FormulaFile:
     """A formula file, key for key (in the order they are written)."""
 
     name: str = field(metadata=_NAME)
+    """The preparation's name, as sheets and records print it."""
     dosage_form: Text
+    """``cream``, ``gel``, ``ointment``...: it decides what a bare ``%`` means."""
     vehicle: Vehicle = field(metadata=field_hooks(read_vehicle, write_vehicle))
+    """The base made up to 100 % (q.s.); ``compoundkit vehicles`` lists the catalog's."""
     route: Text = "topical"
+    """The route of administration."""
     makes: Amount | None = field(default=None, metadata=_AMOUNT)
+    """The reference batch that ``amount`` entries belong to."""
     density: float | None = field(default=None, metadata=_DENSITY)
+    """The preparation's measured density (w/v strengths, volume batch sizes)."""
     indication: Text | None = None
+    """What it is for (checked against the ingredients' evidence)."""
     container: Text | None = None
+    """The container-closure system (``light-resistant ...`` for light-sensitive drugs)."""
     storage: Text | None = None
+    """Storage as the formula states it (checked against the BUD class)."""
     description: Text | None = None
+    """The finished preparation's physical description."""
     notes: tuple[str, ...] = field(default=(), metadata=NOTES)
+    """Notes for the compounder (one text or a list)."""
     ingredients: tuple[IngredientEntry, ...] = ()
+    """The catalog ingredients (``[[ingredients]]`` tables)."""
     excipients: tuple[ExcipientEntry, ...] = ()
+    """Other ingredients (``[[excipients]]`` tables)."""
 
 
 def _to_formulation(document: FormulaFile) -> Formulation:

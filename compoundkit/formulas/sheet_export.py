@@ -1,6 +1,6 @@
 """Batch sheet exports: the batch JSON contract, Markdown, CSV and HTML.
 
-The JSON shape is a contract (DESIGN.md): ``formula``, ``batch`` (``size``,
+The JSON shape is a contract: ``formula``, ``batch`` (``size``,
 ``excess``, ``total``), ``lines`` (``name``, ``form``, ``strength``, ``factor``,
 ``potency``, ``weigh``, ``below_minimum``, ``aliquot``), ``vehicle`` (``name``,
 ``weigh``), ``findings``; every quantity is ``{"value": <number>, "unit": "<pint unit>"}``.

@@ -70,6 +70,7 @@ def _positive_or_none(instance: object, attribute: attrs.Attribute[Any], value: 
 
 
 def _texts(value: object) -> tuple[str, ...]:
+    """One text or a list of texts."""
     from compoundkit.documents import converter, type_name
 
     if isinstance(value, str):
@@ -94,16 +95,27 @@ class Vehicle:
     """
 
     name: Text
+    """The base's name."""
     aqueous: bool
+    """Whether it holds water: it decides the BUD class."""
     type: VehicleType = field(default="other", validator=_choice(VEHICLE_TYPES))
+    """What kind of base it is."""
     preserved: bool | None = None
+    """Whether it holds a preservative (unknown counts as not preserved)."""
     density_g_per_ml: float | None = field(default=None, validator=_positive_or_none)
+    """Its density in g/mL, when known."""
     density_source: Text | None = None
+    """Where the density comes from."""
     max_load: Strength | None = None
+    """The most powder or drug it takes, when known."""
     max_load_source: Text | None = None
+    """Where the maximum load comes from."""
     salt_tolerance: SaltTolerance = field(default="unknown", validator=_choice(SALT_TOLERANCE))
+    """Whether electrolytes (magnesium chloride...) thin or break it."""
     ph_character: PhCharacter = field(default="unknown", validator=_choice(PH_CHARACTER))
+    """Its pH character (an alkaline base precipitates some salts' free bases)."""
     notes: tuple[str, ...] = field(default=(), metadata=NOTES)
+    """Notes (one text or a list)."""
     id: Text | None = None
     aliases: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
