@@ -36,6 +36,7 @@ from attrs import field, frozen
 from compoundkit.documents import Text, as_text, field_hooks, locate
 from compoundkit.errors import CompoundkitError, DocumentError, FormulaFileError, Problem
 from compoundkit.formulas.model import Amount, Component, Excipient, Formulation, quantity_problem
+from compoundkit.formulas.vehicles import NAME as _NAME
 from compoundkit.formulas.vehicles import NOTES, Vehicle, read_vehicle, write_vehicle
 from compoundkit.units import Strength, density_g_per_ml
 from compoundkit.units.grammar import format_number
@@ -78,21 +79,6 @@ def _catalog_name(value: object) -> str:
     name: str = converter().structure(value, Text)
     ingredients.get(name)
     return name
-
-
-def _name(value: object) -> str:
-    """A name: printable text on one line (:func:`compoundkit.names.check_printable`)."""
-    from compoundkit.documents import converter
-    from compoundkit.names import check_printable
-
-    if isinstance(value, str):  # the one-line rule first: text may hold line breaks
-        check_printable(value.strip())
-    name: str = converter().structure(value, Text)
-    return name
-
-
-#: How a name field reads itself (one line, no control or bidi characters).
-_NAME: Final = field_hooks(read=_name)
 
 
 def _one_quantity(name: str, strength: Strength | None, amount: Amount | None) -> list[Problem]:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INLINE_FIELDS",
+    "NAME",
     "NOTES",
     "PH_CHARACTER",
     "SALT_TOLERANCE",
@@ -85,6 +86,21 @@ def _texts(value: object) -> tuple[str, ...]:
 NOTES: Final = field_hooks(read=_texts)
 
 
+def _name(value: object) -> str:
+    """A name: printable text on one line (:func:`compoundkit.names.check_printable`)."""
+    from compoundkit.documents import converter
+    from compoundkit.names import check_printable
+
+    if isinstance(value, str):  # the one-line rule first: text may hold line breaks
+        check_printable(value.strip())
+    name: str = converter().structure(value, Text)
+    return name
+
+
+#: attrs field metadata of a name (a formula's, an excipient's, a vehicle's): one line.
+NAME: Final = field_hooks(read=_name)
+
+
 @frozen
 class Vehicle:
     """A base: whether it holds water (BUD class), is preserved, tolerates salts.
@@ -94,7 +110,7 @@ class Vehicle:
     ``id`` None.
     """
 
-    name: Text
+    name: str = field(metadata=NAME)
     """The base's name."""
     aqueous: bool
     """Whether it holds water: it decides the BUD class."""
