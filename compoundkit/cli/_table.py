@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from compoundkit.formulas.batch import BatchSheet
     from compoundkit.formulas.findings import Finding
 
-__all__ = ["format_findings", "format_table", "print_sheet", "terminal_width"]
+__all__ = ["flow", "format_findings", "format_table", "print_sheet", "terminal_width"]
 
 _GAP: Final = "  "
 #: Narrowest a shortened description gets before the table turns vertical.
@@ -194,7 +194,7 @@ def _vertical(
     return lines
 
 
-def _flow(lead: str, text: str, indent: int, width: int | None) -> list[str]:
+def flow(lead: str, text: str, indent: int, width: int | None) -> list[str]:
     """``lead`` + ``text``, wrapped at ``width`` with later lines indented by ``indent``."""
     if width is None:
         return [lead + text]
@@ -215,9 +215,9 @@ def format_findings(findings: Iterable[Finding], width: int | None, prefix: str 
     for finding in findings:
         component = one_line(finding.component or "-")
         lead = f"{prefix}{finding.code} {finding.severity.value:<8} {component}  "
-        lines += _flow(lead, one_line(finding.message), 6, width)
+        lines += flow(lead, one_line(finding.message), 6, width)
         if finding.hint:
-            lines += _flow("      hint: ", one_line(finding.hint), 12, width)
+            lines += flow("      hint: ", one_line(finding.hint), 12, width)
     return lines or [f"{prefix}no findings"]
 
 
@@ -231,7 +231,7 @@ def print_sheet(sheet: BatchSheet, given: str | None = None) -> None:
     head, rows = sheet_rows(sheet)
     keep = len(head) if any(row[-1] for row in rows) else len(head) - 1
     emit = click.echo
-    for line in _flow("", f"Weigh sheet: {_title(sheet, given)}", 2, width):
+    for line in flow("", f"Weigh sheet: {_title(sheet, given)}", 2, width):
         emit(terminal(line))
     table = format_table(
         head[:keep],
@@ -243,16 +243,16 @@ def print_sheet(sheet: BatchSheet, given: str | None = None) -> None:
     for line in table:
         emit(line)
     balance = f"Balance: {sheet.balance.description}. Potency policy: {sheet.potency_policy}."
-    for line in _flow("", one_line(balance), 2, width):
+    for line in flow("", one_line(balance), 2, width):
         emit(line)
     if (note := sheet.vehicle.aliquot_note()) is not None:
-        for line in _flow("", one_line(note), 2, width):
+        for line in flow("", one_line(note), 2, width):
             emit(line)
     for item in sheet.lines:
         if item.aliquot is not None:
             emit(f"\nAliquot plan for {one_line(item.name)}:")
             for step in item.aliquot.steps():  # already numbered
-                for line in _flow("  ", one_line(step), 5, width):
+                for line in flow("  ", one_line(step), 5, width):
                     emit(line)
     if len(sheet.findings):
         emit("\nFindings:")

@@ -49,18 +49,18 @@ _HEADERS = ("id", "name", "class", "weighed form", "typical topical strength", "
 
 def _print_table(items: tuple[Ingredient, ...]) -> None:
     """The catalog table: ids and forms whole, descriptions shortened to fit the terminal."""
-    from compoundkit.cli._table import format_table, terminal_width
+    from compoundkit.cli._table import flow, format_table, terminal_width
 
+    width = terminal_width()
     lines = format_table(
         _HEADERS,
         _summary_rows(items),
-        width=terminal_width(),
+        width=width,
         whole={0, 3},  # the id and the form a user types
         shorten={2, 5},  # class and use: `ingredients show ID` has them in full
     )
-    for line in lines:
+    for line in (*lines, *flow("", _DISCLAIMER, 0, width)):
         click.echo(line)
-    click.echo(_DISCLAIMER)
 
 
 @click.group(invoke_without_command=True)
