@@ -16,7 +16,7 @@ from compoundkit import ingredients
 from compoundkit.formulas import Amount, Component, Excipient, Formulation, Vehicle, all_vehicles
 from compoundkit.formulas.vehicles import PH_CHARACTER, SALT_TOLERANCE, VEHICLE_TYPES
 from compoundkit.ingredients import Ingredient
-from compoundkit.names import name_key
+from compoundkit.names import name_key, unprintable
 from compoundkit.units import Notation, Strength
 
 __all__ = [
@@ -42,8 +42,13 @@ EXCIPIENT_NAMES = (
     "Lipoderm thickener",
 )
 
-#: Text as a pharmacist might type it: no surrounding blanks (the loader strips them).
-texts = st.text(st.characters(codec="utf-8"), min_size=1, max_size=30).map(str.strip).filter(bool)
+#: Text as a pharmacist might type it: no surrounding blanks (the loader strips them), and
+#: printable (control characters and bidi overrides are refused: names.check_printable).
+texts = (
+    st.text(st.characters(codec="utf-8"), min_size=1, max_size=30)
+    .map(str.strip)
+    .filter(lambda text: bool(text) and unprintable(text) is None)
+)
 
 
 #: Decimal values with at most 3 places, as written in formulas.

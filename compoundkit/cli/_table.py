@@ -11,7 +11,7 @@ read as markup.
 >>> print("\\n".join(format_table(("id", "use"), [("ketoprofen", "acute strains and sprains")],
 ...                               width=28, whole={0}, shorten={1})))
 id          use
-----------  --------------
+----------  ----------------
 ketoprofen  acute strains…
 """
 
