@@ -26,9 +26,7 @@ from compoundkit.cli import main
 from compoundkit.names import unprintable
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-CASES: list[dict[str, Any]] = tomllib.loads((CORPUS / "outputs.toml").read_text("utf-8"))[
-    "case"
-]
+CASES: list[dict[str, Any]] = tomllib.loads((CORPUS / "outputs.toml").read_text("utf-8"))["case"]
 PLAIN = "Plain name"
 #: Where a spreadsheet starts a formula (the OWASP list, and the full-width forms).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
