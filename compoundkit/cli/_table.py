@@ -32,7 +32,14 @@ if TYPE_CHECKING:
     from compoundkit.formulas.batch import BatchSheet
     from compoundkit.formulas.findings import Finding
 
-__all__ = ["flow", "format_findings", "format_table", "print_sheet", "terminal_width"]
+__all__ = [
+    "flow",
+    "format_findings",
+    "format_table",
+    "print_findings",
+    "print_sheet",
+    "terminal_width",
+]
 
 _GAP: Final = "  "
 #: Narrowest a shortened description gets before the table turns vertical.
@@ -219,6 +226,18 @@ def format_findings(findings: Iterable[Finding], width: int | None, prefix: str 
         if finding.hint:
             lines += flow("      hint: ", one_line(finding.hint), 12, width)
     return lines or [f"{prefix}no findings"]
+
+
+def print_findings(findings: Iterable[object]) -> None:
+    """Print the findings that stopped a command on stderr, errors first, fitted as
+    :func:`format_findings` does."""
+    import click
+
+    from compoundkit.formulas.findings import Report
+
+    report = Report(findings)  # type: ignore[arg-type]
+    for line in format_findings(report.findings, terminal_width()):
+        click.echo(line, err=True)
 
 
 def print_sheet(sheet: BatchSheet, given: str | None = None) -> None:

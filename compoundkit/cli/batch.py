@@ -96,9 +96,9 @@ def batch(formula: str, size: str, potencies: tuple[str, ...], fmt: str, **optio
         try:
             sheet = formulation.batch(size, potency=potency, **options)
         except FormulationError as exc:
-            from compoundkit.formulas.findings import Report
+            from compoundkit.cli._table import print_findings
 
-            click.echo(Report(exc.findings).to_text(), err=True)  # type: ignore[arg-type]
+            print_findings(exc.findings)
             click.echo(f"{formula}: not computed: the formula has errors", err=True)
             raise SystemExit(1) from None
     from compoundkit.units.grammar import amount_as_given

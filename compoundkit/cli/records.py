@@ -148,9 +148,9 @@ def _formula_errors(formula: str) -> Iterator[None]:
     try:
         yield
     except FormulationError as exc:
-        from compoundkit.formulas.findings import Report
+        from compoundkit.cli._table import print_findings
 
-        click.echo(Report(exc.findings).to_text(), err=True)  # type: ignore[arg-type]
+        print_findings(exc.findings)
         click.echo(f"{formula}: no record made: the formula has errors", err=True)
         raise SystemExit(1) from None
 
