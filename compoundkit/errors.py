@@ -178,11 +178,11 @@ class UnknownVehicleError(CompoundkitError, LookupError):
 
 
 class CatalogError(DocumentError):
-    """A catalog (ingredient or vehicle) file or entry is invalid.
+    """A catalog (ingredient or vehicle) file or entry is invalid, or asked for what it lacks.
 
-    Built from ``problems`` (each rendered ``file:line: field.path: message``), or
-    from one ``message`` worded ``file F, entry 'E', field 'X': message``. ``entry``
-    names the entry of the first problem and ``field`` its path within the entry.
+    Built from ``problems`` (each rendered ``file:line: field.path: message``) or from one
+    ``message``. ``entry`` names the entry (of the first problem) and ``field`` its path
+    within the entry.
     """
 
     def __init__(
@@ -194,22 +194,9 @@ class CatalogError(DocumentError):
         field: str | None = None,
         problems: Sequence[Problem] = (),
     ) -> None:
+        super().__init__(problems or (Problem((), message),), file=file)
         self.entry = entry
         self.field = field
-        if problems:
-            super().__init__(problems, file=file)
-            return
-        where = ", ".join(
-            part
-            for part in (
-                file and f"file {file}",
-                entry and f"entry {entry!r}",
-                field and f"field {field!r}",
-            )
-            if part
-        )
-        super().__init__((Problem((), f"{where}: {message}" if where else message),))
-        self.file = file
 
 
 class FormulaFileError(DocumentError):

@@ -390,7 +390,9 @@ class Ingredient(Checked):
         for ref in self.references:
             if ref.id == ref_id:
                 return ref
-        raise CatalogError(f"no reference {ref_id!r}", entry=self.id, field="references")
+        raise CatalogError(
+            f"{self.name} has no reference {ref_id!r}", entry=self.id, field="references"
+        )
 
     def indications(self) -> tuple[Use, ...]:
         """The uses with established or limited evidence that are not mere claims."""
