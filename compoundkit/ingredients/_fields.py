@@ -33,7 +33,7 @@ import attrs
 
 from compoundkit.errors import CatalogError, Problem
 
-__all__ = ["Checked", "Path", "doc", "field_problems", "in_entry", "refusal", "walk"]
+__all__ = ["Checked", "Path", "doc", "field_problems", "in_entry", "optional", "refusal", "walk"]
 
 #: A place in a catalog document: keys and list indexes, outermost first.
 Path = tuple[str | int, ...]
@@ -60,6 +60,11 @@ def doc(
     return {"doc": text, **{k: v for k, v in found.items() if v is not None}} | (
         {"always": True} if always else {}
     )
+
+
+def optional(text: str, **constraints: Any) -> Any:
+    """A field that may be left out (None), with its docstring and constraints (:func:`doc`)."""
+    return attrs.field(default=None, metadata=doc(text, **constraints))
 
 
 class Checked:
