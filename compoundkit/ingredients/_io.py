@@ -39,7 +39,6 @@ __all__ = [
     "export_dict",
     "from_dict",
     "from_toml",
-    "ingredient_to_dict",
     "load_path",
     "load_shipped",
     "model_classes",
@@ -106,7 +105,7 @@ def _ordered(found: dict[str, Any], keys: list[str]) -> Iterator[tuple[str, Any]
 def from_toml(
     text: str, *, file: str = "<string>", origin: str | None = None
 ) -> tuple[Ingredient, ...]:
-    """Parse catalog TOML text into ingredients (checked; nothing is registered)."""
+    """Parse catalog TOML text into checked ingredients without registering them."""
     try:
         data = parse_toml(text)
     except TomlTextError as exc:
@@ -148,9 +147,8 @@ def load_shipped() -> tuple[Ingredient, ...]:
 def from_dict(
     data: object, *, file: str = "<data>", origin: str | None = None, text: str = ""
 ) -> tuple[Ingredient, ...]:
-    """Ingredients from a parsed catalog document (TOML or JSON shape).
-
-    ``text``, the document's source, lets problems name their line.
+    """Checked ingredients from a parsed catalog document (TOML or JSON shape, e.g. a JSON
+    export), not registered. ``text``, the document's source, lets problems name their line.
     """
     try:
         catalog = documents.structure(data, CatalogFile, source=file, text=text)
@@ -182,13 +180,6 @@ def _entry_of(path: documents.Path, data: object) -> tuple[str | None, str]:
 # --------------------------------------------------------------------------- writing
 
 
-def ingredient_to_dict(ing: Ingredient) -> dict[str, Any]:
-    """``ing`` as a dict in the catalog data format (JSON- and TOML-ready), defaults left
-    out, each form's ``computed_molecular_weight`` included."""
-    result: dict[str, Any] = documents.unstructure(ing)
-    return result
-
-
 def export_dict(ingredients: Iterable[Ingredient]) -> dict[str, Any]:
     """A whole catalog document: schema version, generator, disclaimer, every ingredient."""
     from compoundkit import __version__
@@ -197,5 +188,5 @@ def export_dict(ingredients: Iterable[Ingredient]) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "generator": f"compoundkit {__version__}",
         "disclaimer": CATALOG_DISCLAIMER,
-        "ingredients": [ingredient_to_dict(ing) for ing in ingredients],
+        "ingredients": [documents.unstructure(ing) for ing in ingredients],
     }

@@ -413,9 +413,8 @@ class Ingredient(Checked):
         >>> ingredients.get("guaifenesin").to_dict()["id"]
         'guaifenesin'
         """
-        from compoundkit.ingredients._io import ingredient_to_dict
-
-        return ingredient_to_dict(self)
+        result: dict[str, Any] = documents.unstructure(self)
+        return result
 
     def _repr_html_(self) -> str:
         """A compact card for notebooks."""
