@@ -473,7 +473,7 @@ class CatalogFile(Checked):
 
 
 def _configure(made: cattrs.Converter) -> None:
-    from compoundkit.ingredients._io import configure
+    from compoundkit.ingredients._schema import configure
 
     configure(made)
 
