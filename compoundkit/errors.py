@@ -157,9 +157,6 @@ class UnknownIngredientError(CompoundkitError, LookupError):
         self.suggestions = tuple(suggestions)
         super().__init__(f"unknown ingredient {_shown(name)}{_did_you_mean(self.suggestions)}")
 
-    def __str__(self) -> str:  # LookupError would otherwise repr() the message
-        return str(self.args[0])
-
 
 class UnknownVehicleError(CompoundkitError, LookupError):
     """No vehicle (base) in the catalog answers to ``name``."""
@@ -172,9 +169,6 @@ class UnknownVehicleError(CompoundkitError, LookupError):
             "(give a catalog id, or an inline table "
             "such as { name = '...', aqueous = true, preserved = true })"
         )
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 class CatalogError(DocumentError):

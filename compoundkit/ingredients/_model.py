@@ -68,9 +68,6 @@ class UnknownFormError(CatalogError, LookupError):
     The message lists the forms the ingredient has, with their aliases.
     """
 
-    def __str__(self) -> str:  # LookupError would otherwise repr() the message
-        return str(self.args[0])
-
 
 def _weight_of_formula(form: Form) -> float:
     try:
