@@ -10,18 +10,15 @@ in the model classes' validators or the loaders.
 
 What the converter enforces, beyond the attrs classes' own validators:
 
-- no unknown keys (each refusal lists the keys allowed);
-- document keys are the attrs field aliases (``_canonical`` would be ``canonical``);
-  a field whose metadata is :data:`NOT_A_KEY` is set by code, never read or written;
-- strict scalars: text must be text, a number a finite number (not ``true``), a
-  flag ``true``/``false``; enums and ``Literal`` types list their allowed values; a
-  list must be a list and a table a table;
-- problems are named by document keys: aliases, and the renames of a class whose hook
-  :func:`table_hook` made with ``cattrs.gen.override`` values;
+- no unknown keys (each refusal lists the keys allowed); the keys are the attrs field
+  aliases, or the renames given to :func:`table_hook`; a field whose metadata is
+  :data:`NOT_A_KEY` is set by code, never read or written;
+- strict scalars: text must be text, a number a finite number (not ``true``), a flag
+  ``true``/``false``; enums and ``Literal`` types list their allowed values; a list must
+  be a list and a table a table; an optional field is left out, never null; :data:`Text`
+  is stripped and must not be empty;
 - strengths are read by :meth:`Strength.parse <compoundkit.units.Strength.parse>`,
   dates as TOML dates or ISO text;
-- a ``Literal`` lists its allowed values; an optional field is left out, never null;
-  :data:`Text` is stripped and must not be empty;
 - a field may read and write itself (:func:`field_hooks`, :func:`as_text`), as an
   amount written ``'14 g'`` does.
 
