@@ -1,0 +1,698 @@
+"""The hash chain: appending, reading, verifying and copying, on any storage backend.
+
+A backend (``_sqlite``, ``_postgres``) supplies connections and transactions through
+:meth:`RecordLog._session` and a :class:`Tx`; everything else, and so every rule of the
+chain, is written once, here.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import datetime as _dt
+import os
+import secrets
+import types
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Final, Literal
+
+from compoundkit.errors import (
+    LogIntegrityError,
+    LogStorageError,
+    MissingDependencyError,
+    RecordError,
+)
+from compoundkit.names import name_key
+from compoundkit.records._canonical import GENESIS_HASH
+from compoundkit.records.log._model import (
+    COLUMNS,
+    BadEntry,
+    Checkpoint,
+    Draft,
+    LogEntry,
+    NewEntry,
+    Reason,
+    Row,
+    UnknownEntryError,
+    VerifyReport,
+    draft,
+    lot_keys,
+    row_entry,
+    row_hash,
+    row_problem,
+)
+
+__all__ = ["RecordLog", "copy_log", "is_log_url", "open_log"]
+
+Mode = Literal["read", "snapshot", "write"]
+CHUNK: Final = 2000
+"""Rows read or written at a time when streaming (bounded memory)."""
+_URL_SCHEMES: Final = ("postgresql://", "postgres://")
+_HEAD_KEYS: Final = "('head_seq', 'head_id', 'head_hash')"
+
+
+def is_log_url(target: object) -> bool:
+    """Whether ``target`` names a PostgreSQL record log (``postgresql://...``), not a file.
+
+    >>> is_log_url("postgresql://pharmacy@db.example:5432/records"), is_log_url("records.db")
+    (True, False)
+    """
+    return isinstance(target, str) and target.lower().startswith(_URL_SCHEMES)
+
+
+class Tx(abc.ABC):
+    """A backend's statements, written with ``?`` placeholders, inside one session."""
+
+    lock_suffix: str = ""
+    """Appended to the head query of a write session (PostgreSQL: ``FOR UPDATE``)."""
+
+    @abc.abstractmethod
+    def all(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Every row of a query."""
+
+    def one(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None:
+        """The first row of a query, or None."""
+        rows = self.all(sql, params)
+        return rows[0] if rows else None
+
+    @abc.abstractmethod
+    def many(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        """Run one statement once per parameter row."""
+
+    @abc.abstractmethod
+    def stream(self, sql: str, params: Sequence[object] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, fetched :data:`CHUNK` at a time (never all at once)."""
+
+    @abc.abstractmethod
+    def insert(self, table: str, columns: str, rows: Sequence[Sequence[object]]) -> None:
+        """Insert many rows into ``table`` (the fastest way the backend has)."""
+
+
+def _backend(target: object) -> type[RecordLog]:
+    if is_log_url(target):
+        try:
+            from compoundkit.records.log._postgres import PostgresRecordLog
+        except ImportError as exc:
+            raise MissingDependencyError(
+                "a postgresql:// record log needs psycopg (PostgreSQL's Python driver), which "
+                f"is not installed ({exc}): pip install 'compoundkit[postgresql]'",
+                name="psycopg",
+            ) from exc
+        return PostgresRecordLog
+    from compoundkit.records.log._sqlite import SqliteRecordLog
+
+    return SqliteRecordLog
+
+
+class RecordLog:
+    """An append-only, hash-chained log of records: a SQLite file or a PostgreSQL database.
+
+    ``RecordLog(target)`` opens a SQLite file when ``target`` is a path and a PostgreSQL
+    database when it is a ``postgresql://user@host:port/dbname`` URL (see
+    :func:`open_log`). A missing log is created unless ``create=False``; ``readonly=True``
+    opens for reading only. Anything that is not a compoundkit record log raises
+    :class:`LogStorageError`.
+
+    Both backends keep the same chain with the same rules: appends are serialised (no two
+    writers, on any number of machines, ever extend the same head), each append is one
+    transaction, nothing is updated or deleted, and :meth:`verify` names the first entry
+    that does not match its hash.
+
+    Use it as a context manager (or call :meth:`close`). One ``RecordLog`` belongs to the
+    thread that opened it; open one per thread or process.
+    """
+
+    _location: str
+    _readonly: bool
+    _lot_index: bool = True
+    """False for a version 1 SQLite log opened read-only (no lot index yet)."""
+
+    def __new__(
+        cls,
+        target: str | os.PathLike[str],
+        *,
+        create: bool = True,
+        readonly: bool = False,
+        timeout: float = 30.0,
+    ) -> RecordLog:
+        if cls is RecordLog:
+            cls = _backend(target)
+        return super().__new__(cls)
+
+    # -- what a backend provides ------------------------------------------------------
+
+    def _session(self, mode: Mode, action: str) -> contextlib.AbstractContextManager[Tx]:
+        """A session on the open log: ``read`` (statements on their own), ``snapshot`` (one
+        consistent read transaction) or ``write`` (one transaction, serialised with every
+        other writer). Database errors leave it as :class:`LogStorageError`."""
+        raise NotImplementedError  # pragma: no cover - every backend has its own
+
+    def close(self) -> None:
+        """Close the database connection (idempotent)."""
+        raise NotImplementedError  # pragma: no cover
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        raise NotImplementedError  # pragma: no cover
+
+    # -- life cycle -------------------------------------------------------------------
+
+    @property
+    def location(self) -> str:
+        """Where the log is: its file (absolute) or its URL (without a password)."""
+        return self._location
+
+    @property
+    def readonly(self) -> bool:
+        """True when the log was opened (or had to be opened) for reading only."""
+        return self._readonly
+
+    def __enter__(self) -> RecordLog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else ("read-only" if self._readonly else "open")
+        return f"RecordLog({self._location!r}, {state})"
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise LogStorageError(f"record log {self._location} is closed")
+
+    def _check_writable(self) -> None:
+        self._check_open()
+        if self._readonly:
+            raise LogStorageError(
+                f"record log {self._location} is read-only (opened read-only, or the file or "
+                "its directory is not writable); nothing was written"
+            )
+
+    # -- writing ----------------------------------------------------------------------
+
+    def append(
+        self,
+        kind: str,
+        payload: Mapping[str, Any],
+        *,
+        corrects: str | None = None,
+        formula: str | None = None,
+        lots: Iterable[str] = (),
+        on: _dt.date | None = None,
+    ) -> LogEntry:
+        """Append one entry in one transaction and return it as committed.
+
+        ``kind`` is a short lower-case word (``compounding-record``, ``mfr``,
+        ``correction``...). ``payload`` is any JSON-compatible mapping (text keys; text,
+        numbers, booleans, None, lists, objects); anything else is a :class:`RecordError`
+        naming the field. ``corrects`` must be the id of an existing entry.
+        ``formula`` and ``lots`` are indexed for :meth:`find`. ``on`` is the day the
+        entry is about (e.g. the compounding day; default: today, local time).
+        """
+        self._check_writable()
+        checked = draft(
+            kind,
+            payload,
+            corrects=corrects,
+            formula=formula,
+            lots=lots,
+            on=on,
+            today=_dt.date.today(),
+        )
+        return self._append([checked])[0]
+
+    def append_many(self, entries: Iterable[NewEntry | Mapping[str, Any]]) -> list[LogEntry]:
+        """Append many entries in one transaction (imports, migrations); all or none.
+
+        Each item is a :class:`NewEntry` or a mapping with the same keys (``kind``,
+        ``payload``, and optionally ``corrects``, ``formula``, ``lots``, ``on``). The chain
+        is the one appending them one by one would make. An invalid item raises
+        :class:`RecordError` naming its position, and nothing is written.
+        """
+        self._check_writable()
+        today = _dt.date.today()
+        drafts: list[Draft] = []
+        for index, item in enumerate(entries):
+            try:
+                drafts.append(_draft_of(item, today))
+            except RecordError as exc:
+                raise RecordError(f"entries[{index}]: {exc}") from None
+        return self._append(drafts) if drafts else []
+
+    def _append(self, drafts: list[Draft]) -> list[LogEntry]:
+        now = _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
+        created_at = now.replace("+00:00", "Z")
+        with self._session("write", "append to") as tx:
+            seq, prev_hash = self._locked_head(tx)
+            for corrects in sorted({d.corrects for d in drafts if d.corrects is not None}):
+                if tx.one("SELECT 1 FROM entries WHERE id = ?", (corrects,)) is None:
+                    raise UnknownEntryError(corrects, self._location)
+            rows: list[Row] = []
+            lot_rows: list[tuple[str, int]] = []
+            for item in drafts:
+                seq += 1
+                row = Row(
+                    seq,
+                    f"R{seq:06d}-{secrets.token_hex(4)}",
+                    item.kind,
+                    created_at,
+                    item.day,
+                    item.formula,
+                    item.lots_text,
+                    item.corrects,
+                    item.payload_text,
+                    prev_hash,
+                    "",
+                )
+                prev_hash = row_hash(row, seq)
+                rows.append(row._replace(hash=prev_hash))
+                lot_rows.extend((key, seq) for key in sorted({name_key(x) for x in item.lots}))
+            tx.insert("entries", COLUMNS, rows)
+            if lot_rows and self._lot_index:
+                tx.insert("entry_lots", "lot_key, seq", lot_rows)
+            _set_head(tx, seq, rows[-1].id, prev_hash)
+        when = _dt.datetime.fromisoformat(created_at)
+        return [
+            LogEntry(
+                seq=row.seq,
+                id=row.id,
+                kind=row.kind,
+                created_at=when,
+                day=_dt.date.fromisoformat(row.day),
+                formula=row.formula,
+                lots=tuple(item.lots),
+                corrects=row.corrects,
+                payload=types.MappingProxyType(item.payload),
+                prev_hash=row.prev_hash,
+                hash=row.hash,
+            )
+            for row, item in zip(rows, drafts, strict=True)
+        ]
+
+    def _locked_head(self, tx: Tx) -> tuple[int, str]:
+        """The last entry's (seq, hash), checked against the head the log records."""
+        head = dict(
+            tx.all(f"SELECT key, value FROM meta WHERE key IN {_HEAD_KEYS}{tx.lock_suffix}")
+        )
+        last = tx.one("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1")
+        last_seq, prev_hash = (0, GENESIS_HASH) if last is None else last
+        if (str(last_seq), prev_hash) != (head.get("head_seq"), head.get("head_hash")):
+            raise LogIntegrityError(
+                f"record log {self._location} does not end where its head says (entry "
+                f"#{head.get('head_seq')}): it was altered; run verify() before appending"
+            )
+        return int(last_seq), str(prev_hash)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        with self._session("read", "read") as tx:
+            return [Row(*row) for row in tx.all(sql, params)]
+
+    def _entry(self, row: Row) -> LogEntry:
+        return row_entry(row, self._location)
+
+    def entries(self) -> list[LogEntry]:
+        """All entries in order. An entry that no longer matches its hash raises
+        :class:`LogIntegrityError` (use :meth:`verify` to inspect a damaged log)."""
+        return [self._entry(r) for r in self._rows(f"SELECT {COLUMNS} FROM entries ORDER BY seq")]
+
+    def __iter__(self) -> Iterator[LogEntry]:
+        return iter(self.entries())
+
+    def __len__(self) -> int:
+        with self._session("read", "read") as tx:
+            found = tx.one("SELECT count(*) FROM entries")
+        return 0 if found is None else int(found[0])
+
+    def get(self, entry_id: str) -> LogEntry:
+        """The entry with id ``entry_id``; :class:`UnknownEntryError` when there is none."""
+        rows = self._rows(f"SELECT {COLUMNS} FROM entries WHERE id = ?", (str(entry_id),))
+        if not rows:
+            raise UnknownEntryError(entry_id, self._location)
+        return self._entry(rows[0])
+
+    def find(
+        self,
+        *,
+        since: _dt.date | None = None,
+        until: _dt.date | None = None,
+        formula: str | None = None,
+        lot: str | None = None,
+        kind: str | None = None,
+    ) -> list[LogEntry]:
+        """Entries matching every given filter, in log order.
+
+        ``since``/``until`` are inclusive days (the entry's ``day``); ``lot`` finds every
+        entry that lists that lot number (recall: "which preparations used lot X?"), with
+        lot numbers compared as :func:`compoundkit.names.name_key` compares names (case,
+        spaces and hyphens aside: ``k-1`` finds ``K1``), through an index.
+        """
+        where: list[str] = []
+        params: list[object] = []
+        for name, value, op in (("since", since, ">="), ("until", until, "<=")):
+            if value is None:
+                continue
+            if isinstance(value, _dt.datetime) or not isinstance(value, _dt.date):
+                raise RecordError(f"{name} must be a datetime.date, got {value!r}")
+            where.append(f"day {op} ?")
+            params.append(value.isoformat())
+        if since is not None and until is not None and since > until:
+            raise RecordError(f"since {since} is after until {until}")
+        for column, text in (("formula", formula), ("kind", kind)):
+            if text is not None:
+                where.append(f"{column} = ?")
+                params.append(str(text))
+        key = None if lot is None else name_key(str(lot))
+        if key is not None and self._lot_index:
+            where.append("seq IN (SELECT seq FROM entry_lots WHERE lot_key = ?)")
+            params.append(key)
+        elif key is not None:
+            where.append("lots <> '[]'")  # a version 1 log read-only: the exact test is below
+        sql = f"SELECT {COLUMNS} FROM entries"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        found = [self._entry(row) for row in self._rows(sql + " ORDER BY seq", params)]
+        if key is None:
+            return found
+        return [e for e in found if any(name_key(x) == key for x in e.lots)]
+
+    def corrections_of(self, entry_id: str) -> list[LogEntry]:
+        """Entries that correct ``entry_id``, oldest first."""
+        self.get(entry_id)
+        rows = self._rows(
+            f"SELECT {COLUMNS} FROM entries WHERE corrects = ? ORDER BY seq", (entry_id,)
+        )
+        return [self._entry(row) for row in rows]
+
+    def head(self) -> Checkpoint:
+        """(number of entries, hash of the last one) as the log records them.
+
+        Write these down outside the log (on a signed report) to be able to show later
+        that the whole log was not rewritten, and to verify from there
+        (``verify(since=log.head())``).
+        """
+        with self._session("read", "read") as tx:
+            meta = dict(tx.all(f"SELECT key, value FROM meta WHERE key IN {_HEAD_KEYS}"))
+        return Checkpoint(
+            int(str(meta.get("head_seq", "0"))), str(meta.get("head_hash", GENESIS_HASH))
+        )
+
+    # -- verifying --------------------------------------------------------------------
+
+    def verify(self, since: Checkpoint | tuple[int, str] | None = None) -> VerifyReport:
+        """Check every entry against its hash and the chain; name the first bad entry.
+
+        Reads the entries in order, a chunk at a time (memory stays flat however long
+        the log is), inside one consistent snapshot.
+
+        ``since`` (a :class:`Checkpoint`, e.g. from an earlier ``head()`` or
+        ``report.checkpoint``) checks only the entries after it: that entry #count still
+        has that hash, then the chain from there on. The entries up to the checkpoint are
+        not read: whether they were tampered with is the checkpoint's business (it was
+        taken from a log that verified, and is kept outside the log); run a full
+        ``verify()`` now and then.
+        """
+        start = None if since is None else _checkpoint(since)
+        with self._session("snapshot", "read") as tx:
+            check = _ChainCheck(self._location, tx)
+            if start is not None and start.entries > 0:
+                found = tx.one(f"SELECT {COLUMNS} FROM entries WHERE seq = ?", (start.entries,))
+                mismatch = check.start_at(start, None if found is None else Row(*found))
+                if mismatch is not None:
+                    return mismatch
+            for raw in tx.stream(
+                f"SELECT {COLUMNS} FROM entries WHERE seq > ? ORDER BY seq", (check.prev_seq,)
+            ):
+                if check.feed(Row(*raw)):
+                    break
+            return check.finish()
+
+
+def _checkpoint(since: object) -> Checkpoint:
+    if not isinstance(since, tuple) or len(since) != 2:
+        raise RecordError(f"since must be a Checkpoint (entries, head hash), got {since!r}")
+    count, head_hash = since
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise RecordError(f"a checkpoint's count must be a whole number >= 0, got {count!r}")
+    if not isinstance(head_hash, str):
+        raise RecordError(f"a checkpoint's head hash must be text, got {head_hash!r}")
+    return Checkpoint(count, head_hash)
+
+
+def _draft_of(item: object, today: _dt.date) -> Draft:
+    if isinstance(item, NewEntry):
+        return draft(
+            item.kind,
+            item.payload,
+            corrects=item.corrects,
+            formula=item.formula,
+            lots=item.lots,
+            on=item.on,
+            today=today,
+        )
+    if isinstance(item, Mapping):
+        unknown = set(item) - {"kind", "payload", "corrects", "formula", "lots", "on"}
+        if unknown or "kind" not in item or "payload" not in item:
+            raise RecordError(
+                "an entry needs 'kind' and 'payload' (and may give 'corrects', 'formula', "
+                f"'lots', 'on'); got keys {sorted(map(str, item))}"
+            )
+        return draft(
+            item["kind"],
+            item["payload"],
+            corrects=item.get("corrects"),
+            formula=item.get("formula"),
+            lots=item.get("lots", ()),
+            on=item.get("on"),
+            today=today,
+        )
+    raise RecordError(f"an entry must be a NewEntry or a mapping, got {type(item).__name__}")
+
+
+def _set_head(tx: Tx, seq: int, entry_id: str, head_hash: str) -> None:
+    tx.many(
+        "UPDATE meta SET value = ? WHERE key = ?",
+        [(str(seq), "head_seq"), (entry_id, "head_id"), (head_hash, "head_hash")],
+    )
+
+
+class _ChainCheck:
+    """Verification fed one row at a time, in seq order (bounded memory)."""
+
+    def __init__(self, location: str, tx: Tx) -> None:
+        self.location, self.tx = location, tx
+        self.meta: Mapping[object, object] = dict(tx.all("SELECT key, value FROM meta"))
+        self.prev_hash, self.prev_seq, self.prev_id = GENESIS_HASH, 0, ""
+        self.since = self.read = 0
+        self.bad: tuple[int, str, Reason, str] | None = None
+        self.report_hash = GENESIS_HASH
+
+    def start_at(self, point: Checkpoint, row: Row | None) -> VerifyReport | None:
+        """Continue from a checkpoint: its entry must still be there, with its hash."""
+        self.since = point.entries
+        reason: Reason
+        if row is None:
+            seq, entry_id, reason = point.entries, f"#{point.entries}", "deleted"
+            detail = (
+                f"the checkpoint records {point.entries} entries but entry #{point.entries} is "
+                "missing"
+            )
+        elif row.hash != point.head_hash:
+            seq, entry_id, reason = point.entries, row.label(), "edited"
+            detail = (
+                f"entry #{point.entries} is not the one the checkpoint recorded: the log was "
+                "changed at or before it (run a full verify())"
+            )
+        else:
+            self.prev_hash, self.prev_seq, self.prev_id = row.hash, point.entries, row.label()
+            return None
+        self.bad = (seq, entry_id, reason, detail)
+        return VerifyReport(
+            self.location,
+            self._total(),
+            BadEntry(seq, entry_id, reason),
+            detail,
+            point.head_hash,
+            since=point.entries,
+        )
+
+    def feed(self, row: Row) -> bool:
+        """Check the next row; True when it is bad (stop reading)."""
+        self.read += 1
+        seq = int(row.seq)
+        problem = row_problem(row)
+        if problem is not None:
+            return self._fail(seq, row.label(), *problem)
+        if seq != self.prev_seq + 1:
+            missing = f"#{self.prev_seq + 1}" + (
+                f"..#{seq - 1}" if seq - 1 > self.prev_seq + 1 else ""
+            )
+            return self._fail(
+                seq, row.label(), "deleted", f"entries {missing} before it are missing"
+            )
+        if row.prev_hash != self.prev_hash:
+            other = self.tx.one(
+                "SELECT seq FROM entries WHERE hash = ? ORDER BY seq DESC LIMIT 1",
+                (row.prev_hash,),
+            )
+            if other is not None:
+                return self._fail(
+                    seq,
+                    row.label(),
+                    "reordered",
+                    f"it follows entry #{other[0]} in the chain but is stored after "
+                    f"#{self.prev_seq}",
+                )
+            return self._fail(
+                seq,
+                row.label(),
+                "out-of-chain",
+                "its previous-hash matches no entry: it was not appended through the chain",
+            )
+        self.prev_hash, self.prev_seq, self.prev_id = row.hash, seq, row.label()
+        return False
+
+    def _fail(self, seq: int, entry_id: str, reason: Reason, detail: str) -> bool:
+        self.bad = (seq, entry_id, reason, detail)
+        return True
+
+    def _total(self) -> int:
+        found = self.tx.one("SELECT count(*) FROM entries")
+        return 0 if found is None else int(found[0])
+
+    def _report(self, seq: int, entry_id: str, reason: Reason, detail: str) -> VerifyReport:
+        count = self.since + self.read if self.bad is None else self._total()
+        return VerifyReport(
+            self.location,
+            count,
+            BadEntry(seq, entry_id, reason),
+            detail,
+            self.prev_hash,
+            since=self.since,
+        )
+
+    def finish(self) -> VerifyReport:
+        """The report, once every row was fed (or one was bad)."""
+        if self.bad is not None:
+            return self._report(*self.bad)
+        prev_seq, prev_id, prev_hash = self.prev_seq, self.prev_id, self.prev_hash
+        try:
+            head_seq = int(str(self.meta.get("head_seq")))
+        except ValueError:
+            return self._report(prev_seq, prev_id, "edited", "the log head (meta table) is damaged")
+        head_id, head_hash = str(self.meta.get("head_id")), self.meta.get("head_hash")
+        if prev_seq < head_seq:
+            missing_id = head_id if head_seq == prev_seq + 1 else f"#{prev_seq + 1}..#{head_seq}"
+            return self._report(
+                prev_seq + 1,
+                missing_id,
+                "deleted",
+                f"the log head records {head_seq} entries (last {head_id}) but the log ends "
+                f"at #{prev_seq}: entries at the end were deleted",
+            )
+        if prev_seq > head_seq:
+            extra = self.tx.one("SELECT id FROM entries WHERE seq = ?", (head_seq + 1,))
+            label = "?" if extra is None else str(extra[0])
+            return self._report(
+                head_seq + 1,
+                label,
+                "out-of-chain",
+                f"the log head ends at #{head_seq}: this entry was added outside compoundkit",
+            )
+        if head_hash != prev_hash or (prev_seq and head_id != prev_id):
+            return self._report(
+                prev_seq,
+                prev_id,
+                "edited",
+                "the last entry is not the one the log head records (it was replaced)",
+            )
+        return VerifyReport(
+            self.location, self.since + self.read, None, "", prev_hash, since=self.since
+        )
+
+
+# --------------------------------------------------------------------------- opening, copying
+
+
+def open_log(
+    target: str | os.PathLike[str],
+    *,
+    create: bool = True,
+    readonly: bool = False,
+    timeout: float = 30.0,
+) -> RecordLog:
+    """Open the record log at ``target``: a SQLite file path, or a PostgreSQL URL.
+
+    ``postgresql://user@host:port/dbname`` (``?schema=NAME`` keeps several logs in one
+    database; default schema ``compoundkit_log``) needs ``pip install
+    'compoundkit[postgresql]'``; without it this raises
+    :class:`~compoundkit.errors.MissingDependencyError`. ``timeout`` is how long (s) a
+    writer waits for its turn, or to connect.
+
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     with open_log(pathlib.Path(tmp) / "records.db") as log:
+    ...         (log.append("note", {"text": "opened"}).seq, log.verify().ok)
+    (1, True)
+    """
+    return RecordLog(target, create=create, readonly=readonly, timeout=timeout)
+
+
+def copy_log(
+    source: RecordLog,
+    dest: RecordLog,
+    *,
+    progress: Callable[[int], object] | None = None,
+) -> VerifyReport:
+    """Copy every entry of ``source`` into the empty log ``dest``, then verify ``dest``.
+
+    Ids, order, timestamps and hashes are kept, so the copy has the same head as the
+    source. The source is verified as it is read (a broken source raises
+    :class:`LogIntegrityError` and nothing is copied); the copy is one transaction (all
+    or nothing); a ``dest`` that holds any entry is refused (:class:`LogStorageError`).
+    ``progress`` is called with the number of entries copied so far, per chunk.
+    """
+    if source is dest:
+        raise LogStorageError(f"cannot copy record log {source.location} onto itself")
+    dest._check_writable()
+    copied = 0
+    with source._session("snapshot", "read") as src, dest._session("write", "copy into") as dst:
+        found = dst.one("SELECT count(*) FROM entries")
+        present = 0 if found is None else int(found[0])
+        if present or dest._locked_head(dst)[0]:
+            raise LogStorageError(
+                f"record log {dest.location} is not empty ({present} entries): copy only into "
+                "a new, empty log; nothing was copied"
+            )
+        check = _ChainCheck(source.location, src)
+        chunk: list[Row] = []
+
+        def flush() -> None:
+            nonlocal copied
+            dst.insert("entries", COLUMNS, chunk)
+            lots = [(key, row.seq) for row in chunk for key in lot_keys(row.lots)]
+            if lots and dest._lot_index:
+                dst.insert("entry_lots", "lot_key, seq", lots)
+            copied += len(chunk)
+            chunk.clear()
+            if progress is not None:
+                progress(copied)
+
+        for raw in src.stream(f"SELECT {COLUMNS} FROM entries ORDER BY seq"):
+            row = Row(*raw)
+            if check.feed(row):
+                break
+            chunk.append(row)
+            if len(chunk) >= CHUNK:
+                flush()
+        report = check.finish()
+        if not report.ok:
+            raise LogIntegrityError(f"{report}; nothing was copied")
+        if chunk:
+            flush()
+        if copied:
+            _set_head(dst, check.prev_seq, check.prev_id, check.prev_hash)
+    return dest.verify()
