@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import os
 import pathlib
+import random
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final, Literal
 
@@ -215,7 +217,7 @@ class SqliteRecordLog(RecordLog):
                     conn.execute("ROLLBACK")
                 raise
             if not self._readonly:
-                conn.execute("PRAGMA journal_mode=WAL")
+                self._wal(conn)
                 conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.DatabaseError as exc:
@@ -226,6 +228,22 @@ class SqliteRecordLog(RecordLog):
             ) from None
         except sqlite3.Error as exc:
             raise _storage_error(exc, self._path, "open") from None
+
+    def _wal(self, conn: sqlite3.Connection) -> None:
+        """Switch the file to WAL mode (once; it stays so), waiting for other openers.
+
+        Changing the journal mode needs every other connection out of the way, and SQLite
+        answers "database is locked" at once instead of waiting out the busy timeout, so
+        processes opening a new log together retry here until the timeout.
+        """
+        deadline = time.monotonic() + self._timeout
+        while conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(random.uniform(0.001, 0.02))
 
     def _schema_state(self, conn: sqlite3.Connection) -> Literal["empty", "ok", "v1"]:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
