@@ -63,8 +63,9 @@ def is_log_url(target: object) -> bool:
 class Tx(abc.ABC):
     """A backend's statements, written with ``?`` placeholders, inside one session."""
 
-    lock_suffix: str = ""
-    """Appended to the head query of a write session (PostgreSQL: ``FOR UPDATE``)."""
+    lock_head: str = ""
+    """A statement that locks the log's head row until the transaction ends (PostgreSQL:
+    ``SELECT ... FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE`` has locked the file already)."""
 
     @abc.abstractmethod
     def all(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
@@ -293,9 +294,9 @@ class RecordLog:
 
     def _locked_head(self, tx: Tx) -> tuple[int, str]:
         """The last entry's (seq, hash), checked against the head the log records."""
-        head = dict(
-            tx.all(f"SELECT key, value FROM meta WHERE key IN {_HEAD_KEYS}{tx.lock_suffix}")
-        )
+        if tx.lock_head:
+            tx.all(tx.lock_head)  # one row, so writers queue and never deadlock
+        head = dict(tx.all(f"SELECT key, value FROM meta WHERE key IN {_HEAD_KEYS}"))
         last = tx.one("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1")
         last_seq, prev_hash = (0, GENESIS_HASH) if last is None else last
         if (str(last_seq), prev_hash) != (head.get("head_seq"), head.get("head_hash")):

@@ -107,7 +107,7 @@ def parse_url(url: str) -> tuple[str, str, str]:
 
 
 class _PgTx(Tx):
-    lock_suffix = " FOR UPDATE"
+    lock_head = "SELECT value FROM meta WHERE key = 'head_seq' FOR UPDATE"
     _names = itertools.count(1)
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
@@ -281,6 +281,7 @@ class PostgresRecordLog(RecordLog):
 
     def _error(self, exc: psycopg.Error, action: str, *, committing: bool) -> LogStorageError:
         text, where = _first_line(exc), self._location
+        lost = self._conn is None or self._conn.broken or self._conn.closed
         writing = action != "read"
         if isinstance(exc, pg_errors.ReadOnlySqlTransaction | pg_errors.InsufficientPrivilege):
             why = f"record log {where} is read-only for this connection ({text})"
@@ -288,13 +289,15 @@ class PostgresRecordLog(RecordLog):
             why = f"record log {where} stayed locked by another writer ({text})"
         elif isinstance(exc, pg_errors.DiskFull):
             why = f"disk full on the server of record log {where} ({text})"
-        elif isinstance(exc, psycopg.OperationalError) and committing:
+        elif lost and committing:
             return LogStorageError(
                 f"lost the connection to record log {where} while committing ({text}): the "
                 "entry may or may not be in the log; look for it (or verify) once reconnected"
             )
-        elif isinstance(exc, psycopg.OperationalError):
+        elif lost:
             why = f"lost the connection to record log {where} ({text})"
+        elif isinstance(exc, pg_errors.SerializationFailure | pg_errors.DeadlockDetected):
+            why = f"record log {where}: the transaction conflicted with another one ({text})"
         else:
             why = f"cannot {action} record log {where}: {text}"
         return LogStorageError(why + ("; nothing was written" if writing else ""))
