@@ -354,3 +354,32 @@ def test_path_with_uri_special_characters(tmp_path: Path) -> None:
     assert path.is_file()
     with RecordLog(path) as log:
         assert len(log) == 1
+
+
+def _as_version_1(path: Path) -> None:
+    """Turn a log back into a version 1 log (before the lot index)."""
+    raw = sqlite3.connect(path, isolation_level=None)
+    try:
+        raw.execute("DROP TABLE entry_lots")  # its triggers go with it
+        raw.execute("PRAGMA user_version = 1")
+    finally:
+        raw.close()
+
+
+def test_version_1_log_is_read_and_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "records.db"
+    with RecordLog(path) as log:
+        made = [log.append("note", {"i": i}, lots=[f"K-{i % 2}", "Shared"]) for i in range(5)]
+    _as_version_1(path)
+    with RecordLog(path, readonly=True) as old:  # read-only: recall scans, same answers
+        assert old.find(lot="k0") == made[0::2]
+        assert old.find(lot="shared") == made
+        assert old.verify().ok
+    with RecordLog(path) as log:  # writable: the index is built in the opening transaction
+        assert log.find(lot="K 1") == made[1::2]
+        later = log.append("note", {}, lots=["k1"])
+        assert log.find(lot="k1") == [*made[1::2], later]
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == LOG_SCHEMA_VERSION
+        assert raw.execute("SELECT count(*) FROM entry_lots").fetchone()[0] == 11
+    raw.close()
