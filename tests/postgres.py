@@ -3,8 +3,8 @@
 ``initdb`` and ``pg_ctl`` (Debian's ``postgresql`` package puts them in
 ``/usr/lib/postgresql/<version>/bin``; ``COMPOUNDKIT_PG_BINDIR`` overrides) make a cluster
 in a temporary folder and run it on a free port of 127.0.0.1, with durability off (the
-data is thrown away). PostgreSQL refuses to run as root, so under root (as in CI) the
-server runs as the unprivileged ``postgres`` user.
+data is thrown away; ``durable=True`` for the benchmarks). PostgreSQL refuses to run as
+root, so under root (as in CI) the server runs as the unprivileged ``postgres`` user.
 
 Where the server or psycopg is missing, the PostgreSQL tests are skipped with the command
 that installs them (``make test`` installs both where it can); under CI (``CI=true``) or
@@ -57,8 +57,9 @@ def _free_port() -> int:
 class PostgresServer:
     """One PostgreSQL cluster in a temporary folder."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, durable: bool = False) -> None:
         self.bindir = bindir
+        self.durable = durable
         self.folder = Path(tempfile.mkdtemp(prefix="compoundkit-pg-"))
         self.data = self.folder / "data"
         self.as_user: dict[str, Any] = {}
@@ -102,9 +103,10 @@ class PostgresServer:
             self.port = _free_port()
             options = (
                 f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-                f"-c unix_socket_directories={self.folder} -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=80"
+                f"-c unix_socket_directories={self.folder} -c max_connections=80"
             )
+            if not self.durable:  # throwaway data: no need to reach the disk
+                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             try:
                 self._run(
                     "pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"),

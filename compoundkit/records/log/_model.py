@@ -7,11 +7,12 @@ chain logic (``_chain``) share these.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import re
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from json.encoder import encode_basestring
 from typing import Any, Final, Literal, NamedTuple
 
@@ -300,6 +301,11 @@ def row_entry(row: Row, location: str) -> LogEntry:
     )
 
 
+lot_key = functools.lru_cache(maxsize=16384)(name_key)
+"""The lot index key of one lot number: :func:`compoundkit.names.name_key` (cached: the
+same lots come back in many entries)."""
+
+
 def lot_keys(lots_json: str) -> list[str]:
     """The lot index keys of an entry's stored lots (normalised by :func:`name_key`)."""
     try:
@@ -308,7 +314,7 @@ def lot_keys(lots_json: str) -> list[str]:
         return []
     if not isinstance(lots, list):
         return []
-    return sorted({name_key(lot) for lot in lots if isinstance(lot, str)})
+    return sorted({lot_key(lot) for lot in lots if isinstance(lot, str)})
 
 
 # --------------------------------------------------------------------------- new entries
@@ -319,35 +325,84 @@ class Draft(NamedTuple):
 
     kind: str
     payload_text: str
-    payload: Any
-    """The payload as read back from its JSON (lists, not tuples)."""
     corrects: str | None
     formula: str | None
     lots: list[str]
     lots_text: str
-    day: str
+    day: _dt.date
 
 
-def payload_json(payload: Mapping[str, Any]) -> tuple[str, Any]:
-    """The canonical JSON of a payload and the value it reads back as.
+class StoredPayload(Mapping[str, Any]):
+    """A read-only payload, parsed from its stored JSON when first looked at.
 
-    Fast path: ``json.dumps`` once, then ``json.loads`` to compare with the original; any
-    difference (a tuple, a non-text key...) or anything the fast path cannot vouch for (deep
-    nesting, unpaired surrogates) takes :func:`canonical_json`'s full check instead.
+    What :meth:`RecordLog.append` returns (appending never has to read its JSON back);
+    equal to the mapping that reading the entry gives.
+    """
+
+    __slots__ = ("_text", "_value")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._value: dict[str, Any] | None = None
+
+    def _data(self) -> dict[str, Any]:
+        if self._value is None:
+            self._value = json.loads(self._text)
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def __repr__(self) -> str:
+        return f"mappingproxy({self._data()!r})"
+
+
+_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
+
+
+def _text_keys(value: object) -> bool:
+    """Whether every object key inside ``value`` is text (``json.dumps`` would quietly turn
+    a number, boolean or None key into text). Only for values ``json.dumps`` accepted."""
+    stack = [value]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if not isinstance(key, str):
+                    return False
+                if type(item) not in _SCALARS:
+                    push(item)
+        elif isinstance(node, list | tuple):
+            for item in node:
+                if type(item) not in _SCALARS:
+                    push(item)
+    return True
+
+
+def payload_json(payload: Mapping[str, Any]) -> str:
+    """The canonical JSON of a payload, exactly as :func:`canonical_json` spells it.
+
+    Fast path: one ``json.dumps`` (which refuses NaN, infinities and anything that is not
+    JSON) plus the checks it does not make (text keys, depth, unpaired surrogates);
+    anything it cannot vouch for takes :func:`canonical_json`'s full check instead.
     """
     try:
         text = json.dumps(
             payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         )
-        if text.count("{") + text.count("[") <= MAX_DEPTH:
+        if text.count("{") + text.count("[") <= MAX_DEPTH and _text_keys(payload):
             text.encode("utf-8")  # unpaired surrogates
-            value = json.loads(text)
-            if value == payload:
-                return text, value
+            return text
     except (ValueError, TypeError, RecursionError):
         pass
-    text = canonical_json(payload)
-    return text, json.loads(text)
+    return canonical_json(payload)
 
 
 def draft(
@@ -364,7 +419,7 @@ def draft(
     kind = check_kind(kind)
     if not isinstance(payload, Mapping):
         raise RecordError(f"payload must be a mapping, got {type(payload).__name__}")
-    text, value = payload_json(payload)
+    text = payload_json(payload)
     if len(text) > MAX_PAYLOAD_BYTES // 4 and len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES:
         raise RecordError(f"payload is larger than {MAX_PAYLOAD_BYTES} bytes")
     checked_formula = _check_name("formula", formula)
@@ -378,22 +433,29 @@ def draft(
     return Draft(
         kind,
         text,
-        value,
         corrects,
         checked_formula,
         lot_list,
-        canonical_json(lot_list, what="lots"),
-        on.isoformat(),
+        # checked text in a list: spelt as canonical_json spells it
+        "[" + ",".join(map(encode_basestring, lot_list)) + "]",
+        on,
     )
 
 
 def check_kind(kind: object) -> str:
+    if type(kind) is str and kind in _KINDS_SEEN:
+        return kind
     if not isinstance(kind, str) or len(kind) > 64 or not _KIND_RE.fullmatch(kind):
         raise RecordError(
             f"kind must be a short lower-case word such as 'compounding-record' "
             f"(letters, digits, '-', '_', '.'), got {kind!r}"
         )
+    if len(_KINDS_SEEN) < 1000:
+        _KINDS_SEEN.add(kind)
     return kind
+
+
+_KINDS_SEEN: set[str] = set()
 
 
 def _check_name(what: str, value: object) -> str | None:
@@ -409,7 +471,10 @@ def _check_name(what: str, value: object) -> str | None:
             f"{what} must be non-empty text of at most {_MAX_NAME} characters without "
             f"control characters, got {value!r}"
         )
-    canonical_json(value, what=what)  # refuses unpaired surrogates
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # as canonical_json words it
+        raise RecordError(f"{what}: text contains an unpaired surrogate {value!r}") from None
     return value
 
 

@@ -31,8 +31,9 @@ from psycopg import sql
 
 from compoundkit.errors import LogStorageError
 from compoundkit.records._canonical import GENESIS_HASH
-from compoundkit.records.log._chain import CHUNK, Mode, RecordLog, Tx
+from compoundkit.records.log._chain import Mode, RecordLog
 from compoundkit.records.log._model import LOG_FORMAT, LOG_SCHEMA_VERSION
+from compoundkit.records.log._verify import CHUNK, Tx
 
 __all__ = ["DEFAULT_SCHEMA", "PostgresRecordLog", "parse_url"]
 

@@ -23,7 +23,7 @@ from typing import Any, Final, Literal
 
 from compoundkit.errors import LogStorageError
 from compoundkit.records._canonical import GENESIS_HASH
-from compoundkit.records.log._chain import CHUNK, Mode, RecordLog, Tx
+from compoundkit.records.log._chain import Mode, RecordLog
 from compoundkit.records.log._model import (
     APPLICATION_ID,
     LOG_FORMAT,
@@ -31,6 +31,7 @@ from compoundkit.records.log._model import (
     decode_text,
     lot_keys,
 )
+from compoundkit.records.log._verify import CHUNK, Tx
 
 __all__ = ["SqliteRecordLog"]
 
@@ -219,6 +220,8 @@ class SqliteRecordLog(RecordLog):
             if not self._readonly:
                 self._wal(conn)
                 conn.execute("PRAGMA synchronous=FULL")
+                # bulk appends touch many index pages: 64 MiB of cache, taken only as used
+                conn.execute("PRAGMA cache_size=-65536")
                 conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError) and "not a database" not in str(exc):
