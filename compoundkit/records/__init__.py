@@ -32,10 +32,14 @@ from compoundkit.records.cr import (
 )
 from compoundkit.records.log import (
     BadEntry,
+    Checkpoint,
     LogEntry,
+    NewEntry,
     RecordLog,
     UnknownEntryError,
     VerifyReport,
+    copy_log,
+    open_log,
 )
 from compoundkit.records.mfr import (
     MFR_ELEMENTS,
@@ -74,6 +78,7 @@ __all__ = [
     "BudResult",
     "BudRule",
     "BudRuleSet",
+    "Checkpoint",
     "Citation",
     "ComponentRecord",
     "CompoundingRecord",
@@ -84,6 +89,7 @@ __all__ = [
     "MasterFormulationRecord",
     "MfrBud",
     "MissingElement",
+    "NewEntry",
     "PdfUnavailableError",
     "QcResult",
     "QualityCheck",
@@ -92,6 +98,7 @@ __all__ = [
     "VerifyReport",
     "assign_bud",
     "classify",
+    "copy_log",
     "cr_to_html",
     "cr_to_markdown",
     "get_rule_set",
@@ -101,6 +108,7 @@ __all__ = [
     "mfr_to_html",
     "mfr_to_markdown",
     "mfr_versions",
+    "open_log",
     "record_from_dict",
     "record_from_entry",
     "record_to_dict",
