@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import hashlib
 import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from json.encoder import encode_basestring
 from typing import Any, Final, Literal
 
 from compoundkit.errors import (
@@ -35,7 +37,9 @@ from compoundkit.records.log._model import (
     lot_key,
     lot_keys,
     row_entry,
-    row_hash,
+)
+from compoundkit.records.log._model import (
+    json_text as _json_text,
 )
 from compoundkit.records.log._verify import CHUNK, ChainCheck, Tx, checkpoint
 
@@ -219,23 +223,34 @@ class RecordLog:
             rows: list[Row] = []
             lot_rows: list[tuple[str, int]] = []
             tokens = secrets.token_bytes(4 * len(drafts)).hex()
+            stamp = encode_basestring(created_at)
             for n, item in enumerate(drafts):
                 seq += 1
-                row = Row(
-                    seq,
-                    f"R{seq:06d}-{tokens[8 * n : 8 * n + 8]}",
-                    item.kind,
-                    created_at,
-                    item.day.isoformat(),
-                    item.formula,
-                    item.lots_text,
-                    item.corrects,
-                    item.payload_text,
-                    prev_hash,
-                    "",
+                entry_id = f"R{seq:06d}-{tokens[8 * n : 8 * n + 8]}"
+                day = item.day.isoformat()
+                text = (  # the canonical JSON of the content, as row_hash assembles it
+                    f'{prev_hash}{{"corrects":{_json_text(item.corrects)},"created_at":{stamp},'
+                    f'"day":"{day}","formula":{_json_text(item.formula)},"id":"{entry_id}",'
+                    f'"kind":"{item.kind}","lots":{item.lots_text},'
+                    f'"payload":{item.payload_text},"seq":{seq}}}'
                 )
-                prev_hash = row_hash(row, seq)
-                rows.append(row._replace(hash=prev_hash))
+                entry_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+                rows.append(
+                    Row(
+                        seq,
+                        entry_id,
+                        item.kind,
+                        created_at,
+                        day,
+                        item.formula,
+                        item.lots_text,
+                        item.corrects,
+                        item.payload_text,
+                        prev_hash,
+                        entry_hash,
+                    )
+                )
+                prev_hash = entry_hash
                 lot_rows.extend((key, seq) for key in sorted({lot_key(x) for x in item.lots}))
             tx.insert("entries", COLUMNS, rows)
             if lot_rows and self._lot_index:

@@ -231,7 +231,8 @@ class Row(NamedTuple):
         return self.id if isinstance(self.id, str) else repr(self.id)
 
 
-def _text(value: str | None) -> str:
+def json_text(value: str | None) -> str:
+    """The JSON of a text or None (as ``json.dumps(..., ensure_ascii=False)``)."""
     return "null" if value is None else encode_basestring(value)
 
 
@@ -244,9 +245,9 @@ def row_hash(row: Row, seq: int) -> str:
     Only for rows whose columns are text (see :func:`row_problem`).
     """
     text = (
-        f'{row.prev_hash}{{"corrects":{_text(row.corrects)},'
+        f'{row.prev_hash}{{"corrects":{json_text(row.corrects)},'
         f'"created_at":{encode_basestring(row.created_at)},"day":{encode_basestring(row.day)},'
-        f'"formula":{_text(row.formula)},"id":{encode_basestring(row.id)},'
+        f'"formula":{json_text(row.formula)},"id":{encode_basestring(row.id)},'
         f'"kind":{encode_basestring(row.kind)},"lots":{row.lots},"payload":{row.payload},'
         f'"seq":{seq}}}'
     )
