@@ -2,7 +2,7 @@
 
 Run with ``make bench`` (after ``benchmarks/run.py``) or ``python benchmarks/log.py
 [--quick] [--entries N] [--json PATH]``. Results print as a table and are written as JSON
-(``benchmarks/log-results.json``).
+(``benchmarks/results-log.json``).
 
 - verify of an N-entry SQLite log (default 1,000,000 entries of about 1 KB, built once per
   run with ``append_many``; the build time is reported) against ``sha256sum`` of the same
@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100,000 entries, fewer runs")
     parser.add_argument("--entries", type=int, default=None, help="entries of the big log")
-    parser.add_argument("--json", default=str(ROOT / "benchmarks" / "log-results.json"))
+    parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results-log.json"))
     args = parser.parse_args(argv)
     count = args.entries or (100_000 if args.quick else 1_000_000)
     runs = 2 if args.quick else 3

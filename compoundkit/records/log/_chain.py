@@ -251,7 +251,7 @@ class RecordLog:
                     )
                 )
                 prev_hash = entry_hash
-                lot_rows.extend((key, seq) for key in sorted({lot_key(x) for x in item.lots}))
+                lot_rows += [(key, seq) for key in {lot_key(x) for x in item.lots}]
             tx.insert("entries", COLUMNS, rows)
             if lot_rows and self._lot_index:
                 tx.insert("entry_lots", "lot_key, seq", lot_rows)

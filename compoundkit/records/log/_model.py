@@ -395,8 +395,13 @@ def payload_json(payload: Mapping[str, Any]) -> str:
     anything it cannot vouch for takes :func:`canonical_json`'s full check instead.
     """
     try:
-        text = json.dumps(
-            payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        text = json.dumps(  # a cycle ends in RecursionError, then canonical_json's check
+            payload,
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            allow_nan=False,
+            check_circular=False,
         )
         if text.count("{") + text.count("[") <= MAX_DEPTH and _text_keys(payload):
             text.encode("utf-8")  # unpaired surrogates
@@ -462,6 +467,8 @@ _KINDS_SEEN: set[str] = set()
 def _check_name(what: str, value: object) -> str | None:
     if value is None:
         return None
+    if type(value) is str and value in _NAMES_SEEN:
+        return value
     if (
         not isinstance(value, str)
         or not value.strip()
@@ -476,7 +483,12 @@ def _check_name(what: str, value: object) -> str | None:
         value.encode("utf-8")
     except UnicodeEncodeError:  # as canonical_json words it
         raise RecordError(f"{what}: text contains an unpaired surrogate {value!r}") from None
+    if type(value) is str and len(_NAMES_SEEN) < 100_000:
+        _NAMES_SEEN.add(value)  # lot numbers and formulas come back in many entries
     return value
+
+
+_NAMES_SEEN: set[str] = set()
 
 
 def _check_lots(lots: object) -> list[str]:
