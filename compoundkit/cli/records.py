@@ -435,7 +435,12 @@ def _lots(values: tuple[str, ...], vendors: dict[str, str]) -> dict[str, Any]:
     type=click.Choice(_RULE_SETS),
     help="BUD rule set for a formula [default: usp795-2023].",
 )
-@click.option("--log", "log_path", metavar="PATH", help="Append the record to this record log.")
+@click.option(
+    "--log",
+    "log_path",
+    metavar="PATH|URL",
+    help="Append the record to this record log (a file, or postgresql://user@host:port/db).",
+)
 @click.option(
     "-o", "--output", metavar="FILE", help="Write to FILE (.html, .md, .json, .toml, .pdf)."
 )
@@ -475,7 +480,7 @@ def record_cr(
 
     kind = _output_format(output, fmt)
     target = None if output is None else _checked_path(output, "output file")
-    log_target = None if log_path is None else _checked_path(log_path, "record log")
+    log_target = None if log_path is None else _log_target(log_path)
     start = _iso_date(day, "--date")
     when = dt.datetime.combine(start, _clock(clock, "--time"))
     vendors = key_values(vendor_values, "--vendor", "ketoprofen=Acme")
@@ -504,12 +509,13 @@ def record_cr(
         )
         data = _render(cr, kind)
     if log_target is not None:
-        from compoundkit.records.log import RecordLog
+        from compoundkit.records.log import open_log
         from compoundkit.records.serialize import log_record
 
-        with handle_errors(), RecordLog(log_target) as record_log:
+        with handle_errors(), open_log(log_target) as record_log:
             entry = log_record(record_log, cr)
-        click.echo(f"logged {entry.id} in {log_target}", err=True)
+            where = record_log.location if isinstance(log_target, str) else log_target
+        click.echo(f"logged {entry.id} in {where}", err=True)
     _emit(data, target)
     click.echo(f"BUD {cr.bud.date.isoformat()} ({cr.bud.storage}); ID {cr.internal_id}", err=True)
     if not mfr.is_approved:
@@ -525,18 +531,29 @@ def record_cr(
 
 
 _LOG_OPTION: Final = click.option(
-    "--log", "log_path", required=True, metavar="PATH", help="The record log file (SQLite)."
+    "--log",
+    "log_path",
+    required=True,
+    metavar="PATH|URL",
+    help="The record log: a SQLite file, or postgresql://user@host:port/dbname.",
 )
+
+
+def _log_target(value: str) -> Path | str:
+    """A record log's file (checked like every output path), or its PostgreSQL URL."""
+    from compoundkit.records.log import is_log_url
+
+    return value if is_log_url(value) else _checked_path(value, "record log")
 
 
 @contextlib.contextmanager
 def _open_log(path: str) -> Iterator[RecordLog]:
-    """The record log at ``path``, opened read-only (a missing file is an error)."""
-    from compoundkit.records.log import RecordLog
+    """The record log at ``path``, opened read-only (a missing log is an error)."""
+    from compoundkit.records.log import open_log
 
-    target = _checked_path(path, "record log")
+    target = _log_target(path)
     with handle_errors():
-        opened = RecordLog(target, readonly=True)
+        opened = open_log(target, readonly=True)
     with opened:
         yield opened
 
@@ -602,7 +619,10 @@ _FORMAT_OPTION: Final = click.option(
     "  compoundkit log list --log records.db\n"
     "  compoundkit log show R000001-1f3a9c0e --log records.db\n"
     "  compoundkit log lot K123 --log records.db\n"
-    "  compoundkit log verify --log records.db\n\n"
+    "  compoundkit log verify --log records.db\n"
+    "  compoundkit log verify --log postgresql://pharmacy@db.example:5432/records\n"
+    "  compoundkit log copy records.db postgresql://pharmacy@db.example:5432/records\n\n"
+    "Every --log takes a SQLite file or a postgresql:// URL.\n\n"
     "Exit codes: 0 ok, 1 the hash chain is broken, 2 the log cannot be read.",
 )
 def log() -> None:
@@ -724,5 +744,39 @@ def log_verify(log_path: str, fmt: str) -> None:
         )
     else:
         click.echo(str(report))
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@log.command(
+    "copy",
+    epilog="Examples:\n\n\b\n"
+    "  compoundkit log copy records.db postgresql://pharmacy@db.example:5432/records\n"
+    "  compoundkit log copy postgresql://pharmacy@db.example:5432/records backup.db\n\n"
+    "SOURCE and DEST are SQLite files or postgresql:// URLs. DEST is created if missing "
+    "and must hold no entry. Ids, order and hashes are kept, so the copy has the source's "
+    "head. Exit codes: 0 copied and verified, 1 the source or the copy does not verify "
+    "(nothing is copied from a broken source), 2 a log cannot be opened or DEST is not empty.",
+)
+@click.argument("source", metavar="SOURCE")
+@click.argument("dest", metavar="DEST")
+@_integrity
+def log_copy(source: str, dest: str) -> None:
+    """Copy the record log SOURCE into the new log DEST (another file or backend)."""
+    from compoundkit.records.log import copy_log, is_log_url, open_log
+
+    dest_target = _log_target(dest)
+    with _open_log(source) as opened:
+        with handle_errors():
+            copy = open_log(dest_target)
+        with copy:
+            report = copy_log(opened, copy)  # a broken source: LogIntegrityError, exit 1
+            shown = [
+                log.location if is_log_url(given) else given
+                for given, log in ((source, opened), (dest, copy))
+            ]
+    noun = "entry" if report.count == 1 else "entries"
+    click.echo(f"copied {report.count} {noun} from {shown[0]} to {shown[1]}")
+    click.echo(str(report))
     if not report.ok:
         raise SystemExit(1)
