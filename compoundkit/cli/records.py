@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
 import click
 
 from compoundkit.cli._common import InputError, echo_json, handle_errors, key_values
@@ -719,12 +720,32 @@ def log_lot(lot: str, log_path: str, fmt: str) -> None:
     "Exit codes: 0 intact, 1 broken (the first bad entry is named), 2 unreadable.",
 )
 @_LOG_OPTION
+@click.option(
+    "--against",
+    metavar="CHECKPOINT",
+    help="Also check that the log still extends this checkpoint (log checkpoint -o FILE).",
+)
 @_FORMAT_OPTION
 @_integrity
-def log_verify(log_path: str, fmt: str) -> None:
+def log_verify(log_path: str, against: str | None, fmt: str) -> None:
     """Check every entry against its hash and the chain; name the first bad one."""
+    from compoundkit.records.log import load_checkpoint
+
+    saved = None
+    if against is not None:
+        with handle_errors():
+            saved = load_checkpoint(against)
     with _open_log(log_path) as opened:
         report = opened.verify()
+        if report.ok and saved is not None:
+            report = opened.verify(since=saved.point)
+            if not report.ok:
+                report = attrs.evolve(
+                    report,
+                    detail=f"the log no longer extends checkpoint {against} "
+                    f"({saved.entries} entries, taken {saved.time.isoformat()}): "
+                    f"{report.detail}",
+                )
     if fmt == "json":
         bad = report.first_bad
         echo_json(
@@ -746,6 +767,32 @@ def log_verify(log_path: str, fmt: str) -> None:
         click.echo(str(report))
     if not report.ok:
         raise SystemExit(1)
+
+
+@log.command(
+    "checkpoint",
+    epilog="Examples:\n\n\b\n"
+    "  compoundkit log checkpoint --log records.db -o head-2026-12-01.json\n"
+    "  compoundkit log verify --log records.db --against head-2026-12-01.json\n\n"
+    "Keep the file somewhere else (another disk, another site, printed): a log rewritten "
+    "after it no longer extends it.",
+)
+@_LOG_OPTION
+@click.option("-o", "--output", required=True, metavar="FILE", help="The checkpoint file.")
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@_integrity
+def log_checkpoint(log_path: str, output: str, force: bool) -> None:
+    """Write the log's entry count and head hash to FILE, after checking the whole chain."""
+    from compoundkit.records.log import save_checkpoint
+
+    target = _checked_path(output, "checkpoint file")
+    if target.exists() and not force:
+        raise InputError(f"-o: {output} exists; give --force to replace it")
+    with _open_log(log_path) as opened:
+        opened.verify().raise_if_broken()
+        with handle_errors():
+            saved = save_checkpoint(opened, target)
+    click.echo(f"wrote {target}: {saved.entries} entries, head {saved.head_hash}", err=True)
 
 
 @log.command(

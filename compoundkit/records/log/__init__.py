@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from compoundkit.records._canonical import GENESIS_HASH
 from compoundkit.records.log._chain import RecordLog, copy_log, is_log_url, open_log
+from compoundkit.records.log._checkpoint import SavedCheckpoint, load_checkpoint, save_checkpoint
 from compoundkit.records.log._model import (
     APPLICATION_ID,
     LOG_SCHEMA_VERSION,
@@ -56,9 +57,12 @@ __all__ = [
     "LogEntry",
     "NewEntry",
     "RecordLog",
+    "SavedCheckpoint",
     "UnknownEntryError",
     "VerifyReport",
     "copy_log",
     "is_log_url",
+    "load_checkpoint",
     "open_log",
+    "save_checkpoint",
 ]

@@ -37,6 +37,7 @@ from compoundkit.records.log._model import (
     lot_key,
     lot_keys,
     row_entry,
+    row_problem,
 )
 from compoundkit.records.log._model import (
     json_text as _json_text,
@@ -279,12 +280,19 @@ class RecordLog:
         if tx.lock_head:
             tx.all(tx.lock_head)  # one row, so writers queue and never deadlock
         head = dict(tx.all(f"SELECT key, value FROM meta WHERE key IN {_HEAD_KEYS}"))
-        last = tx.one("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1")
-        last_seq, prev_hash = (0, GENESIS_HASH) if last is None else last
+        last = tx.one(f"SELECT {COLUMNS} FROM entries ORDER BY seq DESC LIMIT 1")
+        tail = None if last is None else Row(*last)
+        last_seq, prev_hash = (0, GENESIS_HASH) if tail is None else (tail.seq, tail.hash)
         if (str(last_seq), prev_hash) != (head.get("head_seq"), head.get("head_hash")):
             raise LogIntegrityError(
                 f"record log {self._location} does not end where its head says (entry "
-                f"#{head.get('head_seq')}): it was altered; run verify() before appending"
+                f"#{head.get('head_seq')}): it was altered; nothing was written; run "
+                "'compoundkit log verify'"
+            )
+        if tail is not None and row_problem(tail) is not None:
+            raise LogIntegrityError(
+                f"record log {self._location}: its last entry #{last_seq} does not match its "
+                "hash; nothing was written; run 'compoundkit log verify'"
             )
         return int(last_seq), str(prev_hash)
 

@@ -144,6 +144,7 @@ class SqliteRecordLog(RecordLog):
         timeout: float = 30.0,
     ) -> None:
         self._conn: sqlite3.Connection | None = None
+        self._file_checked = False
         raw = os.fspath(path)
         if not isinstance(raw, str) or not raw.strip() or "\x00" in raw:
             raise LogStorageError(f"record log path must be a file name, got {raw!r}")
@@ -322,6 +323,17 @@ class SqliteRecordLog(RecordLog):
         if conn is not None:
             conn.close()
 
+    def _check_file(self, conn: sqlite3.Connection) -> None:
+        """Before the first append: SQLite's quick check, so a damaged file is never extended."""
+        found = [str(row[0]) for row in conn.execute("PRAGMA quick_check(5)")]
+        if found != ["ok"]:
+            raise LogStorageError(
+                f"record log {self._path} is damaged (SQLite quick_check: {'; '.join(found)}); "
+                "nothing was written; it stays readable: run 'compoundkit log verify' and "
+                "restore it from a backup or a copy"
+            )
+        self._file_checked = True
+
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
             raise LogStorageError(f"record log {self._path} is closed")
@@ -334,6 +346,8 @@ class SqliteRecordLog(RecordLog):
             if mode == "read":
                 yield _SqliteTx(conn)
                 return
+            if mode == "write" and not self._file_checked:
+                self._check_file(conn)
             # BEGIN IMMEDIATE takes the write lock first: appends from any number of
             # processes take turns, each reading the head it extends under the lock.
             conn.execute("BEGIN IMMEDIATE" if mode == "write" else "BEGIN")

@@ -1,0 +1,98 @@
+"""Checkpoints kept outside the log: the entry count and head hash at a moment, in a file.
+
+A hash chain shows edits to stored entries by someone who does not recompute every
+later hash; someone who rewrites the whole chain (or deletes its end, or puts back an
+older copy) makes a log that verifies on its own. A checkpoint kept elsewhere (a file
+in another place, a printed worksheet) catches that: the log must still hold the
+checkpoint's entry with the checkpoint's hash, and chain on from it.
+
+>>> import tempfile, pathlib
+>>> from compoundkit.records.log import RecordLog
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     folder = pathlib.Path(tmp)
+...     with RecordLog(folder / "records.db") as log:
+...         _ = log.append("compounding-record", {"rx": "RX-1"})
+...         saved = save_checkpoint(log, folder / "head.json")
+...         _ = log.append("compounding-record", {"rx": "RX-2"})
+...         report = log.verify(since=load_checkpoint(folder / "head.json").point)
+...     (saved.entries, report.ok)
+(1, True)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from typing import TYPE_CHECKING, Final, Literal
+
+from attrs import frozen
+
+from compoundkit.errors import DocumentError, LogStorageError
+from compoundkit.records.log._model import Checkpoint
+
+if TYPE_CHECKING:
+    from compoundkit.records.log._chain import RecordLog
+
+__all__ = ["CHECKPOINT_SCHEMA", "SavedCheckpoint", "load_checkpoint", "save_checkpoint"]
+
+CHECKPOINT_SCHEMA: Final = "compoundkit.checkpoint"
+_MAX_BYTES: Final = 64 * 1024
+
+
+@frozen
+class SavedCheckpoint:
+    """A checkpoint file: which log, how many entries, the last entry's hash, and when."""
+
+    schema: Literal["compoundkit.checkpoint"]
+    log: str
+    entries: int
+    head_hash: str
+    time: _dt.datetime
+
+    @property
+    def point(self) -> Checkpoint:
+        """The checkpoint to verify from (``RecordLog.verify(since=...)``)."""
+        return Checkpoint(self.entries, self.head_hash)
+
+
+def save_checkpoint(log: RecordLog, path: str | os.PathLike[str]) -> SavedCheckpoint:
+    """Write ``log``'s head now to ``path`` (JSON, written atomically) and return it."""
+    from compoundkit._files import write_atomic
+    from compoundkit.documents import unstructure
+
+    head = log.head()
+    saved = SavedCheckpoint(
+        CHECKPOINT_SCHEMA,
+        log.location,
+        head.entries,
+        head.head_hash,
+        _dt.datetime.now(_dt.UTC).replace(microsecond=0),
+    )
+    write_atomic(path, json.dumps(unstructure(saved), indent=2) + "\n")
+    return saved
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> SavedCheckpoint:
+    """Read a checkpoint file; a file that is not one names what is wrong."""
+    from compoundkit.documents import structure
+
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as handle:
+            raw = handle.read(_MAX_BYTES + 1)
+    except OSError as exc:
+        raise LogStorageError(f"checkpoint {name}: cannot be read ({exc.strerror})") from None
+    if len(raw) > _MAX_BYTES:
+        raise LogStorageError(f"checkpoint {name}: too large to be a checkpoint file")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise LogStorageError(f"checkpoint {name}: not a JSON checkpoint file") from None
+    try:
+        saved = structure(data, SavedCheckpoint, source=name)
+    except DocumentError as exc:
+        raise LogStorageError(f"checkpoint {exc}") from None
+    if saved.entries < 0 or len(saved.head_hash) != 64:
+        raise LogStorageError(f"checkpoint {name}: entries or head_hash is not a log head")
+    return saved
