@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 import click
 
-from compoundkit.cli._common import InputError, echo_json, handle_errors, key_values
+from compoundkit.cli._common import (
+    WHOLE_NUMBER,
+    InputError,
+    echo_json,
+    handle_errors,
+    key_values,
+)
 
 if TYPE_CHECKING:
     from compoundkit.formulas import Formulation
@@ -372,7 +378,9 @@ def _lots(values: tuple[str, ...], vendors: dict[str, str]) -> dict[str, Any]:
 )
 @click.argument("formula", metavar="FORMULA")
 @click.option("--size", required=True, help="Batch (or container) size: 120g, 0.5kg.")
-@click.option("--count", type=int, default=1, show_default=True, help="Number of containers.")
+@click.option(
+    "--count", type=WHOLE_NUMBER, default=1, show_default=True, help="Number of containers."
+)
 @click.option("--excess", default=None, help="Excess for losses: 5% or 2g.")
 @click.option(
     "--lot",
