@@ -23,5 +23,5 @@ def test_the_same_name_in_another_spelling_is_given_twice(twice: str) -> None:
 
 @pytest.mark.parametrize("bad", ["ketoprofen", "=99%", "ketoprofen=", " = "])
 def test_malformed_items_name_the_option(bad: str) -> None:
-    with pytest.raises(InputError, match="--potency: .* should be NAME=VALUE"):
+    with pytest.raises(InputError, match=r"--potency: .* should be NAME=VALUE"):
         key_values((bad,), "--potency", "ketoprofen=98.5%")

@@ -218,7 +218,7 @@ def test_entry_slipped_in_outside_compoundkit_is_named(target: str) -> None:
     with open_log(target) as log:
         report = log.verify()
         assert report.first_bad == (4, "R000004-0badf00d", "edited")
-        with pytest.raises(LogIntegrityError, match="run .compoundkit log verify."):
+        with pytest.raises(LogIntegrityError, match=r"run .compoundkit log verify."):
             log.append("note", {})  # nobody continues an altered chain
 
 
