@@ -35,6 +35,7 @@ __all__ = [
     "Problem",
     "RecordError",
     "SchemaVersionError",
+    "SignatureError",
     "StrengthParseError",
     "UnknownIngredientError",
     "UnknownVehicleError",
@@ -297,6 +298,11 @@ class LogIntegrityError(CompoundkitError, ValueError):
 
 class OutputPathError(CompoundkitError, ValueError):
     """An output path is refused (outside the working folder, a folder, a device...)."""
+
+
+class SignatureError(CompoundkitError, ValueError):
+    """A signature or signing key is refused (wrong passphrase, untrusted key, a record
+    changed after signing, a signature moved to another record or meaning)."""
 
 
 class LogStorageError(CompoundkitError, OSError):
