@@ -289,9 +289,10 @@ def load_key(path: str | os.PathLike[str], passphrase: str | bytes) -> SigningKe
     """Open key file ``path`` with ``passphrase``; a wrong one is a clear error."""
     serialization, ed25519 = _crypto()
     kept = _key_file(path)
+    secret = _passphrase(passphrase)
     try:
         private = serialization.load_pem_private_key(
-            kept.private_key.encode("ascii"), password=_passphrase(passphrase)
+            kept.private_key.encode("ascii"), password=secret
         )
     except (ValueError, TypeError, UnicodeEncodeError):
         raise SignatureError(
