@@ -168,7 +168,9 @@ def test_a_signed_checkpoint_verifies_against_trusted_signers(here: Path) -> Non
     assert "(checkpoint), key " in checked.stderr
 
 
-@pytest.mark.parametrize("field", ["head_hash", "entries", "log", "signature.meaning"])
+@pytest.mark.parametrize(
+    "field", ["head_hash", "entries_only", "entries", "log", "time", "signature.meaning"]
+)
 def test_a_tampered_signed_checkpoint_is_refused(here: Path, field: str) -> None:
     trust(here, "chen.key")
     invoke("log", "checkpoint", "--log", "records.db", "--sign-with", "chen.key", "-o", "head.json")
@@ -178,6 +180,10 @@ def test_a_tampered_signed_checkpoint_is_refused(here: Path, field: str) -> None
     saved = json.loads((here / "head.json").read_text(encoding="utf-8"))
     if field in {"head_hash", "entries"}:  # moved forward to a head the signer never saw
         saved["entries"], saved["head_hash"] = head.entries, head.head_hash
+    elif field == "entries_only":
+        saved["entries"] = 1
+    elif field == "time":
+        saved["time"] = "2026-01-01T00:00:00+00:00"
     elif field == "log":
         saved["log"] = str(here / "other.db")
     else:

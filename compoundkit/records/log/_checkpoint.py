@@ -54,7 +54,8 @@ _MAX_BYTES: Final = 64 * 1024
 @frozen
 class SavedCheckpoint:
     """A checkpoint file: which log, how many entries, the last entry's hash, and when;
-    optionally signed (kind ``checkpoint``, the log's location, the head hash)."""
+    optionally signed (kind ``checkpoint``, the log's location and entry count, the head
+    hash, at ``time``)."""
 
     schema: Literal["compoundkit.checkpoint"]
     log: str
@@ -76,15 +77,28 @@ class SavedCheckpoint:
         verify_signature(
             self.signature,
             record_kind=CHECKPOINT_KIND,
-            record_id=self.log,
+            record_id=_signed_id(self.log, self.entries),
             content_hash=self.head_hash,
             trusted=trusted,
         )
+        if self.signature.time != self.time:
+            signed = self.signature
+            raise SignatureError(
+                f"signature of {signed.name!r} ({signed.meaning}, key {signed.key_id}): "
+                f"signed at {signed.time.isoformat()}, but the checkpoint's time is "
+                f"{self.time.isoformat()}"
+            )
 
     @property
     def point(self) -> Checkpoint:
         """The checkpoint to verify from (``RecordLog.verify(since=...)``)."""
         return Checkpoint(self.entries, self.head_hash)
+
+
+def _signed_id(location: str, entries: int) -> str:
+    """The record id a checkpoint signature signs: the log's location and the entry count
+    (the head hash is the content hash), so neither can be changed after signing."""
+    return f"{location}#{entries}"
 
 
 def save_checkpoint(
@@ -104,7 +118,7 @@ def save_checkpoint(
         signature = sign(
             signer,
             record_kind=CHECKPOINT_KIND,
-            record_id=log.location,
+            record_id=_signed_id(log.location, head.entries),
             content_hash=head.head_hash,
             meaning="checkpoint",
             time=now,
