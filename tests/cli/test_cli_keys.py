@@ -248,3 +248,14 @@ def test_keys_and_passphrases_never_appear_in_outputs(here: Path) -> None:
         assert "bad-guess" not in text
         assert "PRIVATE KEY" not in text
         assert not any(line in text for line in body)
+
+
+def test_trust_needs_a_checkpoint_and_export_needs_one_key(here: Path) -> None:
+    done = invoke("log", "verify", "--log", "records.db", "--trust", "trusted.json")
+    assert done.exit_code == 2
+    assert "--trust" in done.stderr
+    assert "--against" in done.stderr
+    empty = CliRunner(env={"XDG_DATA_HOME": str(here / "none"), "HOME": str(here)})
+    done = empty.invoke(main, ["keys", "export-public"])
+    assert done.exit_code == 2
+    assert "holds 0 keys" in done.stderr
