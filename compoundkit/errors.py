@@ -37,6 +37,7 @@ __all__ = [
     "Problem",
     "RecordError",
     "SchemaVersionError",
+    "SignatureError",
     "StrengthParseError",
     "UnknownIngredientError",
     "UnknownVehicleError",
@@ -286,6 +287,11 @@ class LogIntegrityError(CompoundkitError, ValueError):
 
 class OutputPathError(CompoundkitError, ValueError):
     """An output path is refused (outside the working folder, a folder, a device...)."""
+
+
+class SignatureError(CompoundkitError, ValueError):
+    """A signature or signing key is refused (wrong passphrase, untrusted key, a record
+    changed after signing, a signature moved to another record or meaning)."""
 
 
 class LogStorageError(CompoundkitError, OSError):

@@ -733,16 +733,40 @@ def log_lot(lot: str, log_path: str, fmt: str) -> None:
     metavar="CHECKPOINT",
     help="Also check that the log still extends this checkpoint (log checkpoint -o FILE).",
 )
+@click.option(
+    "--trust",
+    metavar="FILE",
+    help="Trusted signers (JSON): check the checkpoint's signature (log checkpoint "
+    "--sign-with KEY); a checkpoint that is not signed by one of them fails.",
+)
 @_FORMAT_OPTION
 @_integrity
-def log_verify(log_path: str, against: str | None, fmt: str) -> None:
+def log_verify(log_path: str, against: str | None, trust: str | None, fmt: str) -> None:
     """Check every entry against its hash and the chain; name the first bad one."""
+    from compoundkit.errors import SignatureError
     from compoundkit.records.log import load_checkpoint
 
     saved = None
+    if trust is not None and against is None:
+        raise InputError("--trust: checks a checkpoint's signature; give --against FILE too")
     if against is not None:
         with handle_errors():
             saved = load_checkpoint(against)
+    if saved is not None and (trust is not None or saved.signature is not None):
+        from compoundkit.records.signing import load_trusted, manifestation
+
+        if trust is None:
+            click.echo(f"checkpoint {against}: signature not checked; give --trust FILE", err=True)
+        else:
+            with handle_errors():
+                trusted = load_trusted(trust)
+            try:
+                saved.verify_signature(trusted)
+            except SignatureError as exc:
+                click.echo(f"compoundkit: checkpoint {against}: {exc}", err=True)
+                raise SystemExit(1) from None
+            assert saved.signature is not None
+            click.echo(f"checkpoint {against}: {manifestation(saved.signature)}", err=True)
     with _open_log(log_path) as opened:
         report = opened.verify()
         if report.ok and saved is not None:
@@ -781,25 +805,38 @@ def log_verify(log_path: str, against: str | None, fmt: str) -> None:
     "checkpoint",
     epilog="Examples:\n\n\b\n"
     "  compoundkit log checkpoint --log records.db -o head-2026-12-01.json\n"
-    "  compoundkit log verify --log records.db --against head-2026-12-01.json\n\n"
+    "  compoundkit log verify --log records.db --against head-2026-12-01.json\n"
+    "  compoundkit log checkpoint --log records.db --sign-with chen.key -o head.json\n\n"
     "Keep the file somewhere else (another disk, another site, printed): a log rewritten "
     "after it no longer extends it.",
 )
 @_LOG_OPTION
 @click.option("-o", "--output", required=True, metavar="FILE", help="The checkpoint file.")
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@click.option(
+    "--sign-with",
+    "sign_with",
+    metavar="KEYFILE",
+    help="Sign the checkpoint with this key (compoundkit keys new); passphrase from "
+    "COMPOUNDKIT_PASSPHRASE or a prompt.",
+)
 @_integrity
-def log_checkpoint(log_path: str, output: str, force: bool) -> None:
+def log_checkpoint(log_path: str, output: str, force: bool, sign_with: str | None) -> None:
     """Write the log's entry count and head hash to FILE, after checking the whole chain."""
     from compoundkit.records.log import save_checkpoint
 
     target = _checked_path(output, "checkpoint file")
     if target.exists() and not force:
         raise InputError(f"-o: {output} exists; give --force to replace it")
+    signer = None
+    if sign_with is not None:
+        from compoundkit.cli.keys import open_signing_key
+
+        signer = open_signing_key(sign_with)
     with _open_log(log_path) as opened:
         opened.verify().raise_if_broken()
         with handle_errors():
-            saved = save_checkpoint(opened, target)
+            saved = save_checkpoint(opened, target, signer=signer)
     click.echo(f"wrote {target}: {saved.entries} entries, head {saved.head_hash}", err=True)
 
 

@@ -70,6 +70,7 @@ PUBLIC: dict[str, list[str]] = {
         "Problem",
         "RecordError",
         "SchemaVersionError",
+        "SignatureError",
         "StrengthParseError",
         "UnknownIngredientError",
         "UnknownVehicleError",
