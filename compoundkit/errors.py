@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import attrs
+
 __all__ = [
     "BatchError",
     "BudError",
@@ -35,6 +37,7 @@ __all__ = [
     "Problem",
     "RecordError",
     "SchemaVersionError",
+    "SignatureError",
     "StrengthParseError",
     "UnknownIngredientError",
     "UnknownVehicleError",
@@ -56,6 +59,7 @@ class CompoundkitError(Exception):
     """Base class of every error compoundkit raises on purpose."""
 
 
+@attrs.frozen
 class Problem:
     """One problem in a document: where (``path``, ``line``) and what is wrong.
 
@@ -63,12 +67,9 @@ class Problem:
     'cream.toml:7: ingredients[0].strength: must be text'
     """
 
-    __slots__ = ("line", "message", "path")
-
-    def __init__(self, path: tuple[str | int, ...], message: str, line: int | None = None) -> None:
-        self.path = path
-        self.message = message
-        self.line = line
+    path: tuple[str | int, ...]
+    message: str
+    line: int | None = None
 
     @property
     def field(self) -> str:
@@ -85,17 +86,6 @@ class Problem:
             where = f"line {self.line}"
         parts = [part for part in (where, self.field, self.message) if part]
         return ": ".join(parts)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Problem):
-            return NotImplemented
-        return (self.path, self.message, self.line) == (other.path, other.message, other.line)
-
-    def __hash__(self) -> int:
-        return hash((self.path, self.message, self.line))
-
-    def __repr__(self) -> str:
-        return f"Problem({self.path!r}, {self.message!r}, {self.line!r})"
 
 
 class DocumentError(CompoundkitError, ValueError):
@@ -278,6 +268,11 @@ class LogIntegrityError(CompoundkitError, ValueError):
 
 class OutputPathError(CompoundkitError, ValueError):
     """An output path is refused (outside the working folder, a folder, a device...)."""
+
+
+class SignatureError(CompoundkitError, ValueError):
+    """A signature or signing key is refused (wrong passphrase, untrusted key, a record
+    changed after signing, a signature moved to another record or meaning)."""
 
 
 class LogStorageError(CompoundkitError, OSError):

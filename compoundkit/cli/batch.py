@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from compoundkit.cli._common import echo_json, handle_errors, key_values
+from compoundkit.cli._common import WHOLE_NUMBER, echo_json, handle_errors, key_values
 
 
 @click.command(
@@ -21,7 +21,7 @@ from compoundkit.cli._common import echo_json, handle_errors, key_values
 @click.option(
     "--size", required=True, help="Batch (or container) size: 120g, 0.5kg, 100mL, 2oz, 1lb."
 )
-@click.option("--count", type=int, default=None, help="Number of containers of --size.")
+@click.option("--count", type=WHOLE_NUMBER, default=None, help="Number of containers of --size.")
 @click.option("--excess", default=None, help="Excess for losses: 5% or 2g.")
 @click.option(
     "--potency",

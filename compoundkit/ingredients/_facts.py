@@ -3,7 +3,7 @@
 Each class is one table of the catalog format (``data/README.md``): its fields, with
 their document keys (aliases), docstrings and constraints, are the format's only
 declaration. Every fact carries ``sources``: ids of entries in its ingredient's
-``references``. Facts the domain notes flag for confirmation carry ``verify = True``.
+``references``. Facts that still need confirmation against a primary source carry ``verify = True``.
 
 >>> Range(94, 97, ("usp",), unit="degC").quantities()[0]
 <Quantity(94.0, 'degree_Celsius')>
