@@ -31,12 +31,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from compoundkit.documents import Path
 from compoundkit.errors import CatalogError, Problem
 
-__all__ = ["Checked", "Path", "doc", "field_problems", "in_entry", "optional", "refusal", "walk"]
-
-#: A place in a catalog document: keys and list indexes, outermost first.
-Path = tuple[str | int, ...]
+__all__ = ["Checked", "doc", "field_problems", "in_entry", "optional", "refusal", "walk"]
 
 
 def doc(
