@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from compoundkit import documents
 from compoundkit._toml import TomlTextError
@@ -26,9 +26,6 @@ from compoundkit.errors import CatalogError, DocumentError, Problem
 from compoundkit.ingredients._fields import in_entry, refusal
 from compoundkit.ingredients._model import SCHEMA_VERSION, CatalogFile, Ingredient
 from compoundkit.notices import CATALOG_DISCLAIMER
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "export_dict",
