@@ -1,31 +1,149 @@
-"""Safe file output: atomic writes and checked output paths.
+"""Safe files: atomic writes, checked output paths, and reading only regular files.
 
 A file is written to a temporary file in the same folder, flushed to disk, then
-renamed over the target: a reader sees the old file or the new one, never half.
+renamed over the target: a reader sees the old file or the new one, never half. An
+output path is checked before anything is computed (:func:`check_output_path`); a
+command's own inputs and record logs are never written over, and an existing file is
+replaced only when the caller says so (the command line's ``--force``). Files are read
+with :func:`read_regular_file`, which refuses a FIFO, a device or a folder at once
+instead of blocking on it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Final
 
 from compoundkit.errors import OutputPathError
 
-__all__ = ["check_output_path", "write_atomic"]
+__all__ = [
+    "NotRegularFileError",
+    "check_output_path",
+    "is_record_log",
+    "read_regular_file",
+    "write_atomic",
+]
+
+#: The first bytes of every SQLite database, so of every record log file.
+_SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
 
-def check_output_path(path: str | os.PathLike[str], *, what: str = "output file") -> Path:
+class NotRegularFileError(OSError):
+    """A path names a FIFO, a device or a socket where a file is read.
+
+    ``strerror`` says what it is: ``is a named pipe (FIFO), not a regular file``.
+    """
+
+
+def _kind(mode: int) -> str | None:
+    """What a non-regular file is, in words (None for a regular file)."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"  # pragma: no cover - no other kind on POSIX
+
+
+def _not_regular(name: str, mode: int) -> OSError:
+    if stat.S_ISDIR(mode):
+        return IsADirectoryError(errno.EISDIR, "is a folder, not a file", name)
+    return NotRegularFileError(errno.EINVAL, f"is {_kind(mode)}, not a regular file", name)
+
+
+def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The first ``limit + 1`` bytes of the regular file at ``path``.
+
+    One byte more than ``limit`` is read, so a caller can tell a file is too large
+    without reading all of it. A FIFO, a device, a socket or a folder raises
+    :class:`NotRegularFileError` at once (opening a FIFO never waits for a writer), a
+    folder :class:`IsADirectoryError`; a missing or unreadable file raises the usual
+    :class:`OSError`.
+
+    >>> read_regular_file("/dev/null", 10)
+    Traceback (most recent call last):
+    ...
+    compoundkit._files.NotRegularFileError: [Errno 22] is a device, not a regular file: '/dev/null'
+    """
+    name = os.fspath(path)
+    info = os.stat(name)
+    if not stat.S_ISREG(info.st_mode):
+        raise _not_regular(name, info.st_mode)
+    # O_NONBLOCK: had the path become a FIFO since the stat, open would not wait for it.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    handle = os.open(name, flags)
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise _not_regular(name, info.st_mode)
+        with contextlib.suppress(AttributeError):  # no os.set_blocking on some platforms
+            os.set_blocking(handle, True)
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            return stream.read(limit + 1)
+    finally:
+        os.close(handle)
+
+
+def is_record_log(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` is a SQLite database (every record log file is one).
+
+    >>> is_record_log("README.md")
+    False
+    """
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def _same_file(first: Path, second: str) -> bool:
+    """True when two paths name one file (the same path, a link, or a hard link)."""
+    if os.path.realpath(first) == os.path.realpath(second):
+        return True
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # one of them does not exist yet: the paths decided
+        return False
+
+
+def check_output_path(
+    path: str | os.PathLike[str],
+    *,
+    what: str = "output file",
+    force: bool | None = None,
+    inputs: Mapping[str, str] | None = None,
+) -> Path:
     """Refuse output paths that climb out of the working folder, or are folders/devices.
 
     Absolute paths are the user's explicit choice and are allowed; a relative
     path may not use ``..`` to leave the current folder.
 
+    With ``force`` given (a file is about to be written, not a record log opened),
+    the path may also not be one of ``inputs`` (path -> what it is, such as
+    ``{"cream.toml": "FORMULA"}``) nor a record log, even with ``force``; an existing
+    file is replaced only when ``force`` is true.
+
     >>> check_output_path("../../etc/passwd")
     Traceback (most recent call last):
     ...
     compoundkit.errors.OutputPathError: output file '../../etc/passwd' leaves the current folder ...
+    >>> check_output_path("README.md", force=False)
+    Traceback (most recent call last):
+    ...
+    compoundkit.errors.OutputPathError: output file 'README.md' already exists; give --force ...
+    >>> check_output_path("new.md", force=False, inputs={"new.md": "FORMULA"})
+    Traceback (most recent call last):
+    ...
+    compoundkit.errors.OutputPathError: output file 'new.md' is the FORMULA this command reads; ...
     """
     raw = os.fspath(path)
     if not raw or "\x00" in raw:
@@ -43,6 +161,21 @@ def check_output_path(path: str | os.PathLike[str], *, what: str = "output file"
         raise OutputPathError(f"{what} {raw!r} exists and is not a regular file")
     if not target.parent.exists():
         raise OutputPathError(f"{what} {raw!r}: folder {str(target.parent)!r} does not exist")
+    if force is None:
+        return target
+    for source, role in (inputs or {}).items():
+        if _same_file(target, source):
+            raise OutputPathError(
+                f"{what} {raw!r} is the {role} this command reads; write to another file"
+            )
+    if target.exists():
+        if is_record_log(target):
+            raise OutputPathError(
+                f"{what} {raw!r} is a record log (a SQLite database); compoundkit never "
+                "writes over one: write to another file"
+            )
+        if not force:
+            raise OutputPathError(f"{what} {raw!r} already exists; give --force to replace it")
     return target
 
 
@@ -56,11 +189,34 @@ def _new_file_mode(target: Path) -> int:
         return 0o666 & ~mask
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
+def _place_new(temp: str, target: Path) -> None:
+    """Move ``temp`` to ``target`` only if no file is there (atomic; no race)."""
+    try:
+        os.link(temp, target)  # fails when target exists, whatever happened since the check
+    except FileExistsError:
+        raise OutputPathError(
+            f"output file {str(target)!r} already exists; give --force to replace it"
+        ) from None
+    except OSError:  # a file system without hard links: reserve the name, then replace
+        try:
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            raise OutputPathError(
+                f"output file {str(target)!r} already exists; give --force to replace it"
+            ) from None
+        os.replace(temp, target)
+        return
+    os.unlink(temp)
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, replace: bool = True) -> None:
     """Write ``data`` to ``path`` atomically (temporary file + rename).
 
     The file gets the permissions a plain write would give it (mkstemp's private
-    0600 would hide printed worksheets from colleagues).
+    0600 would hide printed worksheets from colleagues). With ``replace=False`` an
+    existing file is never replaced, even one made after the path was checked
+    (:class:`~compoundkit.errors.OutputPathError`). A failed write (a full disk)
+    leaves nothing behind and raises :class:`OSError` naming ``path``.
     """
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -74,7 +230,16 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
             stream.write(payload)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temp, target)
+        if replace:
+            os.replace(temp, target)
+        else:
+            _place_new(temp, target)
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = os.fspath(target)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)

@@ -220,6 +220,7 @@ def as_text(
             raise TypeError(f"must be {what}, not {type_name(value)}")
         return read(value)
 
+    read_text.__doc__ = f"{what[0].upper()}{what[1:]}."  # what the reference docs say
     return field_hooks(read_text, write)
 
 
@@ -532,12 +533,14 @@ def _ignoring_type(read: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
 
 
 def _filled(value: object, _: type) -> str:
+    from compoundkit.names import check_printable
+
     if not isinstance(value, str) or not value.strip():
         raise TypeError(f"must be non-empty text, not {type_name(value)}")
     text = value.strip()
     if len(text) > MAX_TEXT:
         raise ValueError(f"is {len(text)} characters long; at most {MAX_TEXT} allowed")
-    return text
+    return check_printable(text, lines=True)
 
 
 def _is_literal(cls: Any) -> bool:

@@ -156,8 +156,8 @@ class UnknownVehicleError(CompoundkitError, LookupError):
         self.suggestions = tuple(suggestions)
         super().__init__(
             f"unknown vehicle {_shown(name)}{_did_you_mean(self.suggestions)} "
-            "(give a catalog id, or an inline table "
-            "such as { name = '...', aqueous = true, preserved = true })"
+            "(give a catalog id, name or alias, listed by `compoundkit vehicles`, or an "
+            "inline table such as { name = '...', aqueous = true, preserved = true })"
         )
 
 

@@ -13,7 +13,7 @@ from typing import Any, Final
 import click
 
 from compoundkit._version import __version__
-from compoundkit.cli._common import InputError, handle_errors
+from compoundkit.cli._common import InputError, handle_errors, quiet_broken_pipe
 from compoundkit.notices import DISCLAIMER
 
 __all__ = ["DISCLAIMER", "InputError", "main", "run"]
@@ -30,6 +30,7 @@ _COMMANDS: Final = {
     "keys": ("compoundkit.cli.keys", "keys"),
     "weigh": ("compoundkit.cli.devices", "weigh"),
     "station": ("compoundkit.cli.devices", "station"),
+    "vehicles": ("compoundkit.cli.vehicles", "vehicles"),
 }
 
 
@@ -53,8 +54,11 @@ class _LazyGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
-        with handle_errors():
-            return super().invoke(ctx)
+        try:
+            with handle_errors():
+                return super().invoke(ctx)
+        except BrokenPipeError:  # `compoundkit ... | head`: the reader has all it wants
+            quiet_broken_pipe()
 
 
 @click.group(
@@ -64,6 +68,7 @@ class _LazyGroup(click.Group):
         "Examples:\n\n"
         "\b\n"
         "  compoundkit ingredients show ketoprofen\n"
+        "  compoundkit vehicles show lipoderm-activemax\n"
         "  compoundkit check examples/muscle-spasm-cream.toml\n"
         "  compoundkit batch examples/muscle-spasm-cream.toml --size 120g\n"
         "  compoundkit batch cream.toml --size 30g --count 4 --excess 5% --format json\n"

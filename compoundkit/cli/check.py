@@ -9,7 +9,9 @@ from collections.abc import Iterable
 
 import click
 
-from compoundkit.cli._common import InputError, echo_json, handle_errors
+from compoundkit._text import one_line
+from compoundkit.cli._common import InputError, echo, echo_json, handle_errors
+from compoundkit.cli._table import format_findings, terminal_width
 
 
 @click.command(
@@ -30,13 +32,15 @@ def check(formulas: tuple[str, ...], fmt: str) -> None:
     """
     from compoundkit.formulas import load_formula
 
+    width = terminal_width()
     if len(formulas) == 1:
         with handle_errors():
             report = load_formula(formulas[0]).validate()
         if fmt == "json":
             echo_json(report.to_json())
         else:
-            click.echo(report.to_text())
+            for line in format_findings(report.findings, width):
+                click.echo(line)
             _summary(formulas[0], report)
         if not report.ok:
             raise SystemExit(1)
@@ -63,11 +67,12 @@ def check(formulas: tuple[str, ...], fmt: str) -> None:
     for path, result in results.items():
         if isinstance(result, dict):
             if fmt == "text":
-                click.echo(f"{path}: compoundkit: error: {result['error']}", err=True)
+                echo(f"{path}: compoundkit: error: {result['error']}", err=True)
             continue
         if fmt == "text":
-            for line in result.to_text().splitlines():  # type: ignore[attr-defined]
-                click.echo(f"{path}: {line}")
+            prefix = f"{one_line(path)}: "
+            for line in format_findings(result.findings, width, prefix):  # type: ignore[attr-defined]
+                click.echo(line)
             _summary(path, result)
     if fmt == "json":
         echo_json(
@@ -89,4 +94,4 @@ def check(formulas: tuple[str, ...], fmt: str) -> None:
 def _summary(path: str, report: object) -> None:
     errors = len(report.errors)  # type: ignore[attr-defined]
     warnings = len(report.warnings)  # type: ignore[attr-defined]
-    click.echo(f"{path}: {errors} error(s), {warnings} warning(s)", err=True)
+    echo(f"{one_line(path)}: {errors} error(s), {warnings} warning(s)", err=True)

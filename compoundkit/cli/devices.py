@@ -6,7 +6,14 @@ import json
 
 import click
 
-from compoundkit.cli._common import WHOLE_NUMBER, echo_json, handle_errors
+from compoundkit.cli._common import (
+    WHOLE_NUMBER,
+    echo_json,
+    handle_errors,
+    output_options,
+    output_target,
+    write_file,
+)
 
 
 @click.command(
@@ -84,7 +91,7 @@ def weigh(url: str, fmt: str, timeout: float | None) -> None:
     metavar="PERCENT",
     help="Accepted band around each target, in percent.",
 )
-@click.option("-o", "--output", default=None, metavar="FILE", help="Write the JSON to FILE.")
+@output_options("Write the JSON to FILE.")
 def station(
     formula: str,
     size: str,
@@ -94,16 +101,18 @@ def station(
     by: str | None,
     tolerance: float,
     output: str | None,
+    force: bool,
 ) -> None:
     """Weigh a batch of FORMULA line by line: scan, tare, weigh, accept."""
     import datetime as dt
 
-    from compoundkit.cli._common import write_output
     from compoundkit.devices import WeighSession, load_stock, open_balance
     from compoundkit.devices._extras import require
     from compoundkit.devices.station import steps_of
     from compoundkit.formulas import load_formula
 
+    # Checked before anyone weighs: a refused -o must not lose a weighed batch.
+    target = output_target(output, force=force, inputs={formula: "FORMULA", stock: "--stock"})
     with handle_errors():
         require("textual", "the station")
         from compoundkit.devices.station_app import run_station
@@ -123,5 +132,7 @@ def station(
     if weighings is None:
         click.echo("compoundkit: stopped before the last line; nothing was written", err=True)
         raise SystemExit(1)
-    with handle_errors():
-        write_output(session.to_json(), output)
+    if target is None:
+        echo_json(session.to_json())
+    else:
+        write_file(session.to_json(), target, force=force)

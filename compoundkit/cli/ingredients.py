@@ -11,10 +11,12 @@ top-level command reports on stderr with exit status 2.
 from __future__ import annotations
 
 import json
-import sys
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Final
 
 import click
+
+from compoundkit.cli._common import echo
 
 if TYPE_CHECKING:
     from compoundkit.ingredients import Ingredient
@@ -46,22 +48,19 @@ _HEADERS = ("id", "name", "class", "weighed form", "typical topical strength", "
 
 
 def _print_table(items: tuple[Ingredient, ...]) -> None:
-    rows = _summary_rows(items)
-    if sys.stdout.isatty():
-        from rich.console import Console
-        from rich.table import Table
+    """The catalog table: ids and forms whole, descriptions shortened to fit the terminal."""
+    from compoundkit.cli._table import flow, format_table, terminal_width
 
-        table = Table(*_HEADERS, title="compoundkit ingredients")
-        for row in rows:
-            table.add_row(*row)
-        Console().print(table)
-    else:
-        widths = [max(len(r[i]) for r in (*rows, _HEADERS)) for i in range(len(_HEADERS))]
-        for row in (_HEADERS, tuple("-" * w for w in widths), *rows):
-            click.echo(
-                "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-            )
-    click.echo(_DISCLAIMER)
+    width = terminal_width()
+    lines = format_table(
+        _HEADERS,
+        _summary_rows(items),
+        width=width,
+        whole={0, 3},  # the id and the form a user types
+        shorten={2, 5},  # class and use: `ingredients show ID` has them in full
+    )
+    for line in (*lines, *flow("", _DISCLAIMER, 0, width)):
+        click.echo(line)
 
 
 @click.group(invoke_without_command=True)
@@ -104,7 +103,7 @@ def show(name: str, fmt: str) -> None:
     if fmt == "json":
         _echo_json(ing.to_dict())
     else:
-        click.echo(render_card(ing))
+        echo(render_card(ing))
 
 
 @ingredients.command("search")
@@ -227,4 +226,8 @@ def render_card(ing: Ingredient) -> str:
         )
         lines.append(f"  [{ref.id}] {ref.citation}" + (f" {where}" if where else ""))
     lines.extend(("", _DISCLAIMER))
-    return "\n".join(lines)
+    return _DEGREES.sub(r"°\1", "\n".join(lines))
+
+
+#: pint's temperature unit names, as the catalog writes them (``degC``), shown as ``°C``.
+_DEGREES: Final = re.compile(r"\bdeg(?:ree_)?(C|F)(?:elsius|ahrenheit)?\b")

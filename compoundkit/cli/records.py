@@ -25,6 +25,10 @@ from compoundkit.cli._common import (
     echo_json,
     handle_errors,
     key_values,
+    output_options,
+    output_target,
+    printable,
+    write_file,
 )
 
 if TYPE_CHECKING:
@@ -59,9 +63,22 @@ def _iso_date(text: str | None, option: str) -> dt.date:
         return dt.date.today()
     value = text.strip()
     if _DATE_RE.fullmatch(value):
-        with contextlib.suppress(ValueError):
+        try:
             return dt.date.fromisoformat(value)
+        except ValueError:
+            raise InputError(f"{option}: {value} is not a day ({_why_not_a_day(value)})") from None
     raise InputError(f"{option}: {text!r} is not a date; write YYYY-MM-DD, such as 2024-03-01")
+
+
+def _why_not_a_day(value: str) -> str:
+    """Why a date written YYYY-MM-DD names no day: ``November has 30 days``."""
+    import calendar
+
+    year, month, _ = (int(part) for part in value.split("-"))
+    if not 1 <= month <= 12:
+        return f"there is no month {month:02d}"
+    days = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    return f"{calendar.month_name[month]} {year} has {days} days"
 
 
 def _clock(text: str | None, option: str) -> dt.time:
@@ -110,17 +127,13 @@ def _render(record: MasterFormulationRecord | CompoundingRecord, fmt: str) -> st
     return html if fmt == "html" else render.html_to_pdf(html)
 
 
-def _emit(data: str | bytes, target: Path | None) -> None:
-    from compoundkit._files import write_atomic
-
+def _emit(data: str | bytes, target: Path | None, *, force: bool = False) -> None:
     if target is None:
         if isinstance(data, bytes):
             raise InputError("PDF is binary: give -o FILE.pdf")
         click.echo(data.rstrip("\n"))
         return
-    with handle_errors():
-        write_atomic(target, data)
-    click.echo(f"wrote {target}", err=True)
+    write_file(data, target, force=force)
 
 
 def _report_missing(what: str, missing: tuple[Any, ...]) -> None:
@@ -310,9 +323,7 @@ def record() -> None:
     "(-o mfr.toml, edit, render again).",
 )
 @click.argument("formula", metavar="FORMULA")
-@click.option(
-    "-o", "--output", metavar="FILE", help="Write to FILE (.html, .md, .json, .toml, .pdf)."
-)
+@output_options("Write to FILE (.html, .md, .json, .toml, .pdf).")
 @click.option(
     "--format",
     "fmt",
@@ -330,18 +341,20 @@ def record() -> None:
 def record_mfr(
     formula: str,
     output: str | None,
+    force: bool,
     fmt: str | None,
     author: str | None,
     size: str | None,
     rules: str | None,
 ) -> None:
     """Print or save the master formulation record of FORMULA."""
+    printable("--author", author)
     kind = _output_format(output, fmt)
-    target = None if output is None else _checked_path(output, "output file")
+    target = output_target(output, force=force, inputs={formula: "FORMULA"})
     with handle_errors(), _formula_errors(formula):
         mfr = _mfr_for(formula, author=author, rules=rules, size=size)
         data = _render(mfr, kind)
-    _emit(data, target)
+    _emit(data, target, force=force)
     _report_missing(f"MFR {mfr.record_id} v{mfr.version}", mfr.missing_elements())
 
 
@@ -350,6 +363,7 @@ def _lots(values: tuple[str, ...], vendors: dict[str, str]) -> dict[str, Any]:
 
     lots: dict[str, Any] = {}
     for name, value in key_values(values, "--lot", "ketoprofen=K123:2026-01-31").items():
+        printable(f"--lot {name}", value)
         lot, sep, expiry = value.rpartition(":")
         if not sep or not lot.strip():
             raise InputError(
@@ -450,9 +464,7 @@ def _lots(values: tuple[str, ...], vendors: dict[str, str]) -> dict[str, Any]:
     metavar="PATH|URL",
     help="Append the record to this record log (a file, or postgresql://user@host:port/db).",
 )
-@click.option(
-    "-o", "--output", metavar="FILE", help="Write to FILE (.html, .md, .json, .toml, .pdf)."
-)
+@output_options("Write to FILE (.html, .md, .json, .toml, .pdf).")
 @click.option(
     "--format",
     "fmt",
@@ -480,6 +492,7 @@ def record_cr(
     rules: str | None,
     log_path: str | None,
     output: str | None,
+    force: bool,
     fmt: str | None,
 ) -> None:
     """Make the compounding record of one batch of FORMULA."""
@@ -488,11 +501,20 @@ def record_cr(
     from compoundkit.records.cr import CompoundingRecord, QcResult
 
     kind = _output_format(output, fmt)
-    target = None if output is None else _checked_path(output, "output file")
+    inputs = {formula: "FORMULA", **({} if log_path is None else {log_path: "record log (--log)"})}
+    target = output_target(output, force=force, inputs=inputs)
     log_target = None if log_path is None else _log_target(log_path)
     start = _iso_date(day, "--date")
     when = dt.datetime.combine(start, _clock(clock, "--time"))
+    for option, value in (
+        ("--by", compounded_by),
+        ("--verified-by", verified_by),
+        ("--id", internal_id),
+    ):
+        printable(option, value)
     vendors = key_values(vendor_values, "--vendor", "ketoprofen=Acme")
+    for name, vendor in vendors.items():
+        printable(f"--vendor {name}", vendor)
     lots = _lots(lot_values, vendors)
     weighed = key_values(weighed_values, "--weighed", "ketoprofen=12.01g")
     qc = key_values(qc_values, "--qc", "appearance=smooth white cream")
@@ -525,7 +547,7 @@ def record_cr(
             entry = log_record(record_log, cr)
             where = record_log.location if isinstance(log_target, str) else log_target
         click.echo(f"logged {entry.id} in {where}", err=True)
-    _emit(data, target)
+    _emit(data, target, force=force)
     click.echo(f"BUD {cr.bud.date.isoformat()} ({cr.bud.storage}); ID {cr.internal_id}", err=True)
     if not mfr.is_approved:
         click.echo(

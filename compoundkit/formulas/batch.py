@@ -32,9 +32,7 @@ them are read together; the exports live in ``sheet_export``.)
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import json
 import math
 from collections.abc import Mapping
@@ -270,7 +268,7 @@ class BatchSheet:
     # ----------------------------------------------------------------- exports
 
     def to_dict(self) -> dict[str, Any]:
-        """The batch JSON contract (DESIGN.md): every quantity is {value, unit}."""
+        """The batch JSON contract (see `sheet_export`): every quantity is {value, unit}."""
         from compoundkit.formulas.sheet_export import sheet_to_dict
 
         return sheet_to_dict(self)
@@ -280,39 +278,10 @@ class BatchSheet:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
     def to_csv(self) -> str:
-        """One row per line and the vehicle, in grams."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(
-            [
-                "name",
-                "form",
-                "strength",
-                "factor",
-                "potency",
-                "weigh_g",
-                "rounded_g",
-                "below_minimum",
-            ]
-        )
-        for line in self.lines:
-            writer.writerow(
-                [
-                    line.name,
-                    line.form or "",
-                    str(line.strength) if line.strength else line.reference_amount,
-                    repr(line.factor),
-                    repr(line.potency),
-                    repr(line.weigh_g),
-                    repr(line.rounded_g),
-                    "yes" if line.below_minimum else "no",
-                ]
-            )
-        vehicle = self.vehicle
-        writer.writerow(
-            [vehicle.name, "", "q.s.", "", "", repr(vehicle.weigh_g), repr(vehicle.rounded_g), "no"]
-        )
-        return out.getvalue()
+        """One row per line and the vehicle, in grams (text cells never spreadsheet formulas)."""
+        from compoundkit.formulas.sheet_export import sheet_to_csv
+
+        return sheet_to_csv(self)
 
     def to_dataframe(self) -> Any:
         """The sheet as a pandas DataFrame (needs the ``pandas`` extra)."""

@@ -1,6 +1,7 @@
 """Formula files: load and save the TOML (and JSON) formula-file format.
 
-The format is a contract (DESIGN.md), declared here once as attrs classes
+The format is a contract (documented in the docs' formula-file reference, whose key
+tables are generated from these classes), declared here once as attrs classes
 (:class:`FormulaFile`, :class:`IngredientEntry`, :class:`ExcipientEntry`; the vehicle
 is a catalog id or a :class:`~compoundkit.formulas.vehicles.Vehicle` table) that
 :func:`compoundkit.documents.structure` reads and
@@ -35,6 +36,7 @@ from attrs import field, frozen
 from compoundkit.documents import Text, as_text, field_hooks, locate
 from compoundkit.errors import CompoundkitError, DocumentError, FormulaFileError, Problem
 from compoundkit.formulas.model import Amount, Component, Excipient, Formulation, quantity_problem
+from compoundkit.formulas.vehicles import NAME as _NAME
 from compoundkit.formulas.vehicles import NOTES, Vehicle, read_vehicle, write_vehicle
 from compoundkit.units import Strength, density_g_per_ml
 from compoundkit.units.grammar import format_number
@@ -93,10 +95,15 @@ class IngredientEntry:
     """
 
     name: str = field(metadata=field_hooks(read=_catalog_name))
+    """The ingredient: a catalog id, name or synonym (``compoundkit ingredients`` lists them)."""
     form: Text | None = None
+    """The form weighed (a salt or hydrate the catalog lists); default: the catalog's."""
     strength: Strength | None = None
+    """Its strength in the preparation; give ``strength`` or ``amount``, not both."""
     amount: Amount | None = field(default=None, metadata=_AMOUNT)
+    """Its amount in the reference batch (``makes``); give ``strength`` or ``amount``."""
     expressed_as: Text | None = None
+    """The form the strength is of (``base``...); default: the form weighed."""
 
     def __attrs_post_init__(self) -> None:
         from compoundkit import ingredients
@@ -123,10 +130,14 @@ class IngredientEntry:
 class ExcipientEntry:
     """An ``[[excipients]]`` table: a non-catalog ingredient; a volume needs its density."""
 
-    name: Text
+    name: str = field(metadata=_NAME)
+    """What it is (any name: excipients are not in the ingredient catalog)."""
     strength: Strength | None = None
+    """Its strength in the preparation; give ``strength`` or ``amount``, not both."""
     amount: Amount | None = field(default=None, metadata=_AMOUNT)
+    """Its amount in the reference batch (``makes``); give ``strength`` or ``amount``."""
     density: float | None = field(default=None, metadata=_DENSITY)
+    """Its density, needed when ``amount`` is a volume."""
 
     def __attrs_post_init__(self) -> None:
         problems = _one_quantity(self.name, self.strength, self.amount)
@@ -138,19 +149,32 @@ class ExcipientEntry:
 class FormulaFile:
     """A formula file, key for key (in the order they are written)."""
 
-    name: Text
+    name: str = field(metadata=_NAME)
+    """The preparation's name, as sheets and records print it."""
     dosage_form: Text
+    """``cream``, ``gel``, ``ointment``...: it decides what a bare ``%`` means."""
     vehicle: Vehicle = field(metadata=field_hooks(read_vehicle, write_vehicle))
+    """The base made up to 100 % (q.s.); ``compoundkit vehicles`` lists the catalog's."""
     route: Text = "topical"
+    """The route of administration."""
     makes: Amount | None = field(default=None, metadata=_AMOUNT)
+    """The reference batch that ``amount`` entries belong to."""
     density: float | None = field(default=None, metadata=_DENSITY)
+    """The preparation's measured density (w/v strengths, volume batch sizes)."""
     indication: Text | None = None
+    """What it is for (checked against the ingredients' evidence)."""
     container: Text | None = None
+    """The container-closure system (``light-resistant ...`` for light-sensitive drugs)."""
     storage: Text | None = None
+    """Storage as the formula states it (checked against the BUD class)."""
     description: Text | None = None
+    """The finished preparation's physical description."""
     notes: tuple[str, ...] = field(default=(), metadata=NOTES)
+    """Notes for the compounder (one text or a list)."""
     ingredients: tuple[IngredientEntry, ...] = ()
+    """The catalog ingredients (``[[ingredients]]`` tables)."""
     excipients: tuple[ExcipientEntry, ...] = ()
+    """Other ingredients (``[[excipients]]`` tables)."""
 
 
 def _to_formulation(document: FormulaFile) -> Formulation:
@@ -251,12 +275,15 @@ def _sized(data: object, text: str) -> object:
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> tuple[str, bytes]:
+    from compoundkit._files import NotRegularFileError, read_regular_file
+
     name = os.fspath(path)
     try:
-        if os.path.isdir(name):
-            raise FormulaFileError("is a folder, not a formula file", file=name)
-        with open(name, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = read_regular_file(name, MAX_FILE_BYTES)
+    except IsADirectoryError:
+        raise FormulaFileError("is a folder, not a formula file", file=name) from None
+    except NotRegularFileError as exc:
+        raise FormulaFileError(f"{exc.strerror}; give a formula file", file=name) from None
     except FileNotFoundError:
         raise FormulaFileError("no such file", file=name) from None
     except PermissionError:

@@ -120,6 +120,16 @@ def _positive_density(instance: object, attribute: Any, value: float | None) -> 
         raise FormulaFileError(f"density must be positive, not {value!r}", field="density")
 
 
+def _printable_name(instance: object, attribute: Any, value: str) -> None:
+    """attrs validator: a name is one line of printable text (no controls, no bidi)."""
+    from compoundkit.names import check_printable
+
+    try:
+        check_printable(value, f"{attribute.name} {value!r}")
+    except ValueError as exc:
+        raise FormulaFileError(str(exc), field=attribute.name) from None
+
+
 @frozen
 class Component:
     """A catalog ingredient in a formulation.
@@ -183,7 +193,7 @@ class Excipient:
     ``density_g_per_ml`` turns a volume amount (``8 mL``) into a mass.
     """
 
-    name: str
+    name: str = field(validator=_printable_name)
     strength: Strength | None = None
     amount: Amount | None = None
     density_g_per_ml: float | None = field(default=None, validator=_positive_density)
@@ -283,7 +293,7 @@ class Formulation:
     strengths in a semisolid and for batch sizes given as volumes).
     """
 
-    name: str
+    name: str = field(validator=_printable_name)
     dosage_form: str
     vehicle: Vehicle
     ingredients: tuple[Component, ...] = field(default=(), converter=_components)

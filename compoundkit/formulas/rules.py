@@ -425,9 +425,13 @@ def _light(formulation: Formulation, this: Rule) -> Iterator[Finding]:
                 severity=Severity.INFO,
             )
         else:
+            where = (
+                f"the container ({formulation.container}) is not stated as light-resistant"
+                if formulation.container
+                else "the formula does not state its container"
+            )
             yield this.finding(
-                f"{component.name} is light-sensitive but the container "
-                f"({formulation.container or 'not stated'}) is not stated as light-resistant",
+                f"{component.name} is light-sensitive but {where}",
                 component=component.name,
                 hint=f"container = 'light-resistant ...'; auxiliary labels: {labels}",
             )

@@ -1,6 +1,6 @@
-"""Batch sheet exports: the batch JSON contract, Markdown and HTML.
+"""Batch sheet exports: the batch JSON contract, Markdown, CSV and HTML.
 
-The JSON shape is a contract (DESIGN.md): ``formula``, ``batch`` (``size``,
+The JSON shape is a contract: ``formula``, ``batch`` (``size``,
 ``excess``, ``total``), ``lines`` (``name``, ``form``, ``strength``, ``factor``,
 ``potency``, ``weigh``, ``below_minimum``, ``aliquot``), ``vehicle`` (``name``,
 ``weigh``), ``findings``; every quantity is ``{"value": <number>, "unit": "<pint unit>"}``.
@@ -10,14 +10,26 @@ A few extra keys (``count``, ``prescribed``, ``expressed_as``, ``moiety``,
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
+
+from compoundkit._text import csv_cell, markdown
+from compoundkit.notices import DISCLAIMER
 
 if TYPE_CHECKING:
     from compoundkit.calc.weighing import AliquotPlan
     from compoundkit.formulas.batch import BatchSheet
 
-__all__ = ["sheet_to_dict", "sheet_to_html", "sheet_to_markdown"]
+__all__ = [
+    "sheet_to_csv",
+    "sheet_to_dict",
+    "sheet_to_html",
+    "sheet_to_html_page",
+    "sheet_to_markdown",
+]
 
 
 def _q(value: float, unit: str = "gram") -> dict[str, Any]:
@@ -125,28 +137,90 @@ def _title(sheet: BatchSheet, given: str | None = None) -> str:
     return f"{sheet.formulation.name}: {count}{size}{excess}{made}"
 
 
+_NUMBERED: Final = re.compile(r"(\d+)\. (.*)", re.DOTALL)
+
+
+def _numbered(step: str) -> str:
+    """An already numbered aliquot step as a Markdown list item, its text escaped."""
+    found = _NUMBERED.fullmatch(step)
+    if found is None:
+        return f"- {markdown(step)}"
+    return f"{found.group(1)}. {markdown(found.group(2))}"
+
+
 def sheet_to_markdown(sheet: BatchSheet, given: str | None = None) -> str:
     """A Markdown weigh sheet: table, aliquot plans, calculation trail, findings.
 
-    ``given`` is the size as the user wrote it (``2 oz``), shown with its grams.
+    ``given`` is the size as the user wrote it (``2 oz``), shown with its grams. Every
+    name is text, never Markdown (:func:`compoundkit._text.markdown`): it cannot add a
+    row, a heading, a link or an image.
     """
-    out = [f"# Weigh sheet: {_title(sheet, given)}", ""]
+    out = [f"# Weigh sheet: {markdown(_title(sheet, given), line_start=False)}", ""]
     out.append("| " + " | ".join(_HEAD) + " |")
     out.append("|" + "---|" * len(_HEAD))
-    out.extend("| " + " | ".join(row) + " |" for row in _rows(sheet))
-    out += ["", f"Balance: {sheet.balance.description}. Potency policy: {sheet.potency_policy}."]
+    out.extend(
+        "| " + " | ".join(markdown(cell, line_start=False) for cell in row) + " |"
+        for row in _rows(sheet)
+    )
+    out += ["", markdown(_balance_line(sheet))]
     if (note := sheet.vehicle.aliquot_note()) is not None:
-        out += ["", note]
+        out += ["", markdown(note)]
     for line in sheet.lines:
         if line.aliquot is not None:
-            out += ["", f"## Aliquot plan: {line.name}", ""]
-            out += line.aliquot.steps()  # already numbered
+            out += ["", f"## Aliquot plan: {markdown(line.name, line_start=False)}", ""]
+            out += [_numbered(step) for step in line.aliquot.steps()]
     out += ["", "## Calculations", ""]
-    out += [f"- {step}" for step in sheet.explain()]
+    out += [f"- {markdown(step)}" for step in sheet.explain()]
     if len(sheet.findings):
         out += ["", "## Findings", ""]
-        out += [f"- {finding}" for finding in sheet.findings]
+        out += [f"- {markdown(str(finding))}" for finding in sheet.findings]
     return "\n".join(out) + "\n"
+
+
+def _balance_line(sheet: BatchSheet) -> str:
+    return f"Balance: {sheet.balance.description}. Potency policy: {sheet.potency_policy}."
+
+
+_CSV_HEAD: Final = (
+    "name",
+    "form",
+    "strength",
+    "factor",
+    "potency",
+    "weigh_g",
+    "rounded_g",
+    "below_minimum",
+)
+
+
+def sheet_to_csv(sheet: BatchSheet) -> str:
+    """One row per line and the vehicle, in grams; text is never a spreadsheet formula.
+
+    Text cells are quoted and neutralised (:func:`compoundkit._text.csv_cell`); figures
+    are bare numbers.
+    """
+    out = io.StringIO()
+    out.write(",".join(_CSV_HEAD) + "\n")  # the header as before: bare words
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
+    for line in sheet.lines:
+        strength = str(line.strength) if line.strength else line.reference_amount
+        writer.writerow(
+            [
+                csv_cell(line.name),
+                csv_cell(line.form or ""),
+                csv_cell(strength or ""),
+                line.factor,
+                line.potency,
+                line.weigh_g,
+                line.rounded_g,
+                "yes" if line.below_minimum else "no",
+            ]
+        )
+    vehicle = sheet.vehicle
+    writer.writerow(
+        [csv_cell(vehicle.name), "", "q.s.", "", "", vehicle.weigh_g, vehicle.rounded_g, "no"]
+    )
+    return out.getvalue()
 
 
 def sheet_to_html(sheet: BatchSheet) -> str:
@@ -161,6 +235,60 @@ def sheet_to_html(sheet: BatchSheet) -> str:
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         f"<small>{escape(sheet.balance.description)}</small></div>"
     )
+
+
+_PAGE_STYLE: Final = (
+    "body{font-family:sans-serif;margin:2em}"
+    "table{border-collapse:collapse}"
+    "th,td{border:1px solid #888;padding:.2em .5em;text-align:left}"
+    "td.num{text-align:right;font-variant-numeric:tabular-nums}"
+)
+
+
+def sheet_to_html_page(sheet: BatchSheet, given: str | None = None) -> str:
+    """The whole weigh sheet as one self-contained HTML page (``batch --format html``).
+
+    The table, aliquot plans, calculation trail and findings, every text escaped; no
+    scripts and no external resources.
+    """
+    title = escape(f"Weigh sheet: {_title(sheet, given)}")
+    numeric = {3, 4, 5}
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="num">{escape(cell)}</td>' if i in numeric else f"<td>{escape(cell)}</td>"
+            for i, cell in enumerate(row)
+        )
+        + "</tr>"
+        for row in _rows(sheet)
+    )
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        '<head><meta charset="utf-8"><meta name="generator" content="compoundkit">',
+        f"<title>{title}</title><style>{_PAGE_STYLE}</style></head>",
+        "<body>",
+        f"<h1>{title}</h1>",
+        "<table><thead><tr>"
+        + "".join(f"<th>{escape(h)}</th>" for h in _HEAD)
+        + f"</tr></thead><tbody>{rows}</tbody></table>",
+        f"<p>{escape(_balance_line(sheet))}</p>",
+    ]
+    if (note := sheet.vehicle.aliquot_note()) is not None:
+        parts.append(f"<p>{escape(note)}</p>")
+    for line in sheet.lines:
+        if line.aliquot is not None:
+            parts.append(f"<h2>Aliquot plan: {escape(line.name)}</h2>")
+            steps = (_NUMBERED.sub(r"\2", step) for step in line.aliquot.steps())
+            parts.append("<ol>" + "".join(f"<li>{escape(s)}</li>" for s in steps) + "</ol>")
+    parts.append("<h2>Calculations</h2>")
+    parts.append("<ul>" + "".join(f"<li>{escape(s)}</li>" for s in sheet.explain()) + "</ul>")
+    if len(sheet.findings):
+        parts.append("<h2>Findings</h2>")
+        items = "".join(f"<li>{escape(str(f))}</li>" for f in sheet.findings)
+        parts.append(f"<ul>{items}</ul>")
+    parts += [f"<footer><small>{escape(DISCLAIMER)}</small></footer>", "</body>", "</html>", ""]
+    return "\n".join(parts)
 
 
 def sheet_rows(sheet: BatchSheet) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INLINE_FIELDS",
+    "NAME",
     "NOTES",
     "PH_CHARACTER",
     "SALT_TOLERANCE",
@@ -70,6 +71,7 @@ def _positive_or_none(instance: object, attribute: attrs.Attribute[Any], value: 
 
 
 def _texts(value: object) -> tuple[str, ...]:
+    """One text or a list of texts."""
     from compoundkit.documents import converter, type_name
 
     if isinstance(value, str):
@@ -84,6 +86,21 @@ def _texts(value: object) -> tuple[str, ...]:
 NOTES: Final = field_hooks(read=_texts)
 
 
+def _name(value: object) -> str:
+    """A name: printable text on one line (:func:`compoundkit.names.check_printable`)."""
+    from compoundkit.documents import converter
+    from compoundkit.names import check_printable
+
+    if isinstance(value, str):  # the one-line rule first: text may hold line breaks
+        check_printable(value.strip())
+    name: str = converter().structure(value, Text)
+    return name
+
+
+#: attrs field metadata of a name (a formula's, an excipient's, a vehicle's): one line.
+NAME: Final = field_hooks(read=_name)
+
+
 @frozen
 class Vehicle:
     """A base: whether it holds water (BUD class), is preserved, tolerates salts.
@@ -93,17 +110,28 @@ class Vehicle:
     ``id`` None.
     """
 
-    name: Text
+    name: str = field(metadata=NAME)
+    """The base's name."""
     aqueous: bool
+    """Whether it holds water: it decides the BUD class."""
     type: VehicleType = field(default="other", validator=_choice(VEHICLE_TYPES))
+    """What kind of base it is."""
     preserved: bool | None = None
+    """Whether it holds a preservative (unknown counts as not preserved)."""
     density_g_per_ml: float | None = field(default=None, validator=_positive_or_none)
+    """Its density in g/mL, when known."""
     density_source: Text | None = None
+    """Where the density comes from."""
     max_load: Strength | None = None
+    """The most powder or drug it takes, when known."""
     max_load_source: Text | None = None
+    """Where the maximum load comes from."""
     salt_tolerance: SaltTolerance = field(default="unknown", validator=_choice(SALT_TOLERANCE))
+    """Whether electrolytes (magnesium chloride...) thin or break it."""
     ph_character: PhCharacter = field(default="unknown", validator=_choice(PH_CHARACTER))
+    """Its pH character (an alkaline base precipitates some salts' free bases)."""
     notes: tuple[str, ...] = field(default=(), metadata=NOTES)
+    """Notes (one text or a list)."""
     id: Text | None = None
     aliases: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
@@ -226,12 +254,23 @@ def get_vehicle(name: str) -> Vehicle:
     lookup = _catalog()[0]
     vehicle = lookup.get(name_key(name))
     if vehicle is None:
-        import difflib
-
-        names = {name_key(v.name): v.name for v in lookup.values()}
-        close = difflib.get_close_matches(name_key(name), names, n=3, cutoff=0.6)
-        raise UnknownVehicleError(name, sorted(names[key] for key in close))
+        raise UnknownVehicleError(name, _suggestions(name, lookup))
     return vehicle
+
+
+def _suggestions(name: str, lookup: Mapping[str, Vehicle]) -> list[str]:
+    """Vehicle names close to ``name`` (by id, name or alias), else sharing a word with it."""
+    import difflib
+
+    close = difflib.get_close_matches(name_key(name), lookup, n=6, cutoff=0.6)
+    found = sorted({lookup[key].name for key in close})
+    if not found:
+        words = {name_key(word) for word in name.split()} - {""}
+        found = sorted(
+            {v.name for v in lookup.values()
+             if words & {name_key(w) for text in (v.name, *v.aliases) for w in text.split()}}
+        )  # fmt: skip
+    return found[:3]
 
 
 def all_vehicles() -> tuple[Vehicle, ...]:

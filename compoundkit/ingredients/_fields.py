@@ -33,6 +33,7 @@ import attrs
 
 from compoundkit.documents import Path
 from compoundkit.errors import CatalogError, Problem
+from compoundkit.names import unprintable
 
 __all__ = ["Checked", "doc", "field_problems", "in_entry", "optional", "refusal", "walk"]
 
@@ -95,6 +96,8 @@ def _value_problems(value: object, meta: Any, path: Path) -> Iterator[Problem]:
         pattern = meta.get("pattern")
         if not value.strip():
             yield Problem(path, "must not be empty")
+        elif (bad := unprintable(value, lines=True)) is not None:
+            yield Problem(path, f"contains {bad[1]}; only printable text is allowed")
         elif pattern is not None and not re.search(pattern, value):
             yield Problem(path, f"{value!r} does not match the pattern {pattern}")
     elif isinstance(value, tuple):

@@ -60,10 +60,11 @@ def from_toml(
 
 def load_path(path: str | os.PathLike[str]) -> tuple[Ingredient, ...]:
     """Read and parse a catalog TOML file (checked; nothing is registered)."""
+    from compoundkit._files import read_regular_file
+
     name = os.fspath(path)
     try:
-        with open(name, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = read_regular_file(name, MAX_FILE_BYTES)
     except OSError as exc:
         raise refusal(f"cannot read catalog file: {exc.strerror or exc}", name) from None
     if len(raw) > MAX_FILE_BYTES:

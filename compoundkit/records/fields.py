@@ -87,6 +87,16 @@ def _no_surrogates(value: str, field: str) -> None:
         raise RecordError(f"{field}: text contains an unpaired surrogate") from None
 
 
+def _printable(text: str, field: str, *, lines: bool) -> None:
+    """C1 controls and bidi overrides too (:func:`compoundkit.names.check_printable`)."""
+    from compoundkit.names import check_printable
+
+    try:
+        check_printable(text, field, lines=lines)
+    except ValueError as exc:
+        raise RecordError(str(exc)) from None
+
+
 def check_name(value: object, field: str) -> str:
     """One line of text (a name, a lot, a person): stripped, 1-200 characters, no controls."""
     if not isinstance(value, str):
@@ -98,6 +108,7 @@ def check_name(value: object, field: str) -> str:
         raise RecordError(f"{field} is longer than {MAX_NAME} characters")
     if _LINE_CONTROL.search(text):
         raise RecordError(f"{field} must be one line without control characters: {shown(text)}")
+    _printable(text, field, lines=False)
     _no_surrogates(text, field)
     return text
 
@@ -116,6 +127,7 @@ def check_text(value: object, field: str) -> str:
         raise RecordError(f"{field} is longer than {MAX_TEXT} characters")
     if _TEXT_CONTROL.search(text):
         raise RecordError(f"{field} contains a control character: {shown(text)}")
+    _printable(text, field, lines=True)
     _no_surrogates(text, field)
     return text
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import functools
 import importlib
-import re
 import warnings
 from html import escape
 from importlib import resources
 from typing import TYPE_CHECKING, Final
 
+from compoundkit._text import markdown, terminal
 from compoundkit.errors import CompoundkitError, RecordError
 from compoundkit.notices import DISCLAIMER as _DISCLAIMER
 from compoundkit.records.outline import Block, Outline, cr_outline, mfr_outline
@@ -50,27 +50,26 @@ class PdfUnavailableError(CompoundkitError, ImportError):
 
 # --------------------------------------------------------------------------- Markdown
 
-_TAG_START: Final = re.compile(r"<(?=[A-Za-z/!?])")
+
+def _md(text: str, *, line_start: bool = True) -> str:
+    """One line of Markdown that is only text (:func:`compoundkit._text.markdown`)."""
+    return markdown(text, line_start=line_start)
 
 
-def _md(text: str) -> str:
-    """Text safe in Markdown: no raw HTML tags (``USP <795>`` stays readable)."""
-    return _TAG_START.sub("&lt;", text)
-
-
-def _cell(text: str) -> str:
-    return _md(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+def _fenced(line: str) -> str:
+    """A line inside a fenced block: no fence of its own, no control characters."""
+    return terminal(line).replace("```", "'''")
 
 
 def _markdown(outline: Outline) -> str:
-    out = [f"# {_md(outline.title)}", ""]
+    out = [f"# {_md(outline.title, line_start=False)}", ""]
     out += [f"{_md(line)}  " for line in outline.meta]
     for section in outline.sections:
-        out += ["", f"## {_md(section.title)}"]
+        out += ["", f"## {_md(section.title, line_start=False)}"]
         for block in section.blocks:
             out.append("")
             if block.kind == "missing":
-                out.append(f"**{_md(block.lines[0])}**")
+                out.append(f"**{_md(block.lines[0], line_start=False)}**")
             elif block.kind == "p":
                 out += [f"{_md(line)}  " for line in block.lines]
             elif block.kind == "list":
@@ -78,16 +77,19 @@ def _markdown(outline: Outline) -> str:
             elif block.kind == "olist":
                 out += [f"{i}. {_md(line)}" for i, line in enumerate(block.lines, 1)]
             elif block.kind == "table":
-                out.append("| " + " | ".join(_cell(h) for h in block.header) + " |")
+                out.append("| " + " | ".join(_md(h, line_start=False) for h in block.header) + " |")
                 out.append("|" + "".join("---:|" if i in block.numeric else "---|"
                                          for i in range(len(block.header))))  # fmt: skip
-                out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in block.rows]
+                out += [
+                    "| " + " | ".join(_md(c, line_start=False) for c in row) + " |"
+                    for row in block.rows
+                ]
             elif block.kind in ("pre", "label"):
-                out += ["```", *(line.replace("```", "'''") for line in block.lines), "```"]
+                out += ["```", *(_fenced(line) for line in block.lines), "```"]
     out += ["", "## Signatures", ""]
     for role, name in outline.signatures:
-        recorded = f" ({_md(name)})" if name else ""
-        out.append(f"{role}{recorded}: ______________________  Date: ____________  ")
+        recorded = f" ({_md(name, line_start=False)})" if name else ""
+        out.append(f"{_md(role)}{recorded}: ______________________  Date: ____________  ")
     out += ["", f"_{DISCLAIMER}_", ""]
     return "\n".join(out)
 

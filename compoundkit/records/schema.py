@@ -132,6 +132,7 @@ class MfrReference:
 
 
 def _formulation_from(value: object, _: object) -> Formulation:
+    """A table with the keys of a [formula file](formula-file.md)."""
     from compoundkit.formulas.io import formulation_from_dict
 
     if not isinstance(value, Mapping):
@@ -144,6 +145,7 @@ def _formulation_to(formulation: Formulation) -> dict[str, Any]:
 
 
 def _grams_from(value: object, _: object) -> float:
+    """A mass table in grams: ``{value = 12.6, unit = "gram"}``."""
     return documents.converter().structure(value, Grams).value
 
 
@@ -152,6 +154,7 @@ def _grams_to(grams: float) -> dict[str, Any]:
 
 
 def _reference_from(value: object, _: object) -> MasterFormulationRecord:
+    """The [``[mfr]``](#mfrreference) table: the MFR version followed, with a copy of it."""
     return documents.converter().structure(value, MfrReference).record
 
 

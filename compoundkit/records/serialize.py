@@ -114,11 +114,14 @@ def load_record(path: str | os.PathLike[str]) -> Record:
     """An MFR or CR from a ``.json`` or ``.toml`` file."""
     target = Path(path)
     fmt = _format_of(target)
+    from compoundkit._files import NotRegularFileError, read_regular_file
+
     try:
-        with open(target, "rb") as stream:
-            raw = stream.read(MAX_RECORD_BYTES + 1)
+        raw = read_regular_file(target, MAX_RECORD_BYTES)
     except IsADirectoryError:
         raise RecordError(f"{target}: is a folder, not a record file") from None
+    except NotRegularFileError as exc:
+        raise RecordError(f"{target}: {exc.strerror}; give a record file") from None
     if len(raw) > MAX_RECORD_BYTES:
         raise RecordError(f"{target}: larger than {MAX_RECORD_BYTES} bytes")
     try:

@@ -92,7 +92,7 @@ def test_bud_bad_date_exits_2_naming_the_option() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--date", "2024-02-30"], "--date: '2024-02-30' is not a date"),
+        (["--date", "2024-02-30"], "--date: 2024-02-30 is not a day (February 2024 has 29 days)"),
         (["--date", "20240301"], "--date: '20240301' is not a date"),
         (["--expiry", "ketoprofen=2024-3-9"], "--expiry ketoprofen: '2024-3-9' is not a date"),
         (["--expiry", "ketoprofen"], "--expiry: 'ketoprofen' should be NAME=VALUE"),
@@ -314,7 +314,7 @@ def test_tampered_log_verify_exits_1_naming_the_entry(here: Path) -> None:
         (["--weighed", "guaifenesin=12 mL"], "weighed Guaifenesin: unit 'mL' is a volume"),
         (["--weighed", "guaifenesin=9**9**9 g"], "weighed Guaifenesin"),
         (["--verified-by", "c. evans"], "same person"),
-        (["--date", "2024-13-01"], "--date: '2024-13-01' is not a date"),
+        (["--date", "2024-13-01"], "--date: 2024-13-01 is not a day (there is no month 13)"),
         (["--time", "9.30"], "--time: '9.30' is not a time"),
         (["--count", "0"], "count must be a whole number"),
         (["--log", "../records.db"], "record log '../records.db' leaves the current folder"),

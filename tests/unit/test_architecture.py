@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "compoundkit"
 
 #: The layers, bottom first; each module belongs to the first prefix it starts with.
 LAYERS = (
-    ("errors", "names", "notices", "_version", "_toml", "_json", "_files"),
+    ("errors", "names", "notices", "_version", "_toml", "_json", "_files", "_text"),
     ("units", "documents"),
     ("ingredients",),
     ("calc",),

@@ -583,5 +583,7 @@ def test_a_refused_write_leaves_no_temporary_file(
     monkeypatch.setattr(_files.os, "fsync", full_disk)
     result = CliRunner().invoke(_writer, ["sheet.csv"], catch_exceptions=True)
     assert result.exit_code == 2
-    assert "No space left on device" in result.stderr
+    assert "sheet.csv: the disk is full (no space left on device); nothing was written" in (
+        result.stderr
+    )
     assert list(workdir.iterdir()) == []

@@ -295,8 +295,10 @@ PUBLIC: dict[str, list[str]] = {
         "unstructure",
     ],
     "compoundkit.names": [
+        "check_printable",
         "name_key",
         "same_name",
+        "unprintable",
     ],
     "compoundkit.notices": [
         "CATALOG_DISCLAIMER",

@@ -451,7 +451,9 @@ def test_ck112_light_sensitive_in_a_clear_container() -> None:
 
 def test_ck112_container_not_stated() -> None:
     f = cream(ing("ketoprofen", "10 % w/w"))
-    assert_finding(one(f, "CK112"), WARNING, "Ketoprofen", "(not stated)")
+    assert_finding(
+        one(f, "CK112"), WARNING, "Ketoprofen", "the formula does not state its container"
+    )
 
 
 def test_ck112_light_resistant_container_leaves_a_label_note(spasm: Formulation) -> None:
