@@ -43,7 +43,14 @@ EXCIPIENT_NAMES = (
 )
 
 #: Text as a pharmacist might type it: no surrounding blanks (the loader strips them).
-texts = st.text(st.characters(codec="utf-8"), min_size=1, max_size=30).map(str.strip).filter(bool)
+#: Text a document accepts: any UTF-8 character but controls and bidi overrides/isolates
+#: (refused at input, see compoundkit.names.check_printable).
+_PRINTABLE = st.characters(
+    codec="utf-8",
+    exclude_categories=("Cc",),
+    exclude_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+)
+texts = st.text(_PRINTABLE, min_size=1, max_size=30).map(str.strip).filter(bool)
 
 
 #: Decimal values with at most 3 places, as written in formulas.
