@@ -48,7 +48,7 @@ EXCIPIENT_NAMES = (
 _PRINTABLE = st.characters(
     codec="utf-8",
     exclude_categories=("Cc",),
-    exclude_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+    exclude_characters="\u061c\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
 )
 texts = st.text(_PRINTABLE, min_size=1, max_size=30).map(str.strip).filter(bool)
 
