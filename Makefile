@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 CORE_STAMP := $(VENV)/.installed-core
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck pytest bench docs fuzz clean
+.PHONY: demo test lint typecheck pytest postgres bench docs fuzz clean
 
 # The package alone (what `make demo` needs).
 $(CORE_STAMP): pyproject.toml
@@ -34,13 +34,28 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy compoundkit
 
-pytest: $(STAMP)
+pytest: $(STAMP) postgres
 	$(BIN)/python -m pytest -q
+
+# The record-log tests start a throwaway PostgreSQL server (tests/postgres.py) and need its
+# programs (initdb, pg_ctl). As root with apt-get (as CI runs) they are installed here;
+# elsewhere those tests are skipped, naming the one command that installs them.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then \
+		exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing PostgreSQL for the record-log tests: apt-get install postgresql"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+			|| echo "note: could not install PostgreSQL; its tests will be skipped" >&2; \
+	else \
+		echo "note: no PostgreSQL server here: its tests will be skipped; install it with: sudo apt-get install postgresql" >&2; \
+	fi
 
 test: lint typecheck pytest
 
-bench: $(STAMP)
+bench: $(STAMP) postgres
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/log.py
 
 # Docs: installs the `docs` extra once (MkDocs Material, mkdocstrings, mkdocs-jupyter),
 # then builds docs/_build/site with every warning an error; the notebook is executed.

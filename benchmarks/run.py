@@ -138,8 +138,8 @@ def in_process(quick: bool) -> list[dict[str, Any]]:
     validation = statistics.median(runs)
 
     return [
-        _row("sheet, Quantity results (weigh)", quantities, plain, 10.0, "plain-float sheet"),
-        _row("sheet, float results (weigh_g)", floats, plain_again, 3.0, "plain-float sheet"),
+        _row("sheet, Quantity results (weigh)", quantities, plain, None, "plain-float sheet"),
+        _row("sheet, float results (weigh_g)", floats, plain_again, None, "plain-float sheet"),
         _row("full BatchSheet (batch)", full_sheet, plain, None, "plain-float sheet"),
         _row(f"vectorised, {n:,} sizes", vectorised, raw, 1.2, "raw numpy"),
         {

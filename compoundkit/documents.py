@@ -10,18 +10,15 @@ in the model classes' validators or the loaders.
 
 What the converter enforces, beyond the attrs classes' own validators:
 
-- no unknown keys (each refusal lists the keys allowed);
-- document keys are the attrs field aliases (``_canonical`` would be ``canonical``);
-  a field whose metadata is :data:`NOT_A_KEY` is set by code, never read or written;
-- strict scalars: text must be text, a number a finite number (not ``true``), a
-  flag ``true``/``false``; enums and ``Literal`` types list their allowed values; a
-  list must be a list and a table a table;
-- problems are named by document keys: aliases, and the renames of a class whose hook
-  :func:`table_hook` made with ``cattrs.gen.override`` values;
+- no unknown keys (each refusal lists the keys allowed); the keys are the attrs field
+  aliases, or the renames given to :func:`table_hook`; a field whose metadata is
+  :data:`NOT_A_KEY` is set by code, never read or written;
+- strict scalars: text must be text, a number a finite number (not ``true``), a flag
+  ``true``/``false``; enums and ``Literal`` types list their allowed values; a list must
+  be a list and a table a table; an optional field is left out, never null; :data:`Text`
+  is stripped and must not be empty;
 - strengths are read by :meth:`Strength.parse <compoundkit.units.Strength.parse>`,
   dates as TOML dates or ISO text;
-- a ``Literal`` lists its allowed values; an optional field is left out, never null;
-  :data:`Text` is stripped and must not be empty;
 - a field may read and write itself (:func:`field_hooks`, :func:`as_text`), as an
   amount written ``'14 g'`` does.
 
@@ -255,14 +252,19 @@ def _is_key(attribute: Any) -> bool:
     return bool(attribute.init and attribute.metadata.get(_KEY, True))
 
 
-def _not_keys(cls: Any) -> dict[str, Any]:
-    """cattrs overrides leaving out the fields of ``cls`` marked :data:`NOT_A_KEY`."""
+def _field_overrides(cls: Any, *, read: bool = False) -> dict[str, Any]:
+    """cattrs overrides leaving out the fields of ``cls`` marked :data:`NOT_A_KEY` and, with
+    ``read``, structuring those with a read hook (:func:`field_hooks`) by it."""
     import attrs
     from cattrs.gen import override
 
-    if not (isinstance(cls, type) and attrs.has(cls)):
-        return {}
-    return {a.name: override(omit=True) for a in attrs.fields(cls) if a.init and not _is_key(a)}
+    found: dict[str, Any] = {}
+    for a in attrs.fields(cls):
+        if a.init and not _is_key(a):
+            found[a.name] = override(omit=True)
+        elif read and _READ in a.metadata:
+            found[a.name] = override(struct_hook=_ignoring_type(a.metadata[_READ]))
+    return found
 
 
 def dotted(path: Path) -> str:
@@ -297,35 +299,23 @@ def locate(text: str, path: Path) -> int | None:
     tables = [i for i, line in enumerate(lines) if line.lstrip().startswith("[")]
     prefix: list[str] = []
     rest = list(path)
-    # Follow [table] and [[array]] headers as far as the path names them.
-    while rest:
-        key = rest[0]
-        if not isinstance(key, str):
-            break
+    # Follow [table] and [[array]] headers (an array's element by its index) as far as
+    # the path names them.
+    while rest and isinstance(key := rest[0], str):
+        array = len(rest) >= 2 and isinstance(rest[1], int)
         dotted_key = re.escape(".".join([*prefix, key]))
+        header = re.compile(
+            rf"^\s*\[\[\s*{dotted_key}\s*\]\]" if array else rf"^\s*\[\s*{dotted_key}\s*\]"
+        )
         scope = _scope_end(lines, tables, start, prefix)
-        if len(rest) >= 2 and isinstance(rest[1], int):
-            header = re.compile(rf"^\s*\[\[\s*{dotted_key}\s*\]\]")
-            found = [i for i in range(start, scope) if header.match(lines[i])]
-            if rest[1] >= len(found):
-                break
-            start = found[rest[1]]
-            following = [i for i in tables if i > start]
-            end = following[0] if following else len(lines)
-            prefix.append(key)
-            rest = rest[2:]
-            if not rest:
-                return start + 1
-            continue
-        header = re.compile(rf"^\s*\[\s*{dotted_key}\s*\]")
         found = [i for i in range(start, scope) if header.match(lines[i])]
-        if not found:
+        position = int(rest[1]) if array else 0
+        if position >= len(found):
             break
-        start = found[0]
-        following = [i for i in tables if i > start]
-        end = following[0] if following else len(lines)
+        start = found[position]
+        end = next((i for i in tables if i > start), len(lines))
         prefix.append(key)
-        rest = rest[1:]
+        rest = rest[2 if array else 1 :]
         if not rest:
             return start + 1
     if not prefix:
@@ -435,9 +425,7 @@ _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ][0-9:.]+([+-][0-9:]+|Z)?")
 def _moment(value: object, _: type) -> _dt.datetime:
     if isinstance(value, _dt.datetime):
         moment = value
-    elif isinstance(value, str) and re.fullmatch(
-        r"\d{4}-\d{2}-\d{2}[T ][0-9:.]+([+-][0-9:]+|Z)?", value
-    ):
+    elif isinstance(value, str) and _MOMENT.fullmatch(value):
         try:
             moment = _dt.datetime.fromisoformat(value)
         except ValueError:
@@ -449,12 +437,16 @@ def _moment(value: object, _: type) -> _dt.datetime:
     return moment
 
 
-def _enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
-    allowed = ", ".join(str(member.value) for member in cls)
-    for member in cls:
-        if member.value == value and type(member.value) is type(value):
-            return member
-    raise ValueError(f"{type_name(value)} is not allowed; allowed: {allowed}")
+def _enum(value: object, cls: type[enum.Enum]) -> Any:
+    return _one_of(value, {member.value: member for member in cls})
+
+
+def _one_of(value: object, choices: dict[Any, Any]) -> Any:
+    """``choices[value]`` for a value of the same type as the key, or an error listing them."""
+    for option, result in choices.items():
+        if value == option and type(value) is type(option):
+            return result
+    raise ValueError(f"{type_name(value)} is not allowed; allowed: {', '.join(map(str, choices))}")
 
 
 def _strength(value: object, _: type) -> Any:
@@ -495,32 +487,18 @@ def _list_factory(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]
 
 
 def table_hook(made: cattrs.Converter, cls: type[T], **overrides: Any) -> Callable[[Any, Any], T]:
-    """The structure hook of the attrs class ``cls`` with ``cattrs.gen.override`` values by
-    field name (a ``rename``, a ``struct_hook``...), for a package that registers its own
-    (from :func:`extend`): ``made.register_structure_hook(cls, table_hook(made, cls, ...))``.
+    """The structure hook of the attrs class ``cls``: the value must be a table (a dict),
+    then cattrs' own structuring with the fields' own hooks (:func:`field_hooks`).
+
+    ``overrides`` are ``cattrs.gen.override`` values by field name (a ``rename``, a
+    ``struct_hook``...), for a package that registers its own (from :func:`extend`):
+    ``made.register_structure_hook(cls, table_hook(made, cls, ...))``.
     """
-    return _Table(cls, made, {**_not_keys(cls), **overrides})
-
-
-def _table_factory(cls: Any, made: cattrs.Converter) -> Callable[[Any, Any], Any]:
-    """attrs classes: the value must be a table (a dict), then cattrs' own structuring
-    with the fields' own hooks (:func:`field_hooks`)."""
-    import attrs
-    from cattrs.gen import override
-
-    hooks: dict[str, Any] = {
-        a.name: override(struct_hook=_ignoring_type(a.metadata[_READ]))
-        for a in attrs.fields(cls)
-        if _READ in a.metadata
-    }
-    return _Table(cls, made, {**_not_keys(cls), **hooks})
+    return _Table(cls, made, {**_field_overrides(cls, read=True), **overrides})
 
 
 class _Table:
-    """attrs classes: the value must be a table (a dict), then cattrs' own structuring.
-
-    ``overrides`` (cattrs' name for them) tell problems the document keys of renamed fields.
-    """
+    """A :func:`table_hook`; its ``overrides`` tell problems the document keys of renamed fields."""
 
     def __init__(self, cls: Any, made: cattrs.Converter, overrides: dict[str, Any]) -> None:
         from cattrs.gen import make_dict_structure_fn
@@ -545,7 +523,9 @@ def _table_out(cls: Any, made: cattrs.Converter) -> Callable[[Any], Any]:
         for a in attrs.fields(cls)
         if _WRITE in a.metadata
     }
-    return make_dict_unstructure_fn(cls, made, made.omit_if_default, **_not_keys(cls), **hooks)
+    return make_dict_unstructure_fn(
+        cls, made, made.omit_if_default, **_field_overrides(cls), **hooks
+    )
 
 
 def _ignoring_type(read: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
@@ -569,11 +549,7 @@ def _is_literal(cls: Any) -> bool:
 
 
 def _literal(value: object, cls: Any) -> Any:
-    allowed = typing.get_args(cls)
-    for option in allowed:
-        if value == option and type(value) is type(option):
-            return option
-    raise ValueError(f"{type_name(value)} is not allowed; allowed: {', '.join(map(str, allowed))}")
+    return _one_of(value, {option: option for option in typing.get_args(cls)})
 
 
 def _is_optional(cls: Any) -> bool:
@@ -615,7 +591,7 @@ def _configure() -> cattrs.Converter:
     made.register_structure_hook_func(_is_literal, _literal)
     made.register_structure_hook_factory(_is_optional, _optional)
     made.register_structure_hook_factory(is_sequence, _list_factory)
-    made.register_structure_hook_factory(attrs.has, _table_factory)
+    made.register_structure_hook_factory(attrs.has, lambda cls, made: table_hook(made, cls))
     made.register_unstructure_hook_factory(attrs.has, _table_out)
     made.register_unstructure_hook(Strength, str)
     made.register_unstructure_hook(_dt.date, _dt.date.isoformat)

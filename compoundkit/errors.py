@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import attrs
+
 __all__ = [
     "BatchError",
     "BudError",
@@ -35,6 +37,7 @@ __all__ = [
     "Problem",
     "RecordError",
     "SchemaVersionError",
+    "SignatureError",
     "StrengthParseError",
     "UnknownIngredientError",
     "UnknownVehicleError",
@@ -56,6 +59,7 @@ class CompoundkitError(Exception):
     """Base class of every error compoundkit raises on purpose."""
 
 
+@attrs.frozen
 class Problem:
     """One problem in a document: where (``path``, ``line``) and what is wrong.
 
@@ -63,12 +67,9 @@ class Problem:
     'cream.toml:7: ingredients[0].strength: must be text'
     """
 
-    __slots__ = ("line", "message", "path")
-
-    def __init__(self, path: tuple[str | int, ...], message: str, line: int | None = None) -> None:
-        self.path = path
-        self.message = message
-        self.line = line
+    path: tuple[str | int, ...]
+    message: str
+    line: int | None = None
 
     @property
     def field(self) -> str:
@@ -85,17 +86,6 @@ class Problem:
             where = f"line {self.line}"
         parts = [part for part in (where, self.field, self.message) if part]
         return ": ".join(parts)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Problem):
-            return NotImplemented
-        return (self.path, self.message, self.line) == (other.path, other.message, other.line)
-
-    def __hash__(self) -> int:
-        return hash((self.path, self.message, self.line))
-
-    def __repr__(self) -> str:
-        return f"Problem({self.path!r}, {self.message!r}, {self.line!r})"
 
 
 class DocumentError(CompoundkitError, ValueError):
@@ -157,9 +147,6 @@ class UnknownIngredientError(CompoundkitError, LookupError):
         self.suggestions = tuple(suggestions)
         super().__init__(f"unknown ingredient {_shown(name)}{_did_you_mean(self.suggestions)}")
 
-    def __str__(self) -> str:  # LookupError would otherwise repr() the message
-        return str(self.args[0])
-
 
 class UnknownVehicleError(CompoundkitError, LookupError):
     """No vehicle (base) in the catalog answers to ``name``."""
@@ -173,16 +160,13 @@ class UnknownVehicleError(CompoundkitError, LookupError):
             "inline table such as { name = '...', aqueous = true, preserved = true })"
         )
 
-    def __str__(self) -> str:
-        return str(self.args[0])
-
 
 class CatalogError(DocumentError):
-    """A catalog (ingredient or vehicle) file or entry is invalid.
+    """A catalog (ingredient or vehicle) file or entry is invalid, or asked for what it lacks.
 
-    Built from ``problems`` (each rendered ``file:line: field.path: message``), or
-    from one ``message`` worded ``file F, entry 'E', field 'X': message``. ``entry``
-    names the entry of the first problem and ``field`` its path within the entry.
+    Built from ``problems`` (each rendered ``file:line: field.path: message``) or from one
+    ``message``. ``entry`` names the entry (of the first problem) and ``field`` its path
+    within the entry.
     """
 
     def __init__(
@@ -194,22 +178,9 @@ class CatalogError(DocumentError):
         field: str | None = None,
         problems: Sequence[Problem] = (),
     ) -> None:
+        super().__init__(problems or (Problem((), message),), file=file)
         self.entry = entry
         self.field = field
-        if problems:
-            super().__init__(problems, file=file)
-            return
-        where = ", ".join(
-            part
-            for part in (
-                file and f"file {file}",
-                entry and f"entry {entry!r}",
-                field and f"field {field!r}",
-            )
-            if part
-        )
-        super().__init__((Problem((), f"{where}: {message}" if where else message),))
-        self.file = file
 
 
 class FormulaFileError(DocumentError):
@@ -297,6 +268,11 @@ class LogIntegrityError(CompoundkitError, ValueError):
 
 class OutputPathError(CompoundkitError, ValueError):
     """An output path is refused (outside the working folder, a folder, a device...)."""
+
+
+class SignatureError(CompoundkitError, ValueError):
+    """A signature or signing key is refused (wrong passphrase, untrusted key, a record
+    changed after signing, a signature moved to another record or meaning)."""
 
 
 class LogStorageError(CompoundkitError, OSError):

@@ -18,3 +18,6 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile("thorough" if os.environ.get("COMPOUNDKIT_THOROUGH") == "1" else "fast")
+
+# The throwaway PostgreSQL server of the record-log tests (tests/postgres.py).
+from postgres import pg_url, postgres_server  # noqa: E402, F401

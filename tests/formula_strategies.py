@@ -16,7 +16,7 @@ from compoundkit import ingredients
 from compoundkit.formulas import Amount, Component, Excipient, Formulation, Vehicle, all_vehicles
 from compoundkit.formulas.vehicles import PH_CHARACTER, SALT_TOLERANCE, VEHICLE_TYPES
 from compoundkit.ingredients import Ingredient
-from compoundkit.names import name_key, unprintable
+from compoundkit.names import name_key
 from compoundkit.units import Notation, Strength
 
 __all__ = [
@@ -42,13 +42,15 @@ EXCIPIENT_NAMES = (
     "Lipoderm thickener",
 )
 
-#: Text as a pharmacist might type it: no surrounding blanks (the loader strips them), and
-#: printable (control characters and bidi overrides are refused: names.check_printable).
-texts = (
-    st.text(st.characters(codec="utf-8"), min_size=1, max_size=30)
-    .map(str.strip)
-    .filter(lambda text: bool(text) and unprintable(text) is None)
+#: Text as a pharmacist might type it: no surrounding blanks (the loader strips them).
+#: Text a document accepts: any UTF-8 character but controls and bidi overrides/isolates
+#: (refused at input, see compoundkit.names.check_printable).
+_PRINTABLE = st.characters(
+    codec="utf-8",
+    exclude_categories=("Cc",),
+    exclude_characters="\u061c\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
 )
+texts = st.text(_PRINTABLE, min_size=1, max_size=30).map(str.strip).filter(bool)
 
 
 #: Decimal values with at most 3 places, as written in formulas.

@@ -100,10 +100,6 @@ def _same_basis(reference: Strength, other: Strength, names: tuple[str, str]) ->
         )
 
 
-def _text(value: float, unit: str) -> str:
-    return figure(value, unit)
-
-
 @frozen
 class Alligation:
     """How much of a strong and a weak preparation make a target strength.
@@ -161,10 +157,10 @@ class Alligation:
             f"1. Parts of {self.strong}: {t:.6g} - {w:.6g} = {self.parts_strong:.6g}; "
             f"parts of {weak}: {s:.6g} - {t:.6g} = {self.parts_weak:.6g} "
             f"({parts:.6g} parts in all).",
-            f"2. Mix {_text(self.strong_value, self.unit)} of {self.strong} "
-            f"({self.parts_strong:.6g}/{parts:.6g}) with {_text(self.weak_value, self.unit)} "
+            f"2. Mix {figure(self.strong_value, self.unit)} of {self.strong} "
+            f"({self.parts_strong:.6g}/{parts:.6g}) with {figure(self.weak_value, self.unit)} "
             f"of {weak} ({self.parts_weak:.6g}/{parts:.6g}): "
-            f"{_text(self.total_value, self.unit)} of {self.target}.",
+            f"{figure(self.total_value, self.unit)} of {self.target}.",
         ]
 
 
@@ -221,15 +217,8 @@ def alligation(
             f"target: {target_s} must lie strictly between weak {weak_text} and strong "
             f"{strong_s}: no mixture of the two can have it"
         )
-    given = {
-        name: value
-        for name, value in (
-            ("total", total),
-            ("strong_amount", strong_amount),
-            ("weak_amount", weak_amount),
-        )
-        if value is not None
-    }
+    amounts = {"total": total, "strong_amount": strong_amount, "weak_amount": weak_amount}
+    given = {name: value for name, value in amounts.items() if value is not None}
     if len(given) != 1:
         named = ", ".join(given) if given else "none"
         raise CalculationError(
@@ -302,14 +291,14 @@ class Dilution:
         2. Add diluent to 500 mL (about 400 mL): 2 % w/v.
         """
         stock, target = _percent(self.stock), _percent(self.target)
-        total = _text(self.total_value, self.unit)
+        total = figure(self.total_value, self.unit)
         if self.unit == "gram":
-            add = f"Add {_text(self.diluent_value, self.unit)} of diluent: {total}"
+            add = f"Add {figure(self.diluent_value, self.unit)} of diluent: {total}"
         else:
-            add = f"Add diluent to {total} (about {_text(self.diluent_value, self.unit)})"
+            add = f"Add diluent to {total} (about {figure(self.diluent_value, self.unit)})"
         return [
             f"1. Stock needed = {total} x {target:.6g} % / {stock:.6g} % = "
-            f"{_text(self.stock_value, self.unit)} of {self.stock}.",
+            f"{figure(self.stock_value, self.unit)} of {self.stock}.",
             f"2. {add}: {self.target}.",
         ]
 
@@ -384,12 +373,12 @@ class MixtureStrength:
         3. Strength = 2500 mL / 5000 mL x 100 = 50 % v/v.
         """
         each = "; ".join(
-            f"{_text(amount, self.unit)} x {plain(_percent(strength))} % = "
-            f"{_text(amount * _percent(strength) / 100.0, self.drug_unit)}"
+            f"{figure(amount, self.unit)} x {plain(_percent(strength))} % = "
+            f"{figure(amount * _percent(strength) / 100.0, self.drug_unit)}"
             + ("" if strength is not None else " (base)")
             for strength, amount in self.parts
         )
-        drug, total = _text(self.drug_value, self.drug_unit), _text(self.total_value, self.unit)
+        drug, total = figure(self.drug_value, self.drug_unit), figure(self.total_value, self.unit)
         return numbered(
             [
                 f"Drug in each part: {each}.",

@@ -81,6 +81,13 @@ def positive_amount(value: object, unit: str, *, field: str, allow_zero: bool = 
     return number
 
 
+def readability_mg(readability: object) -> float:
+    """A balance's readability in mg: :data:`DEFAULT_READABILITY_MG` when not given."""
+    if readability is None:
+        return DEFAULT_READABILITY_MG
+    return positive_amount(readability, "milligram", field="readability")
+
+
 def error_percent(value: object, *, field: str = "max_error") -> float:
     """An acceptable weighing error as a percent, strictly between 0 and 100.
 
@@ -283,11 +290,7 @@ class Balance:
         sr_mg = positive_amount(sensitivity, "milligram", field="sensitivity")
         percent = error_percent(max_error)
         minimum = smallest_for_error(sr_mg, percent)
-        d_mg = (
-            DEFAULT_READABILITY_MG
-            if readability is None
-            else positive_amount(readability, "milligram", field="readability")
-        )
+        d_mg = readability_mg(readability)
         spec = f"sr={format_number(sr_mg)}mg,error={format_number(percent)}%"
         if d_mg != DEFAULT_READABILITY_MG:
             spec += f",d={format_number(d_mg)}mg"
@@ -306,11 +309,11 @@ class Balance:
         >>> Balance.usp41("0.02 mg", "0.1 mg").minimum_weight
         <Quantity(82.0, 'milligram')>
         """
-        minimum = float(usp41_minimum_weight(repeatability_sd, readability).magnitude)
         s_mg = positive_amount(
             repeatability_sd, "milligram", field="repeatability_sd", allow_zero=True
         )
         d_mg = positive_amount(readability, "milligram", field="readability")
+        minimum = USP41_SD_FACTOR * max(s_mg, USP41_READABILITY_FLOOR * d_mg)
         rule = "2000 s" if s_mg >= USP41_READABILITY_FLOOR * d_mg else "820 d, as s < 0.41 d"
         return cls(
             minimum,
@@ -638,11 +641,7 @@ def aliquot_plan(
     """
     needed_mg = positive_amount(needed, "milligram", field="needed")
     minimum_mg = positive_amount(minimum, "milligram", field="minimum")
-    step_mg = (
-        DEFAULT_READABILITY_MG
-        if readability is None
-        else positive_amount(readability, "milligram", field="readability")
-    )
+    step_mg = readability_mg(readability)
     if step_mg > minimum_mg:
         raise CalculationError(
             f"readability: {_mg_text(step_mg)} is larger than the minimum "

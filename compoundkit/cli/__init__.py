@@ -27,6 +27,7 @@ _COMMANDS: Final = {
     "bud": ("compoundkit.cli.records", "bud"),
     "record": ("compoundkit.cli.records", "record"),
     "log": ("compoundkit.cli.records", "log"),
+    "keys": ("compoundkit.cli.keys", "keys"),
     "weigh": ("compoundkit.cli.devices", "weigh"),
     "station": ("compoundkit.cli.devices", "station"),
     "vehicles": ("compoundkit.cli.vehicles", "vehicles"),

@@ -212,13 +212,18 @@ def echo_json(text: str) -> None:
 
 def key_values(values: tuple[str, ...], option: str, example: str) -> dict[str, str]:
     """Parse repeated ``NAME=VALUE`` options into a dict; a clear error names the option."""
+    from compoundkit.names import name_key
+
     result: dict[str, str] = {}
+    seen: dict[str, str] = {}
     for item in values:
-        name, sep, value = item.rpartition("=")
+        name, sep, value = item.partition("=")  # at the first '=': a value may hold one
         if not sep or not name.strip() or not value.strip():
             raise InputError(f"{option}: {item!r} should be NAME=VALUE, such as {example}")
-        if name.strip() in result:
-            raise InputError(f"{option}: {name.strip()!r} is given twice")
+        key = name_key(name)
+        if key in seen:  # the same name in another spelling ("KETOPROFEN") counts too
+            raise InputError(f"{option}: {name.strip()!r} is given twice (as {seen[key]!r} too)")
+        seen[key] = name.strip()
         result[name.strip()] = value.strip()
     return result
 
@@ -295,3 +300,31 @@ def write_output(
         click.echo(text.rstrip("\n"))
         return
     write_file(text, target, force=force)
+
+
+class WholeNumber(click.ParamType[int]):
+    """A positive whole number in ASCII digits (``int()`` would also take '৪' or '1_0')."""
+
+    name = "N"
+
+    def __init__(self, what: str, most: int) -> None:
+        self.what, self.most = what, most
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= self.most:
+            self.fail(
+                f"{self.what} must be a whole number from 1 to {self.most} in digits 0-9, "
+                f"not {value!r}",
+                param,
+                ctx,
+            )
+        return int(text)
+
+
+#: The ``--count`` option's type.
+WHOLE_NUMBER: Final = WholeNumber("count", 10_000)

@@ -7,7 +7,14 @@ from typing import Any, Final
 
 import click
 
-from compoundkit.cli._common import InputError, echo_json, handle_errors, key_values, option_errors
+from compoundkit.cli._common import (
+    WHOLE_NUMBER,
+    InputError,
+    echo_json,
+    handle_errors,
+    key_values,
+    option_errors,
+)
 
 _BARE: Final = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*")
 _MASS_UNITS: Final = "mcg, mg, g, kg, oz, lb"
@@ -53,7 +60,7 @@ def _check_options(size: str, options: dict[str, Any]) -> None:
 @click.option(
     "--size", required=True, help="Batch (or container) size: 120g, 0.5kg, 100mL, 2oz, 1lb."
 )
-@click.option("--count", type=int, default=None, help="Number of containers of --size.")
+@click.option("--count", type=WHOLE_NUMBER, default=None, help="Number of containers of --size.")
 @click.option("--excess", default=None, help="Excess for losses: 5% or 2g.")
 @click.option(
     "--potency",

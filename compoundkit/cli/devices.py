@@ -7,6 +7,7 @@ import json
 import click
 
 from compoundkit.cli._common import (
+    WHOLE_NUMBER,
     echo_json,
     handle_errors,
     output_options,
@@ -76,7 +77,7 @@ def weigh(url: str, fmt: str, timeout: float | None) -> None:
 )
 @click.argument("formula", metavar="FORMULA")
 @click.option("--size", required=True, help="Batch (or container) size: 120g, 0.5kg.")
-@click.option("--count", type=int, default=None, help="Number of containers of --size.")
+@click.option("--count", type=WHOLE_NUMBER, default=None, help="Number of containers of --size.")
 @click.option("--balance", "url", required=True, metavar="URL", help="The balance (see weigh).")
 @click.option(
     "--stock", required=True, metavar="FILE", help="Stock file: GTIN -> ingredient and form."

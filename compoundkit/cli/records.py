@@ -16,9 +16,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
 import click
 
 from compoundkit.cli._common import (
+    WHOLE_NUMBER,
     InputError,
     echo_json,
     handle_errors,
@@ -390,7 +392,9 @@ def _lots(values: tuple[str, ...], vendors: dict[str, str]) -> dict[str, Any]:
 )
 @click.argument("formula", metavar="FORMULA")
 @click.option("--size", required=True, help="Batch (or container) size: 120g, 0.5kg.")
-@click.option("--count", type=int, default=1, show_default=True, help="Number of containers.")
+@click.option(
+    "--count", type=WHOLE_NUMBER, default=1, show_default=True, help="Number of containers."
+)
 @click.option("--excess", default=None, help="Excess for losses: 5% or 2g.")
 @click.option(
     "--lot",
@@ -454,7 +458,12 @@ def _lots(values: tuple[str, ...], vendors: dict[str, str]) -> dict[str, Any]:
     type=click.Choice(_RULE_SETS),
     help="BUD rule set for a formula [default: usp795-2023].",
 )
-@click.option("--log", "log_path", metavar="PATH", help="Append the record to this record log.")
+@click.option(
+    "--log",
+    "log_path",
+    metavar="PATH|URL",
+    help="Append the record to this record log (a file, or postgresql://user@host:port/db).",
+)
 @output_options("Write to FILE (.html, .md, .json, .toml, .pdf).")
 @click.option(
     "--format",
@@ -494,7 +503,7 @@ def record_cr(
     kind = _output_format(output, fmt)
     inputs = {formula: "FORMULA", **({} if log_path is None else {log_path: "record log (--log)"})}
     target = output_target(output, force=force, inputs=inputs)
-    log_target = None if log_path is None else _checked_path(log_path, "record log")
+    log_target = None if log_path is None else _log_target(log_path)
     start = _iso_date(day, "--date")
     when = dt.datetime.combine(start, _clock(clock, "--time"))
     for option, value in (
@@ -531,12 +540,13 @@ def record_cr(
         )
         data = _render(cr, kind)
     if log_target is not None:
-        from compoundkit.records.log import RecordLog
+        from compoundkit.records.log import open_log
         from compoundkit.records.serialize import log_record
 
-        with handle_errors(), RecordLog(log_target) as record_log:
+        with handle_errors(), open_log(log_target) as record_log:
             entry = log_record(record_log, cr)
-        click.echo(f"logged {entry.id} in {log_target}", err=True)
+            where = record_log.location if isinstance(log_target, str) else log_target
+        click.echo(f"logged {entry.id} in {where}", err=True)
     _emit(data, target, force=force)
     click.echo(f"BUD {cr.bud.date.isoformat()} ({cr.bud.storage}); ID {cr.internal_id}", err=True)
     if not mfr.is_approved:
@@ -552,18 +562,29 @@ def record_cr(
 
 
 _LOG_OPTION: Final = click.option(
-    "--log", "log_path", required=True, metavar="PATH", help="The record log file (SQLite)."
+    "--log",
+    "log_path",
+    required=True,
+    metavar="PATH|URL",
+    help="The record log: a SQLite file, or postgresql://user@host:port/dbname.",
 )
+
+
+def _log_target(value: str) -> Path | str:
+    """A record log's file (checked like every output path), or its PostgreSQL URL."""
+    from compoundkit.records.log import is_log_url
+
+    return value if is_log_url(value) else _checked_path(value, "record log")
 
 
 @contextlib.contextmanager
 def _open_log(path: str) -> Iterator[RecordLog]:
-    """The record log at ``path``, opened read-only (a missing file is an error)."""
-    from compoundkit.records.log import RecordLog
+    """The record log at ``path``, opened read-only (a missing log is an error)."""
+    from compoundkit.records.log import open_log
 
-    target = _checked_path(path, "record log")
+    target = _log_target(path)
     with handle_errors():
-        opened = RecordLog(target, readonly=True)
+        opened = open_log(target, readonly=True)
     with opened:
         yield opened
 
@@ -629,7 +650,10 @@ _FORMAT_OPTION: Final = click.option(
     "  compoundkit log list --log records.db\n"
     "  compoundkit log show R000001-1f3a9c0e --log records.db\n"
     "  compoundkit log lot K123 --log records.db\n"
-    "  compoundkit log verify --log records.db\n\n"
+    "  compoundkit log verify --log records.db\n"
+    "  compoundkit log verify --log postgresql://pharmacy@db.example:5432/records\n"
+    "  compoundkit log copy records.db postgresql://pharmacy@db.example:5432/records\n\n"
+    "Every --log takes a SQLite file or a postgresql:// URL.\n\n"
     "Exit codes: 0 ok, 1 the hash chain is broken, 2 the log cannot be read.",
 )
 def log() -> None:
@@ -726,12 +750,56 @@ def log_lot(lot: str, log_path: str, fmt: str) -> None:
     "Exit codes: 0 intact, 1 broken (the first bad entry is named), 2 unreadable.",
 )
 @_LOG_OPTION
+@click.option(
+    "--against",
+    metavar="CHECKPOINT",
+    help="Also check that the log still extends this checkpoint (log checkpoint -o FILE).",
+)
+@click.option(
+    "--trust",
+    metavar="FILE",
+    help="Trusted signers (JSON): check the checkpoint's signature (log checkpoint "
+    "--sign-with KEY); a checkpoint that is not signed by one of them fails.",
+)
 @_FORMAT_OPTION
 @_integrity
-def log_verify(log_path: str, fmt: str) -> None:
+def log_verify(log_path: str, against: str | None, trust: str | None, fmt: str) -> None:
     """Check every entry against its hash and the chain; name the first bad one."""
+    from compoundkit.errors import SignatureError
+    from compoundkit.records.log import load_checkpoint
+
+    saved = None
+    if trust is not None and against is None:
+        raise InputError("--trust: checks a checkpoint's signature; give --against FILE too")
+    if against is not None:
+        with handle_errors():
+            saved = load_checkpoint(against)
+    if saved is not None and (trust is not None or saved.signature is not None):
+        from compoundkit.records.signing import load_trusted, manifestation
+
+        if trust is None:
+            click.echo(f"checkpoint {against}: signature not checked; give --trust FILE", err=True)
+        else:
+            with handle_errors():
+                trusted = load_trusted(trust)
+            try:
+                saved.verify_signature(trusted)
+            except SignatureError as exc:
+                click.echo(f"compoundkit: checkpoint {against}: {exc}", err=True)
+                raise SystemExit(1) from None
+            assert saved.signature is not None
+            click.echo(f"checkpoint {against}: {manifestation(saved.signature)}", err=True)
     with _open_log(log_path) as opened:
         report = opened.verify()
+        if report.ok and saved is not None:
+            report = opened.verify(since=saved.point)
+            if not report.ok:
+                report = attrs.evolve(
+                    report,
+                    detail=f"the log no longer extends checkpoint {against} "
+                    f"({saved.entries} entries, taken {saved.time.isoformat()}): "
+                    f"{report.detail}",
+                )
     if fmt == "json":
         bad = report.first_bad
         echo_json(
@@ -751,5 +819,78 @@ def log_verify(log_path: str, fmt: str) -> None:
         )
     else:
         click.echo(str(report))
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@log.command(
+    "checkpoint",
+    epilog="Examples:\n\n\b\n"
+    "  compoundkit log checkpoint --log records.db -o head-2026-12-01.json\n"
+    "  compoundkit log verify --log records.db --against head-2026-12-01.json\n"
+    "  compoundkit log checkpoint --log records.db --sign-with chen.key -o head.json\n\n"
+    "Keep the file somewhere else (another disk, another site, printed): a log rewritten "
+    "after it no longer extends it.",
+)
+@_LOG_OPTION
+@click.option("-o", "--output", required=True, metavar="FILE", help="The checkpoint file.")
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@click.option(
+    "--sign-with",
+    "sign_with",
+    metavar="KEYFILE",
+    help="Sign the checkpoint with this key (compoundkit keys new); passphrase from "
+    "COMPOUNDKIT_PASSPHRASE or a prompt.",
+)
+@_integrity
+def log_checkpoint(log_path: str, output: str, force: bool, sign_with: str | None) -> None:
+    """Write the log's entry count and head hash to FILE, after checking the whole chain."""
+    from compoundkit.records.log import save_checkpoint
+
+    target = _checked_path(output, "checkpoint file")
+    if target.exists() and not force:
+        raise InputError(f"-o: {output} exists; give --force to replace it")
+    signer = None
+    if sign_with is not None:
+        from compoundkit.cli.keys import open_signing_key
+
+        signer = open_signing_key(sign_with)
+    with _open_log(log_path) as opened:
+        opened.verify().raise_if_broken()
+        with handle_errors():
+            saved = save_checkpoint(opened, target, signer=signer)
+    click.echo(f"wrote {target}: {saved.entries} entries, head {saved.head_hash}", err=True)
+
+
+@log.command(
+    "copy",
+    epilog="Examples:\n\n\b\n"
+    "  compoundkit log copy records.db postgresql://pharmacy@db.example:5432/records\n"
+    "  compoundkit log copy postgresql://pharmacy@db.example:5432/records backup.db\n\n"
+    "SOURCE and DEST are SQLite files or postgresql:// URLs. DEST is created if missing "
+    "and must hold no entry. Ids, order and hashes are kept, so the copy has the source's "
+    "head. Exit codes: 0 copied and verified, 1 the source or the copy does not verify "
+    "(nothing is copied from a broken source), 2 a log cannot be opened or DEST is not empty.",
+)
+@click.argument("source", metavar="SOURCE")
+@click.argument("dest", metavar="DEST")
+@_integrity
+def log_copy(source: str, dest: str) -> None:
+    """Copy the record log SOURCE into the new log DEST (another file or backend)."""
+    from compoundkit.records.log import copy_log, is_log_url, open_log
+
+    dest_target = _log_target(dest)
+    with _open_log(source) as opened:
+        with handle_errors():
+            copy = open_log(dest_target)
+        with copy:
+            report = copy_log(opened, copy)  # a broken source: LogIntegrityError, exit 1
+            shown = [
+                log.location if is_log_url(given) else given
+                for given, log in ((source, opened), (dest, copy))
+            ]
+    noun = "entry" if report.count == 1 else "entries"
+    click.echo(f"copied {report.count} {noun} from {shown[0]} to {shown[1]}")
+    click.echo(str(report))
     if not report.ok:
         raise SystemExit(1)

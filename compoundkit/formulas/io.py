@@ -307,10 +307,6 @@ def _decode(raw: bytes, name: str | None) -> str:
         ) from None
 
 
-#: Why a file whose only fault is an over-long number is refused.
-_TOO_LONG: Final = "a number is too long (more than 4300 digits)"
-
-
 def loads_toml(text: str, *, source: str | None = None) -> Formulation:
     """A Formulation from formula-file TOML text."""
     from compoundkit._toml import TomlTextError
@@ -324,28 +320,17 @@ def loads_toml(text: str, *, source: str | None = None) -> Formulation:
 
 
 def loads_json(text: str, *, source: str | None = None) -> Formulation:
-    """A Formulation from formula JSON text (the same structure as the TOML file)."""
+    """A Formulation from formula JSON text (the same structure as the TOML file).
+
+    A key given twice in one object is refused, as TOML refuses it.
+    """
+    from compoundkit._json import JsonTextError, parse
+
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
-    except _RefusedConstant as exc:
-        raise FormulaFileError(
-            f"not valid JSON: {exc.args[0]} is not a number compoundkit accepts", file=source
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise FormulaFileError(f"not valid JSON: {exc.msg}", file=source, line=exc.lineno) from None
-    except RecursionError:
-        raise FormulaFileError("not valid JSON: nested too deeply", file=source) from None
-    except ValueError:  # an integer over Python's 4300-digit limit
-        raise FormulaFileError(f"not valid JSON: {_TOO_LONG}", file=source) from None
+        data = parse(text)
+    except JsonTextError as exc:
+        raise FormulaFileError(str(exc), file=source, line=exc.line) from None
     return formulation_from_dict(data, source=source, text=text)
-
-
-class _RefusedConstant(Exception):
-    """JSON's NaN, Infinity or -Infinity was found (internal)."""
-
-
-def _refuse_constant(name: str) -> Any:
-    raise _RefusedConstant(name)
 
 
 def load_formula(path: str | os.PathLike[str]) -> Formulation:

@@ -147,24 +147,13 @@ def formulation_html(formulation: Formulation) -> str:
 
 def sheet_rows(sheet: BatchSheet) -> list[dict[str, Any]]:
     """One plain dict per line of ``sheet`` and one for the vehicle (the DataFrame rows)."""
-    rows: list[dict[str, Any]] = []
-    for line in sheet.lines:
-        strength = str(line.strength) if line.strength is not None else line.reference_amount
-        rows.append(
-            {
-                "name": line.name,
-                "kind": line.kind,
-                "form": line.form,
-                "expressed_as": line.expressed_as,
-                "strength": strength,
-                "moiety_g": line.moiety_g,
-                "factor": line.factor,
-                "potency": line.potency,
-                "weigh_g": line.weigh_g,
-                "rounded_g": line.rounded_g,
-                "below_minimum": line.below_minimum,
-            }
-        )
+    rows = [
+        {
+            **{column: getattr(line, column) for column in SHEET_COLUMNS},
+            "strength": line.reference_amount if line.strength is None else str(line.strength),
+        }
+        for line in sheet.lines
+    ]
     rows.append(
         {
             "name": sheet.vehicle.name,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from attrs import frozen
 
@@ -26,7 +26,7 @@ from compoundkit.units import Basis, Notation, Strength, resolve_basis
 
 if TYPE_CHECKING:
     from compoundkit.formulas.model import Component, Excipient, Formulation
-    from compoundkit.ingredients import Form, Ingredient
+    from compoundkit.ingredients import Form, Ingredient, Use
 
     #: A rule's check: the formulation's findings, made with the rule's own ``finding``.
     Check = Callable[[Formulation, "Rule"], Iterator[Finding]]
@@ -463,7 +463,7 @@ def _evidence(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     if not indication:
         return
     for component in formulation.ingredients:
-        uses = _uses_for(component.ingredient, indication)
+        uses = _uses_for(component.ingredient.uses, indication)
         topical = [u for u in uses if "topical" in u.route.lower()] or uses
         if not topical:
             yield this.finding(
@@ -482,25 +482,10 @@ def _evidence(formulation: Formulation, this: Rule) -> Iterator[Finding]:
             )
 
 
-# (ingredient id, indication) -> (the uses tuple matched against, matching uses).
-_USE_CACHE: dict[tuple[str, str], tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
-
-
-def _uses_for(ingredient: Ingredient, indication: str) -> tuple[Any, ...]:
-    """The ingredient's uses matching ``indication`` (memoised: matching is text work).
-
-    The cache entry keeps the uses tuple it was computed from and is used only for
-    that same tuple, so a re-registered ingredient is matched afresh.
-    """
-    key = (ingredient.id, indication)
-    cached = _USE_CACHE.get(key)
-    if cached is not None and cached[0] is ingredient.uses:
-        return cached[1]
-    found = tuple(u for u in ingredient.uses if u.matches(indication))
-    if len(_USE_CACHE) > 1024:
-        _USE_CACHE.clear()
-    _USE_CACHE[key] = (ingredient.uses, found)
-    return found
+@functools.lru_cache(maxsize=1024)
+def _uses_for(uses: tuple[Use, ...], indication: str) -> tuple[Use, ...]:
+    """The uses matching ``indication`` (memoised: matching is text work)."""
+    return tuple(u for u in uses if u.matches(indication))
 
 
 @rule("CK115", "amounts belong to a stated reference batch", Severity.ERROR, USP_795_MFR)

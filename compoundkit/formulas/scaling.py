@@ -16,6 +16,7 @@ from attrs import evolve
 from compoundkit.errors import CalculationError
 from compoundkit.formulas.model import Amount
 from compoundkit.units import magnitude
+from compoundkit.units.grammar import FACTOR
 
 if TYPE_CHECKING:
     from compoundkit.formulas.model import Formulation
@@ -38,23 +39,17 @@ def scale_formula(formulation: Formulation, new_total: Any) -> Formulation:
     >>> str(big.makes), str(big.excipients[0].amount), str(big.excipients[1].amount)
     ('454 g', '63.56 g', '36.32 mL')
     """
-    unit = "gram"
-    if formulation.makes is not None and formulation.makes.is_volume:
-        unit = "milliliter"
-    target = float(magnitude(new_total, unit, field="new_total"))
+    volume = formulation.makes is not None and formulation.makes.is_volume
+    target = float(magnitude(new_total, "milliliter" if volume else "gram", field="new_total"))
     if not (math.isfinite(target) and target > 0):
         raise CalculationError(f"new_total must be a positive, finite quantity, not {new_total}")
+    makes = Amount(target, "mL" if volume else "g")
     if formulation.makes is None:
-        return evolve(formulation, makes=Amount(target, "g" if unit == "gram" else "mL"))
-    old = (
-        formulation.makes.grams()
-        if unit == "gram"
-        else formulation.makes.value * (1000.0 if formulation.makes.unit == "L" else 1.0)
-    )
-    factor = target / old
+        return evolve(formulation, makes=makes)
+    factor = target / (formulation.makes.value * FACTOR[formulation.makes.unit])  # per g or mL
     return evolve(
         formulation,
-        makes=Amount(target, "g" if unit == "gram" else "mL"),
+        makes=makes,
         ingredients=tuple(
             evolve(c, amount=_scaled(c.amount, factor)) for c in formulation.ingredients
         ),

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from compoundkit.ingredients import _io
 from compoundkit.ingredients._catalog import ENTRY_POINT_GROUP, Catalog, ConfusableNameError
 from compoundkit.ingredients._facts import (
     Caution,
@@ -51,7 +52,9 @@ from compoundkit.ingredients._facts import (
     Valence,
     Value,
 )
+from compoundkit.ingredients._io import from_dict, from_toml
 from compoundkit.ingredients._model import SCHEMA_VERSION, Form, Ingredient, UnknownFormError
+from compoundkit.ingredients._schema import json_schema
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -131,25 +134,9 @@ def default_catalog() -> Catalog:
     return _default
 
 
-def from_toml(text: str, *, file: str = "<string>") -> tuple[Ingredient, ...]:
-    """Parse catalog TOML text into checked ingredients without registering them."""
-    from compoundkit.ingredients._io import from_toml as _from_toml
-
-    return _from_toml(text, file=file)
-
-
-def from_dict(data: object, *, file: str = "<data>") -> tuple[Ingredient, ...]:
-    """Build checked ingredients from a parsed catalog document (e.g. a JSON export)."""
-    from compoundkit.ingredients._io import from_dict as _from_dict
-
-    return _from_dict(data, file=file)
-
-
 def export_dict(ingredients: tuple[Ingredient, ...] | None = None) -> dict[str, Any]:
     """The catalog (default: every ingredient) as a JSON-ready dict in the data format."""
-    from compoundkit.ingredients._io import export_dict as _export_dict
-
-    return _export_dict(all() if ingredients is None else ingredients)
+    return _io.export_dict(all() if ingredients is None else ingredients)
 
 
 def export_json(ingredients: tuple[Ingredient, ...] | None = None, *, indent: int = 2) -> str:
@@ -162,13 +149,6 @@ def export_json(ingredients: tuple[Ingredient, ...] | None = None, *, indent: in
     import json
 
     return json.dumps(export_dict(ingredients), indent=indent, ensure_ascii=False) + "\n"
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of the catalog format, generated from the model classes."""
-    from compoundkit.ingredients._schema import json_schema as _json_schema
-
-    return _json_schema()
 
 
 def schema() -> dict[str, Any]:

@@ -46,19 +46,15 @@ class _Index:
 
     __slots__ = ("entries", "keys")
 
-    def __init__(self) -> None:
-        self.entries: dict[str, Ingredient] = {}
-        self.keys: dict[str, str] = {}
-
-    def copy(self) -> _Index:
-        new = _Index()
-        new.entries = dict(self.entries)
-        new.keys = dict(self.keys)
-        return new
+    def __init__(
+        self, entries: dict[str, Ingredient] | None = None, keys: dict[str, str] | None = None
+    ) -> None:
+        self.entries = dict(entries or {})
+        self.keys = dict(keys or {})
 
     def added(self, batch: Sequence[Ingredient], *, override: bool, file: str | None) -> _Index:
         """A copy with ``batch`` added; raises CatalogError on a collision."""
-        new = self.copy()
+        new = _Index(self.entries, self.keys)
         batch_keys: dict[str, str] = {}
         for ing in batch:
             if not isinstance(ing, Ingredient):
@@ -270,22 +266,17 @@ class Catalog:
         >>> [i.id for i in c.search(drug_class="nsaid")]
         ['ketoprofen']
         """
-        found = []
-        for ing in self.all():
-            if condition is not None and not self._uses(
-                ing, condition, min_evidence, include_claims
-            ):
-                continue
-            if drug_class is not None and not _class_matches(ing, drug_class):
-                continue
-            if (
-                text is not None
-                and not _class_matches(ing, text)
-                and not self._uses(ing, text, min_evidence, include_claims)
-            ):
-                continue
-            found.append(ing)
-        return tuple(found)
+
+        def uses(ing: Ingredient, text: str) -> bool:
+            return bool(self._uses(ing, text, min_evidence, include_claims))
+
+        return tuple(
+            ing
+            for ing in self.all()
+            if (condition is None or uses(ing, condition))
+            and (drug_class is None or _class_matches(ing, drug_class))
+            and (text is None or _class_matches(ing, text) or uses(ing, text))
+        )
 
     def search_uses(
         self,

@@ -3,7 +3,7 @@
 molmass parses the formula (hydrates and adducts written with ``.``, such as
 ``MgCl2.6H2O`` or ``C20H21N.HCl``) and gives the element counts. The masses
 are IUPAC conventional (abridged) atomic weights for the elements the catalog
-uses, the values the domain notes compute with; other elements fall back to
+uses, the values the catalog's recorded molecular weights use; other elements fall back to
 molmass's own masses (standard atomic weights, or isotope masses). molmass is
 imported only here, on first use.
 
@@ -20,8 +20,8 @@ from typing import Final
 
 __all__ = ["ATOMIC_WEIGHTS", "FormulaError", "molecular_weight"]
 
-#: IUPAC conventional/abridged atomic weights (g/mol), as used by the domain notes
-#: (shared/domain/README.md; IUPAC CIAAW standard atomic weights, conventional values).
+#: IUPAC conventional/abridged atomic weights (g/mol) (IUPAC CIAAW standard atomic
+#: weights, conventional values).
 ATOMIC_WEIGHTS: Final[dict[str, float]] = {
     "H": 1.008,
     "C": 12.011,

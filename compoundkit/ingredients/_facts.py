@@ -3,7 +3,7 @@
 Each class is one table of the catalog format (``data/README.md``): its fields, with
 their document keys (aliases), docstrings and constraints, are the format's only
 declaration. Every fact carries ``sources``: ids of entries in its ingredient's
-``references``. Facts the domain notes flag for confirmation carry ``verify = True``.
+``references``. Facts that still need confirmation against a primary source carry ``verify = True``.
 
 >>> Range(94, 97, ("usp",), unit="degC").quantities()[0]
 <Quantity(94.0, 'degree_Celsius')>
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, overload
 from attrs import field, frozen
 
 from compoundkit.errors import CompoundkitError, Problem
-from compoundkit.ingredients._fields import Checked, doc
+from compoundkit.ingredients._fields import Checked, doc, optional
 from compoundkit.names import name_key
 
 if TYPE_CHECKING:
@@ -133,12 +133,10 @@ class Reference(Checked):
     id: str = field(metadata=doc("Reference id, unique within the ingredient.", pattern=ID_PATTERN))
     citation: str = field(metadata=doc("Citation in words."))
     kind: ReferenceKind = field(converter=ReferenceKind, metadata=doc("Kind of source."))
-    url: str | None = field(default=None, metadata=doc("Web address.", pattern=r"^https://"))
-    doi: str | None = field(default=None, metadata=doc("DOI.", pattern=r"^10\.[0-9]+/"))
-    pubmed: str | None = field(default=None, metadata=doc("PubMed id.", pattern=r"^[0-9]+$"))
-    pmc: str | None = field(
-        default=None, metadata=doc("PubMed Central id.", pattern=r"^PMC[0-9]+$")
-    )
+    url: str | None = optional("Web address.", pattern=r"^https://")
+    doi: str | None = optional("DOI.", pattern=r"^10\.[0-9]+/")
+    pubmed: str | None = optional("PubMed id.", pattern=r"^[0-9]+$")
+    pmc: str | None = optional("PubMed Central id.", pattern=r"^PMC[0-9]+$")
     note: str | None = field(default=None, metadata=NOTE)
     verify: bool = field(default=False, metadata=VERIFY)
 
@@ -186,9 +184,7 @@ class Value(Checked):
 
     value: float = field(metadata=doc("The number."))
     sources: Sources = field(converter=texts, metadata=SOURCES)
-    unit: str | None = field(
-        default=None, metadata=doc("Unit (pint name); omit when dimensionless.")
-    )
+    unit: str | None = optional("Unit (pint name); omit when dimensionless.")
     approximate: bool = field(
         default=False, metadata=doc("True when the source gives an approximate value.")
     )
@@ -209,9 +205,7 @@ class Range(Checked):
     low: float = field(converter=float, metadata=doc("Lower end."))
     high: float = field(converter=float, metadata=doc("Upper end (>= low)."))
     sources: Sources = field(converter=texts, metadata=SOURCES)
-    unit: str | None = field(
-        default=None, metadata=doc("Unit (pint name, e.g. degC); omit when dimensionless.")
-    )
+    unit: str | None = optional("Unit (pint name, e.g. degC); omit when dimensionless.")
     approximate: bool = field(
         default=False, metadata=doc("True when the source gives approximate values.")
     )
@@ -269,7 +263,7 @@ class Use(Checked):
         default=(), converter=texts, metadata=doc("Search terms (conditions) this use answers to.")
     )
     claim: bool = field(default=False, metadata=doc("True for an unsupported promotional claim."))
-    dosing: str | None = field(default=None, metadata=doc("Dosing as given by the source."))
+    dosing: str | None = optional("Dosing as given by the source.")
     note: str | None = field(default=None, metadata=NOTE)
     verify: bool = field(default=False, metadata=VERIFY)
 
@@ -306,18 +300,12 @@ class StrengthRange(Checked):
     they were written down). ``unusual_above`` is a note-level threshold, not a limit.
     """
 
-    low: Strength | None = field(
-        default=None, metadata=doc("Lower end (required for a typical range).")
-    )
+    low: Strength | None = optional("Lower end (required for a typical range).")
     high: Strength = field(metadata=doc("Upper end (or the maximum)."))
-    form: str | None = field(
-        default=None, metadata=doc("Id of the form the strengths are expressed as.")
-    )
+    form: str | None = optional("Id of the form the strengths are expressed as.")
     route: str = field(default="topical", metadata=doc("Route (default topical)."))
     sourced: bool = field(metadata=doc("False when no published source backs the numbers."))
-    unusual_above: Strength | None = field(
-        default=None, metadata=doc("Note-level threshold (not a maximum).")
-    )
+    unusual_above: Strength | None = optional("Note-level threshold (not a maximum).")
     sources: Sources = field(converter=texts, metadata=doc(SOURCES["doc"]))
     note: str | None = field(default=None, metadata=NOTE)
     verify: bool = field(default=False, metadata=VERIFY)
@@ -352,11 +340,9 @@ class ObservedStrength(Checked):
 
     strength: Strength = field(metadata=doc("The strength, as reported (basis may be unstated)."))
     sources: Sources = field(converter=texts, metadata=SOURCES)
-    form: str | None = field(
-        default=None, metadata=doc("Id of the form, when the source states it.")
-    )
-    dosage_form: str | None = field(default=None, metadata=doc("Dosage form (gel, cream...)."))
-    vehicle: str | None = field(default=None, metadata=doc("Vehicle named by the source."))
+    form: str | None = optional("Id of the form, when the source states it.")
+    dosage_form: str | None = optional("Dosage form (gel, cream...).")
+    vehicle: str | None = optional("Vehicle named by the source.")
     note: str | None = field(default=None, metadata=NOTE)
     verify: bool = field(default=False, metadata=VERIFY)
 
@@ -383,7 +369,7 @@ class Label(Checked):
 
     text: str = field(metadata=doc("Label text."))
     sources: Sources = field(converter=texts, metadata=SOURCES)
-    reason: str | None = field(default=None, metadata=doc("Why it is needed."))
+    reason: str | None = optional("Why it is needed.")
 
     def __str__(self) -> str:
         return self.text
@@ -425,32 +411,22 @@ class Physicochemical(Checked):
     and listed, as notes, by :attr:`flag_notes`. ``melting_point`` is in degC.
     """
 
-    description: Fact | None = field(default=None, metadata=doc("Appearance."))
-    melting_point: Range | None = field(default=None, metadata=doc("Melting range in degC."))
-    pka: Value | None = field(default=None, metadata=doc("Acid dissociation constant."))
-    logp: Value | None = field(
-        default=None, metadata=doc("Octanol/water partition coefficient (log).")
-    )
-    solution_ph: Range | None = field(default=None, metadata=doc("pH of a stated solution."))
+    description: Fact | None = optional("Appearance.")
+    melting_point: Range | None = optional("Melting range in degC.")
+    pka: Value | None = optional("Acid dissociation constant.")
+    logp: Value | None = optional("Octanol/water partition coefficient (log).")
+    solution_ph: Range | None = optional("pH of a stated solution.")
     solubility: tuple[Solubility, ...] = field(default=(), metadata=doc("Solubility by solvent."))
-    storage: Fact | None = field(default=None, metadata=doc("Storage requirement."))
-    _light_sensitive: Flag | None = field(default=None, metadata=doc("Flag: degraded by light."))
-    _light_stable: Flag | None = field(default=None, metadata=doc("Flag: stable in light."))
-    _deliquescent: Flag | None = field(
-        default=None, metadata=doc("Flag: takes up water from the air until it dissolves.")
+    storage: Fact | None = optional("Storage requirement.")
+    _light_sensitive: Flag | None = optional("Flag: degraded by light.")
+    _light_stable: Flag | None = optional("Flag: stable in light.")
+    _deliquescent: Flag | None = optional("Flag: takes up water from the air until it dissolves.")
+    _hygroscopic: Flag | None = optional("Flag: takes up water from the air.")
+    _electrolyte: Flag | None = optional("Flag: adds electrolyte load to a preparation.")
+    _salted_out_by_electrolytes: Flag | None = optional(
+        "Flag: comes out of solution with electrolytes."
     )
-    _hygroscopic: Flag | None = field(
-        default=None, metadata=doc("Flag: takes up water from the air.")
-    )
-    _electrolyte: Flag | None = field(
-        default=None, metadata=doc("Flag: adds electrolyte load to a preparation.")
-    )
-    _salted_out_by_electrolytes: Flag | None = field(
-        default=None, metadata=doc("Flag: comes out of solution with electrolytes.")
-    )
-    _precipitates_in_alkaline: Flag | None = field(
-        default=None, metadata=doc("Flag: precipitates in alkaline media.")
-    )
+    _precipitates_in_alkaline: Flag | None = optional("Flag: precipitates in alkaline media.")
     notes: tuple[Note, ...] = field(default=(), metadata=doc("Other physicochemical notes."))
 
     light_sensitive = _FlagValue()

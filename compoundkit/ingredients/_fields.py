@@ -31,13 +31,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from compoundkit.documents import Path
 from compoundkit.errors import CatalogError, Problem
 from compoundkit.names import unprintable
 
-__all__ = ["Checked", "Path", "doc", "field_problems", "in_entry", "refusal", "walk"]
-
-#: A place in a catalog document: keys and list indexes, outermost first.
-Path = tuple[str | int, ...]
+__all__ = ["Checked", "doc", "field_problems", "in_entry", "optional", "refusal", "walk"]
 
 
 def doc(
@@ -61,6 +59,11 @@ def doc(
     return {"doc": text, **{k: v for k, v in found.items() if v is not None}} | (
         {"always": True} if always else {}
     )
+
+
+def optional(text: str, **constraints: Any) -> Any:
+    """A field that may be left out (None), with its docstring and constraints (:func:`doc`)."""
+    return attrs.field(default=None, metadata=doc(text, **constraints))
 
 
 class Checked:

@@ -4,8 +4,7 @@ Reading is :func:`compoundkit.documents.structure` into the model classes (they 
 the format); every problem, of shape or of meaning, is reported in one
 :class:`~compoundkit.errors.CatalogError`, each as ``file:line: field.path: message``
 naming its entry, and a file loads completely or not at all. Writing is
-:func:`compoundkit.documents.unstructure` of the same classes. cattrs is imported
-here, on first use.
+:func:`compoundkit.documents.unstructure` of the same classes.
 
 >>> from_toml("ingredients = 1", file="x.toml")
 Traceback (most recent call last):
@@ -15,34 +14,25 @@ compoundkit.errors.CatalogError: x.toml:1: ingredients: must be a list, not the 
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Final
-
-import attrs
+from typing import Any, Final
 
 from compoundkit import documents
 from compoundkit._toml import TomlTextError
 from compoundkit._toml import parse as parse_toml
 from compoundkit.errors import CatalogError, DocumentError, Problem
-from compoundkit.ingredients._fields import Checked, in_entry, refusal
+from compoundkit.ingredients._fields import in_entry, refusal
 from compoundkit.ingredients._model import SCHEMA_VERSION, CatalogFile, Ingredient
 from compoundkit.notices import CATALOG_DISCLAIMER
 
-if TYPE_CHECKING:
-    import cattrs
-
 __all__ = [
-    "configure",
     "export_dict",
     "from_dict",
     "from_toml",
-    "ingredient_to_dict",
     "load_path",
     "load_shipped",
-    "model_classes",
 ]
 
 #: Largest catalog file read, in bytes (one ingredient's entry is about 10 KB).
@@ -57,56 +47,10 @@ SHIPPED: Final = (
 )
 
 
-@functools.cache
-def model_classes() -> tuple[type[Checked], ...]:
-    """Every class of the format, from :class:`CatalogFile` down, with types resolved.
-
-    ``Strength`` is imported here, when a document is read or the schema generated.
-    """
-    from compoundkit.units import Strength
-
-    found: list[type[Checked]] = []
-
-    def visit(cls: type[Checked]) -> None:
-        found.append(cls)
-        attrs.resolve_types(cls, localns={"Strength": Strength})
-        for a in attrs.fields(cls):
-            for part in (a.type, *getattr(a.type, "__args__", ())):
-                if isinstance(part, type) and issubclass(part, Checked) and part not in found:
-                    visit(part)
-
-    visit(CatalogFile)
-    return tuple(found)
-
-
-def configure(made: cattrs.Converter) -> None:
-    """Teach the converter the catalog classes (run by :func:`compoundkit.documents.extend`):
-    types resolved; exports keep the format's key order and write fields marked
-    ``always`` even at their default."""
-    from cattrs.gen import make_dict_unstructure_fn, override
-
-    def export_hook(cls: type) -> Callable[[Any], dict[str, Any]]:
-        fields = attrs.fields(cls)
-        always: dict[str, Any] = {
-            a.name: override(omit_if_default=False) for a in fields if "always" in a.metadata
-        }
-        hook: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(
-            cls, made, _cattrs_omit_if_default=made.omit_if_default, **always
-        )
-        keys = [a.alias for a in fields]
-        return lambda obj: dict(_ordered(hook(obj), keys))
-
-    made.register_unstructure_hook_factory(model_classes().__contains__, export_hook)
-
-
-def _ordered(found: dict[str, Any], keys: list[str]) -> Iterator[tuple[str, Any]]:
-    return ((key, found[key]) for key in keys if key in found)
-
-
 def from_toml(
     text: str, *, file: str = "<string>", origin: str | None = None
 ) -> tuple[Ingredient, ...]:
-    """Parse catalog TOML text into ingredients (checked; nothing is registered)."""
+    """Parse catalog TOML text into checked ingredients without registering them."""
     try:
         data = parse_toml(text)
     except TomlTextError as exc:
@@ -149,9 +93,8 @@ def load_shipped() -> tuple[Ingredient, ...]:
 def from_dict(
     data: object, *, file: str = "<data>", origin: str | None = None, text: str = ""
 ) -> tuple[Ingredient, ...]:
-    """Ingredients from a parsed catalog document (TOML or JSON shape).
-
-    ``text``, the document's source, lets problems name their line.
+    """Checked ingredients from a parsed catalog document (TOML or JSON shape, e.g. a JSON
+    export), not registered. ``text``, the document's source, lets problems name their line.
     """
     try:
         catalog = documents.structure(data, CatalogFile, source=file, text=text)
@@ -183,13 +126,6 @@ def _entry_of(path: documents.Path, data: object) -> tuple[str | None, str]:
 # --------------------------------------------------------------------------- writing
 
 
-def ingredient_to_dict(ing: Ingredient) -> dict[str, Any]:
-    """``ing`` as a dict in the catalog data format (JSON- and TOML-ready), defaults left
-    out, each form's ``computed_molecular_weight`` included."""
-    result: dict[str, Any] = documents.unstructure(ing)
-    return result
-
-
 def export_dict(ingredients: Iterable[Ingredient]) -> dict[str, Any]:
     """A whole catalog document: schema version, generator, disclaimer, every ingredient."""
     from compoundkit import __version__
@@ -198,5 +134,5 @@ def export_dict(ingredients: Iterable[Ingredient]) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "generator": f"compoundkit {__version__}",
         "disclaimer": CATALOG_DISCLAIMER,
-        "ingredients": [ingredient_to_dict(ing) for ing in ingredients],
+        "ingredients": [documents.unstructure(ing) for ing in ingredients],
     }

@@ -39,7 +39,7 @@ from compoundkit.ingredients._facts import (
     Valence,
     texts,
 )
-from compoundkit.ingredients._fields import Checked, doc, walk
+from compoundkit.ingredients._fields import Checked, doc, optional, walk
 from compoundkit.names import name_key
 
 if TYPE_CHECKING:
@@ -67,9 +67,6 @@ class UnknownFormError(CatalogError, LookupError):
 
     The message lists the forms the ingredient has, with their aliases.
     """
-
-    def __str__(self) -> str:  # LookupError would otherwise repr() the message
-        return str(self.args[0])
 
 
 def _weight_of_formula(form: Form) -> float:
@@ -114,19 +111,15 @@ class Form(Checked):
             always=True,
         ),
     )
-    cas: str | None = field(
-        default=None, metadata=doc("CAS registry number.", pattern=r"^[0-9]{2,7}-[0-9]{2}-[0-9]$")
-    )
-    unii: str | None = field(default=None, metadata=doc("FDA UNII.", pattern=r"^[0-9A-Z]{10}$"))
-    pubchem_cid: int | None = field(default=None, metadata=doc("PubChem compound id.", minimum=1))
-    chemical_name: str | None = field(default=None, metadata=doc("Systematic name."))
+    cas: str | None = optional("CAS registry number.", pattern=r"^[0-9]{2,7}-[0-9]{2}-[0-9]$")
+    unii: str | None = optional("FDA UNII.", pattern=r"^[0-9A-Z]{10}$")
+    pubchem_cid: int | None = optional("PubChem compound id.", minimum=1)
+    chemical_name: str | None = optional("Systematic name.")
     moiety_count: int = field(
         default=1,
         metadata=doc("Moles of the parent moiety per mole of this form (default 1).", minimum=1),
     )
-    description: str | None = field(
-        default=None, metadata=doc("What this form is and when it is used.")
-    )
+    description: str | None = optional("What this form is and when it is used.")
     sources: Sources = field(converter=texts, metadata=SOURCES)
     note: str | None = field(default=None, metadata=NOTE)
     verify: bool = field(default=False, metadata=VERIFY)
@@ -229,16 +222,12 @@ class Ingredient(Checked):
         default=False,
         metadata=doc("True when a strength must state the form (e.g. hexahydrate or anhydrous)."),
     )
-    _valence: Valence | None = field(default=None, metadata=doc("Ion valence, for mEq."))
+    _valence: Valence | None = optional("Ion valence, for mEq.")
     mechanism: Mechanism = field(metadata=doc("Mechanism of action."))
     uses: tuple[Use, ...] = field(metadata=doc("Uses with evidence grades.", min_items=1))
     forms: tuple[Form, ...] = field(metadata=doc("Chemical forms.", min_items=1))
-    typical_strength: StrengthRange | None = field(
-        default=None, metadata=doc("Typical topical range.")
-    )
-    max_strength: StrengthRange | None = field(
-        default=None, metadata=doc("Sourced maximum strength.")
-    )
+    typical_strength: StrengthRange | None = optional("Typical topical range.")
+    max_strength: StrengthRange | None = optional("Sourced maximum strength.")
     strengths_seen: tuple[ObservedStrength, ...] = field(
         default=(), metadata=doc("Strengths reported in use.")
     )
@@ -390,7 +379,9 @@ class Ingredient(Checked):
         for ref in self.references:
             if ref.id == ref_id:
                 return ref
-        raise CatalogError(f"no reference {ref_id!r}", entry=self.id, field="references")
+        raise CatalogError(
+            f"{self.name} has no reference {ref_id!r}", entry=self.id, field="references"
+        )
 
     def indications(self) -> tuple[Use, ...]:
         """The uses with established or limited evidence that are not mere claims."""
@@ -419,9 +410,8 @@ class Ingredient(Checked):
         >>> ingredients.get("guaifenesin").to_dict()["id"]
         'guaifenesin'
         """
-        from compoundkit.ingredients._io import ingredient_to_dict
-
-        return ingredient_to_dict(self)
+        result: dict[str, Any] = documents.unstructure(self)
+        return result
 
     def _repr_html_(self) -> str:
         """A compact card for notebooks."""
@@ -460,8 +450,8 @@ class CatalogFile(Checked):
     schema_version: int = field(
         default=SCHEMA_VERSION, metadata=doc("Data format version (1).", minimum=1)
     )
-    generator: str | None = field(default=None, metadata=doc("Program that wrote an export."))
-    disclaimer: str | None = field(default=None, metadata=doc("Statement of what the data is for."))
+    generator: str | None = optional("Program that wrote an export.")
+    disclaimer: str | None = optional("Statement of what the data is for.")
     ingredients: tuple[Ingredient, ...] = field(metadata=doc("The ingredients.", min_items=1))
 
     def _problems(self) -> Iterator[Problem]:
@@ -480,7 +470,7 @@ class CatalogFile(Checked):
 
 
 def _configure(made: cattrs.Converter) -> None:
-    from compoundkit.ingredients._io import configure
+    from compoundkit.ingredients._schema import configure
 
     configure(made)
 

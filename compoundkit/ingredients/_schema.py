@@ -1,8 +1,9 @@
-"""The JSON Schema of the catalog format, generated from the model classes.
+"""The catalog format from the model classes: the converter's export hooks, the JSON Schema.
 
-Each class is an object with no other properties; each field a property described
-by its ``doc`` metadata, required when it has no default, and constrained as declared
-(:func:`~._fields.doc`). Text is never empty, so every string has ``minLength`` 1.
+Exports keep the format's key order and write the fields marked ``always`` (:func:`configure`).
+In the JSON Schema each class is an object with no other properties; each field a property
+described by its ``doc`` metadata, required when it has no default, and constrained as
+declared (:func:`~._fields.doc`). Text is never empty, so every string has ``minLength`` 1.
 The shipped ``catalog.schema.json`` is this schema; after changing the model,
 regenerate it with ``python -m compoundkit.ingredients._schema``.
 
@@ -13,17 +14,68 @@ regenerate it with ``python -m compoundkit.ingredients._schema``.
 from __future__ import annotations
 
 import enum
+import functools
 import types
 import typing
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from compoundkit.ingredients._fields import Checked
-from compoundkit.ingredients._io import model_classes
 from compoundkit.ingredients._model import CatalogFile
 
-__all__ = ["json_schema", "render_schema"]
+if TYPE_CHECKING:
+    import cattrs
+
+__all__ = ["configure", "json_schema", "model_classes", "render_schema"]
+
+
+@functools.cache
+def model_classes() -> tuple[type[Checked], ...]:
+    """Every class of the format, from :class:`CatalogFile` down, with types resolved.
+
+    ``Strength`` is imported here, when a document is read or the schema generated.
+    """
+    from compoundkit.units import Strength
+
+    found: list[type[Checked]] = []
+
+    def visit(cls: type[Checked]) -> None:
+        found.append(cls)
+        attrs.resolve_types(cls, localns={"Strength": Strength})
+        for a in attrs.fields(cls):
+            for part in (a.type, *getattr(a.type, "__args__", ())):
+                if isinstance(part, type) and issubclass(part, Checked) and part not in found:
+                    visit(part)
+
+    visit(CatalogFile)
+    return tuple(found)
+
+
+def configure(made: cattrs.Converter) -> None:
+    """Teach the converter the catalog classes (run by :func:`compoundkit.documents.extend`):
+    types resolved; exports keep the format's key order and write fields marked
+    ``always`` even at their default."""
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    def export_hook(cls: type) -> Callable[[Any], dict[str, Any]]:
+        fields = attrs.fields(cls)
+        always: dict[str, Any] = {
+            a.name: override(omit_if_default=False) for a in fields if "always" in a.metadata
+        }
+        hook: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(
+            cls, made, _cattrs_omit_if_default=made.omit_if_default, **always
+        )
+        keys = [a.alias for a in fields]
+        return lambda obj: dict(_ordered(hook(obj), keys))
+
+    made.register_unstructure_hook_factory(model_classes().__contains__, export_hook)
+
+
+def _ordered(found: dict[str, Any], keys: list[str]) -> Iterator[tuple[str, Any]]:
+    return ((key, found[key]) for key in keys if key in found)
+
 
 #: JSON Schema keywords of the constraints :func:`~._fields.doc` declares.
 _KEYWORDS = {"pattern": "pattern", "minimum": "minimum", "above": "exclusiveMinimum"}

@@ -32,10 +32,14 @@ from compoundkit.records.cr import (
 )
 from compoundkit.records.log import (
     BadEntry,
+    Checkpoint,
     LogEntry,
+    NewEntry,
     RecordLog,
     UnknownEntryError,
     VerifyReport,
+    copy_log,
+    open_log,
 )
 from compoundkit.records.mfr import (
     MFR_ELEMENTS,
@@ -76,6 +80,7 @@ __all__ = [
     "BudResult",
     "BudRule",
     "BudRuleSet",
+    "Checkpoint",
     "Citation",
     "ComponentRecord",
     "CompoundingRecord",
@@ -86,6 +91,7 @@ __all__ = [
     "MasterFormulationRecord",
     "MfrBud",
     "MissingElement",
+    "NewEntry",
     "PdfUnavailableError",
     "QcResult",
     "QualityCheck",
@@ -94,6 +100,7 @@ __all__ = [
     "VerifyReport",
     "assign_bud",
     "classify",
+    "copy_log",
     "cr_to_html",
     "cr_to_markdown",
     "dumps_record",
@@ -105,6 +112,7 @@ __all__ = [
     "mfr_to_html",
     "mfr_to_markdown",
     "mfr_versions",
+    "open_log",
     "record_from_dict",
     "record_from_entry",
     "record_to_dict",

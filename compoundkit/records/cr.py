@@ -94,7 +94,7 @@ CR_ELEMENTS: Final = types.MappingProxyType(
         13: "deviations, problems and complaints",
     }
 )
-"""USP <795> (2023) compounding-record elements by number (shared/domain/usp.md)."""
+"""USP <795> (2023) compounding-record elements by number (USP <795>, 2023 revision)."""
 
 KINDS: Final = ("active", "excipient", "vehicle")
 _WHAT: Final = {

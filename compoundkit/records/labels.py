@@ -1,6 +1,6 @@
 """Label content: auxiliary labels derived from the ingredients, and the container label.
 
-USP <795> label (shared/domain/usp.md): it must show the internal identification number,
+USP <795> label (2023 revision): it must show the internal identification number,
 the active ingredients with their amounts or concentrations, the storage when it is not
 controlled room temperature, the BUD, the dosage form and the total quantity; it should
 show the route, that it is a compounded preparation, special handling and warnings

@@ -87,7 +87,7 @@ MFR_ELEMENTS: Final = types.MappingProxyType(
         11: "other information needed to reproduce the preparation",
     }
 )
-"""USP <795> (2023) MFR elements by number (shared/domain/usp.md; wording reconstructed)."""
+"""USP <795> (2023) MFR elements by number (USP <795>, 2023 revision; wording reconstructed)."""
 
 DEFAULT_REFERENCE_BATCH: Final = "100 g"
 """The batch the MFR's calculations are shown for, unless the formula states ``makes``."""

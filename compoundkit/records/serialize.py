@@ -95,17 +95,12 @@ def loads_record(text: str, fmt: RecordFormat, *, source: str = "<string>") -> R
 
 
 def _parse_json(text: str, source: str) -> object:
-    def refuse(name: str) -> Any:
-        raise RecordError(f"{source}: {name} is not a number JSON allows")
+    from compoundkit._json import JsonTextError, parse
 
     try:
-        return json.loads(text, parse_constant=refuse)
-    except RecursionError:
-        raise RecordError(f"{source}: nested too deeply") from None
-    except RecordError:
-        raise
-    except ValueError as exc:  # JSONDecodeError, or an integer too long to read
-        raise RecordError(f"{source}: not valid JSON: {exc}") from None
+        return parse(text)  # a key given twice is refused, as TOML refuses it
+    except JsonTextError as exc:
+        raise RecordError(f"{source}: {exc}") from None
 
 
 def _format_of(path: Path) -> RecordFormat:

@@ -54,139 +54,63 @@ US_FLUID_OUNCE_ML: Final = 29.5735295625
 #: The grain (1/7000 lb), in milligrams, exactly: only to say what to write instead.
 GRAIN_MG: Final = 64.79891
 
+# Canonical unit symbol -> (physical dimension, factor to the dimension's base unit,
+# pint unit name used at the API boundary). The base units: g, mL, mmol, mEq, mOsm, unit.
+_UNITS: Final[dict[str, tuple[str, float, str]]] = {
+    "mcg": ("mass", 1e-6, "microgram"),
+    "mg": ("mass", 1e-3, "milligram"),
+    "g": ("mass", 1.0, "gram"),
+    "kg": ("mass", 1e3, "kilogram"),
+    "oz": ("mass", AVOIRDUPOIS_OUNCE_G, "avoirdupois_ounce"),
+    "lb": ("mass", AVOIRDUPOIS_POUND_G, "avoirdupois_pound"),
+    "mL": ("volume", 1.0, "milliliter"),
+    "L": ("volume", 1e3, "liter"),
+    "fl oz": ("volume", US_FLUID_OUNCE_ML, "US_fluid_ounce"),
+    "mmol": ("substance", 1.0, "millimole"),
+    "mol": ("substance", 1e3, "mole"),
+    "mEq": ("charge", 1.0, "milliequivalent"),
+    "mOsm": ("osmoles", 1.0, "milliosmole"),
+    "unit": ("count", 1.0, "dosage_unit"),
+    "dose": ("count", 1.0, "dosage_unit"),
+    "capsule": ("count", 1.0, "dosage_unit"),
+    "tablet": ("count", 1.0, "dosage_unit"),
+    "suppository": ("count", 1.0, "dosage_unit"),
+    "troche": ("count", 1.0, "dosage_unit"),
+}
 #: Canonical unit symbol -> physical dimension.
-DIMENSION: Final[dict[str, str]] = {
-    "mcg": "mass",
-    "mg": "mass",
-    "g": "mass",
-    "kg": "mass",
-    "oz": "mass",
-    "lb": "mass",
-    "mL": "volume",
-    "L": "volume",
-    "fl oz": "volume",
-    "mmol": "substance",
-    "mol": "substance",
-    "mEq": "charge",
-    "mOsm": "osmoles",
-    "unit": "count",
-    "dose": "count",
-    "capsule": "count",
-    "tablet": "count",
-    "suppository": "count",
-    "troche": "count",
-}
-
+DIMENSION: Final = {symbol: unit[0] for symbol, unit in _UNITS.items()}
 #: Canonical unit symbol -> factor to the dimension's base unit (g, mL, mmol, mEq, mOsm, unit).
-FACTOR: Final[dict[str, float]] = {
-    "mcg": 1e-6,
-    "mg": 1e-3,
-    "g": 1.0,
-    "kg": 1e3,
-    "oz": AVOIRDUPOIS_OUNCE_G,
-    "lb": AVOIRDUPOIS_POUND_G,
-    "mL": 1.0,
-    "L": 1e3,
-    "fl oz": US_FLUID_OUNCE_ML,
-    "mmol": 1.0,
-    "mol": 1e3,
-    "mEq": 1.0,
-    "mOsm": 1.0,
-    "unit": 1.0,
-    "dose": 1.0,
-    "capsule": 1.0,
-    "tablet": 1.0,
-    "suppository": 1.0,
-    "troche": 1.0,
-}
-
+FACTOR: Final = {symbol: unit[1] for symbol, unit in _UNITS.items()}
 #: Canonical unit symbol -> the pint unit name used at the API boundary.
-PINT_NAME: Final[dict[str, str]] = {
-    "mcg": "microgram",
-    "mg": "milligram",
-    "g": "gram",
-    "kg": "kilogram",
-    "oz": "avoirdupois_ounce",
-    "lb": "avoirdupois_pound",
-    "mL": "milliliter",
-    "L": "liter",
-    "fl oz": "US_fluid_ounce",
-    "mmol": "millimole",
-    "mol": "mole",
-    "mEq": "milliequivalent",
-    "mOsm": "milliosmole",
-    "unit": "dosage_unit",
-    "dose": "dosage_unit",
-    "capsule": "dosage_unit",
-    "tablet": "dosage_unit",
-    "suppository": "dosage_unit",
-    "troche": "dosage_unit",
-}
+PINT_NAME: Final = {symbol: unit[2] for symbol, unit in _UNITS.items()}
 
-# Spellings accepted in user text -> canonical symbol. "mcg" is canonical rather
-# than "µg", as ISMP recommends, since a handwritten µ is misread as m.
-_ALIASES: Final[dict[str, str]] = {
-    "mcg": "mcg",
-    "µg": "mcg",
-    "μg": "mcg",
-    "ug": "mcg",
-    "microgram": "mcg",
-    "micrograms": "mcg",
-    "mg": "mg",
-    "milligram": "mg",
-    "milligrams": "mg",
-    "g": "g",
-    "gm": "g",
-    "gram": "g",
-    "grams": "g",
-    "kg": "kg",
-    "kilogram": "kg",
-    "kilograms": "kg",
-    "oz": "oz",
-    "ounce": "oz",
-    "ounces": "oz",
-    "lb": "lb",
-    "lbs": "lb",
-    "pound": "lb",
-    "pounds": "lb",
-    "ml": "mL",
-    "milliliter": "mL",
-    "milliliters": "mL",
-    "millilitre": "mL",
-    "millilitres": "mL",
-    "l": "L",
-    "liter": "L",
-    "liters": "L",
-    "litre": "L",
-    "litres": "L",
-    "floz": "fl oz",
-    "mmol": "mmol",
-    "millimole": "mmol",
-    "millimoles": "mmol",
-    "mol": "mol",
-    "mole": "mol",
-    "moles": "mol",
-    "meq": "mEq",
-    "milliequivalent": "mEq",
-    "milliequivalents": "mEq",
-    "mosm": "mOsm",
-    "mosmol": "mOsm",
-    "milliosmole": "mOsm",
-    "milliosmoles": "mOsm",
-    "unit": "unit",
-    "units": "unit",
-    "dose": "dose",
-    "doses": "dose",
-    "capsule": "capsule",
-    "capsules": "capsule",
-    "cap": "capsule",
-    "tablet": "tablet",
-    "tablets": "tablet",
-    "tab": "tablet",
-    "suppository": "suppository",
-    "suppositories": "suppository",
-    "troche": "troche",
-    "troches": "troche",
+# Spellings accepted in user text, by canonical symbol (the symbol itself is accepted too).
+# "mcg" is canonical rather than "µg", as ISMP recommends, since a handwritten µ is misread as m.
+_SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
+    "mcg": ("µg", "μg", "ug", "microgram", "micrograms"),
+    "mg": ("milligram", "milligrams"),
+    "g": ("gm", "gram", "grams"),
+    "kg": ("kilogram", "kilograms"),
+    "oz": ("ounce", "ounces"),
+    "lb": ("lbs", "pound", "pounds"),
+    "mL": ("ml", "milliliter", "milliliters", "millilitre", "millilitres"),
+    "L": ("l", "liter", "liters", "litre", "litres"),
+    "fl oz": ("floz",),
+    "mmol": ("millimole", "millimoles"),
+    "mol": ("mole", "moles"),
+    "mEq": ("meq", "milliequivalent", "milliequivalents"),
+    "mOsm": ("mosm", "mosmol", "milliosmole", "milliosmoles"),
+    "unit": ("units",),
+    "dose": ("doses",),
+    "capsule": ("capsules", "cap"),
+    "tablet": ("tablets", "tab"),
+    "suppository": ("suppositories",),
+    "troche": ("troches",),
+}
+_ALIASES: Final = {
+    spelling: symbol
+    for symbol, spellings in _SPELLINGS.items()
+    for spelling in (symbol, *spellings)
 }
 
 # Case matters for metric mass units (mg is not Mg); volume and count words, and the US
@@ -227,23 +151,17 @@ _APOTHECARY_OUNCE = (
     f"{_APOTHECARY}; write the amount in g (1 apothecary ounce = 480 gr = 31.1034768 g), "
     "or oz for the avoirdupois ounce of 28.349523125 g",
 )
+# The signs: \u2108 SCRUPLE, \u0292 LATIN SMALL LETTER EZH (written for the dram), \u2125 OUNCE.
 _REFUSED: Final[dict[str, tuple[str, str]]] = {
-    "gr": _GRAIN,
-    "grain": _GRAIN,
-    "grains": _GRAIN,
-    "dr": _DRAM,
-    "dram": _DRAM,
-    "drams": _DRAM,
-    "drachm": _DRAM,
-    "drachms": _DRAM,
-    "fldr": _DRAM,
-    "scruple": _SCRUPLE,
-    "scruples": _SCRUPLE,
-    "minim": _MINIM,
-    "minims": _MINIM,
-    "\u2108": _SCRUPLE,  # SCRUPLE sign
-    "\u0292": _DRAM,  # LATIN SMALL LETTER EZH, written for the dram
-    "\u2125": _APOTHECARY_OUNCE,  # OUNCE SIGN
+    spelling: why
+    for why, spellings in (
+        (_GRAIN, ("gr", "grain", "grains")),
+        (_DRAM, ("dr", "dram", "drams", "drachm", "drachms", "fldr", "\u0292")),
+        (_SCRUPLE, ("scruple", "scruples", "\u2108")),
+        (_MINIM, ("minim", "minims")),
+        (_APOTHECARY_OUNCE, ("\u2125",)),
+    )
+    for spelling in spellings
 }
 
 # ASCII digits only: Unicode digits such as '৪' (Bengali four, which looks like 8) are refused.

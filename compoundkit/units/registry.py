@@ -122,6 +122,8 @@ def magnitude(value: object, unit: str, *, field: str) -> Any:
     m_as = getattr(value, "m_as", None)
     if m_as is None or not hasattr(value, "units"):
         raise DimensionError(f"{field}: {value!r} has no unit; give a quantity such as '120 g'")
+    if str(value.units) == unit:  # already in the unit asked for: no conversion, no copy
+        return value.magnitude  # type: ignore[attr-defined]
     import pint
 
     try:

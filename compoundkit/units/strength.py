@@ -146,37 +146,31 @@ class Strength:
         amount = scanner.number("the strength")
         scanner.skip_spaces()
         if scanner.accept("%"):
-            basis = _qualifier(scanner)
-            units = UNITS_OF.get(basis, ("", ""))
-            result = cls(amount, units[0], 100.0, units[1], Notation.PERCENT)
-        elif scanner.accept(":"):
+            units = UNITS_OF.get(_qualifier(scanner), ("", ""))
+            return cls(amount, units[0], 100.0, units[1], Notation.PERCENT)
+        if scanner.accept(":"):
             if amount != 1.0:
                 raise scanner.fail("a ratio strength is written 1:N, such as 1:1000", 0)
             per = scanner.number("the ratio's second part")
-            basis = _qualifier(scanner)
-            units = UNITS_OF.get(basis, ("", ""))
-            result = cls(1.0, units[0], per, units[1], Notation.RATIO)
-        else:
-            if not scanner.peek():
-                raise scanner.fail("a strength needs '%', a ratio '1:N' or units such as mg/g")
-            amount_unit = scanner.unit(("mass", "volume"))
-            if not scanner.accept("/"):
-                raise scanner.fail(
-                    "expected '/' then the unit of the whole, as in 20 mg/g or 2 mg/mL"
-                )
-            scanner.skip_spaces()
-            per = scanner.number("the amount of the whole") if scanner.peek().isdigit() else 1.0
-            per_unit = scanner.unit(("mass", "volume", "count"))
-            if scanner.accept("/"):
-                raise scanner.fail(
-                    "only one '/' is allowed: a strength is an amount per an amount "
-                    "(doses per day belong to the directions, not the strength)",
-                    scanner.pos - 1,
-                )
-            if not scanner.at_end():
-                raise scanner.fail("unexpected text after the strength")
-            result = cls(amount, amount_unit, per, per_unit, Notation.UNITS)
-        return result
+            units = UNITS_OF.get(_qualifier(scanner), ("", ""))
+            return cls(1.0, units[0], per, units[1], Notation.RATIO)
+        if not scanner.peek():
+            raise scanner.fail("a strength needs '%', a ratio '1:N' or units such as mg/g")
+        amount_unit = scanner.unit(("mass", "volume"))
+        if not scanner.accept("/"):
+            raise scanner.fail("expected '/' then the unit of the whole, as in 20 mg/g or 2 mg/mL")
+        scanner.skip_spaces()
+        per = scanner.number("the amount of the whole") if scanner.peek().isdigit() else 1.0
+        per_unit = scanner.unit(("mass", "volume", "count"))
+        if scanner.accept("/"):
+            raise scanner.fail(
+                "only one '/' is allowed: a strength is an amount per an amount "
+                "(doses per day belong to the directions, not the strength)",
+                scanner.pos - 1,
+            )
+        if not scanner.at_end():
+            raise scanner.fail("unexpected text after the strength")
+        return cls(amount, amount_unit, per, per_unit, Notation.UNITS)
 
     @classmethod
     def percent(cls, value: float, basis: str | Basis | None = None) -> Strength:

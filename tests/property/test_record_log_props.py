@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import sqlite3
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compoundkit.records._canonical import canonical_json
-from compoundkit.records.log import LogEntry, RecordLog
+from compoundkit.errors import RecordError
+from compoundkit.records._canonical import canonical_json, entry_hash
+from compoundkit.records.log import LogEntry, NewEntry, RecordLog
 
 # JSON values as the log stores them (lists, not tuples; finite floats; any Unicode text)
 json_values = st.recursive(
@@ -121,3 +125,77 @@ def test_any_single_byte_change_is_detected(
         assert not report.ok
         assert report.first_bad is not None
         assert report.first_bad.seq == target.seq
+
+
+def _stripped(entry: LogEntry) -> tuple[object, ...]:
+    """An entry without what differs between two logs (its random id part, its time)."""
+    return (
+        entry.seq,
+        entry.kind,
+        entry.day,
+        entry.formula,
+        entry.lots,
+        entry.corrects is not None,
+        canonical_json(dict(entry.payload)),
+    )
+
+
+@io_settings
+@given(appends)
+def test_append_many_makes_the_chain_of_one_by_one_appends(
+    batch: list[tuple[str, dict[str, Any], str | None, list[str], dt.date]],
+) -> None:
+    with _fresh_log() as (_, single), _fresh_log() as (_, bulk):
+        first_single = single.append("note", {"start": True})
+        first_bulk = bulk.append("note", {"start": True})
+        one_by_one = [
+            single.append(kind, payload, formula=formula, lots=lots, on=day)
+            for kind, payload, formula, lots, day in batch
+        ]
+        corrects = first_bulk.id if len(batch) % 2 else None
+        together = bulk.append_many(
+            NewEntry(kind, payload, formula=formula, lots=lots, on=day, corrects=corrects)
+            for kind, payload, formula, lots, day in batch
+        )
+        if corrects is not None:  # the bulk entries correct the first: compare alike
+            one_by_one = [attrs.evolve(e, corrects=first_single.id) for e in one_by_one]
+        assert [_stripped(e) for e in together] == [_stripped(e) for e in one_by_one]
+        chain = [first_bulk, *together]
+        for earlier, later in itertools.pairwise(chain):
+            assert later.prev_hash == earlier.hash
+            content = {
+                "id": later.id,
+                "seq": later.seq,
+                "kind": later.kind,
+                "created_at": later.created_at.isoformat(timespec="microseconds").replace(
+                    "+00:00", "Z"
+                ),
+                "day": later.day.isoformat(),
+                "formula": later.formula,
+                "lots": list(later.lots),
+                "corrects": later.corrects,
+                "payload": dict(later.payload),
+            }
+            assert later.hash == entry_hash(later.prev_hash, content)
+        assert bulk.entries() == chain
+        assert bulk.verify().ok
+
+
+@settings(deadline=None)
+@given(payload=payloads, extra=st.lists(json_values, max_size=3).map(tuple))
+def test_fast_canonical_json_is_canonical_json(payload: dict[str, Any], extra: Any) -> None:
+    """The append path's shortcut spells every payload exactly as canonical_json does."""
+    from compoundkit.records.log._model import payload_json
+
+    for value in (payload, {**payload, "extra": extra}):
+        assert payload_json(value) == canonical_json(value)
+
+
+@settings(deadline=None)
+@given(payloads)
+def test_payload_keys_that_are_not_text_are_refused(payload: dict[str, Any]) -> None:
+    from compoundkit.records.log._model import payload_json
+
+    for key in (1, 2.5, True, None):
+        with pytest.raises(RecordError, match="object keys must be text"):
+            payload_json({**payload, "nested": [{"a": {key: 1}}]})

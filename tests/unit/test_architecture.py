@@ -9,13 +9,14 @@ lazy alias that is no import statement.
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "compoundkit"
 
 #: The layers, bottom first; each module belongs to the first prefix it starts with.
 LAYERS = (
-    ("errors", "names", "notices", "_version", "_toml", "_files", "_text"),
+    ("errors", "names", "notices", "_version", "_toml", "_json", "_files", "_text"),
     ("units", "documents"),
     ("ingredients",),
     ("calc",),
@@ -107,3 +108,71 @@ def test_calc_scale_formula_is_a_lazy_alias_of_the_formulas_function() -> None:
     calc = importlib.import_module("compoundkit.calc")
     formulas = importlib.import_module("compoundkit.formulas")
     assert calc.scale_formula is formulas.scale_formula
+
+
+#: Classes that are not data-carrying model classes, and why; every other class that is not
+#: an error, an enum or a protocol must be an attrs class (issue 17: attrs as it is meant).
+NOT_MODELS = {
+    "compoundkit.cli._LazyGroup": "a click command group",
+    "compoundkit.cli._common.WholeNumber": "a click parameter type",
+    "compoundkit.devices.balance.Balance": "an open connection to a device",
+    "compoundkit.devices.mtsics.MtSicsDriver": "a protocol driver over a transport",
+    "compoundkit.devices.simulator.Session": "a simulator's client session",
+    "compoundkit.devices.simulator.SimTransport": "an in-process transport",
+    "compoundkit.devices.simulator.SimulatorServer": "a TCP server",
+    "compoundkit.devices.simulator.PtySimulator": "a pseudo-terminal server",
+    "compoundkit.devices.transport.SerialTransport": "a serial port",
+    "compoundkit.devices.station.WeighSession": "a running bench session (state machine)",
+    "compoundkit.documents._Table": "a cattrs structure hook",
+    "compoundkit.formulas.batch._Weighed": "a mixin of properties",
+    "compoundkit.formulas.batch.BatchOptions": "a TypedDict of keyword arguments",
+    "compoundkit.formulas.model._Cache": "a per-object memo",
+    "compoundkit.ingredients._catalog._Index": "a lookup index",
+    "compoundkit.ingredients._catalog.Catalog": "a registry of ingredients",
+    "compoundkit.ingredients._facts._FlagValue": "a descriptor",
+    "compoundkit.ingredients._fields.Checked": "a base class of attrs classes",
+    "compoundkit.records.log._chain.RecordLog": "an open log (a database connection)",
+    "compoundkit.records.log._postgres.PostgresRecordLog": "an open log (a database connection)",
+    "compoundkit.records.log._sqlite.SqliteRecordLog": "an open log (a database connection)",
+    "compoundkit.records.log._postgres._PgTx": "a database transaction",
+    "compoundkit.records.log._sqlite._SqliteTx": "a database transaction",
+    "compoundkit.records.log._verify.Tx": "a database transaction",
+    "compoundkit.records.log._verify.ChainCheck": "a streaming verifier's state",
+    "compoundkit.records.log._model.BadText": "bytes that are not UTF-8",
+    "compoundkit.records.log._model.StoredPayload": "a read-only mapping parsed on first use",
+    "compoundkit.records.log._model.Row": "a database row (a NamedTuple, for speed)",
+    "compoundkit.records.log._model.Draft": "a row before it is written (a NamedTuple)",
+    "compoundkit.records.log._model.BadEntry": "a NamedTuple result, compared with tuples",
+    "compoundkit.records.log._model.Checkpoint": "a NamedTuple result, compared with tuples",
+    "compoundkit.records.mfr.MissingElement": "a NamedTuple result",
+    "compoundkit.records.outline.Block": "a rendering outline node (a NamedTuple)",
+    "compoundkit.records.outline.Section": "a rendering outline node (a NamedTuple)",
+    "compoundkit.records.outline.Outline": "a rendering outline (a NamedTuple)",
+    "compoundkit.units.grammar.Scanner": "a parser's cursor",
+}
+
+
+def test_every_model_class_is_an_attrs_class() -> None:
+    import enum
+    import inspect
+    import pkgutil
+    from typing import Protocol
+
+    import attrs
+
+    import compoundkit
+
+    plain = []
+    for info in pkgutil.walk_packages(compoundkit.__path__, "compoundkit."):
+        if info.name.endswith(("__main__", ".station_app")):
+            continue  # runs the CLI; textual widgets (not data)
+        module = importlib.import_module(info.name)
+        for name, cls in vars(module).items():
+            if not inspect.isclass(cls) or cls.__module__ != module.__name__:
+                continue
+            if attrs.has(cls) or issubclass(cls, BaseException | enum.Enum):
+                continue
+            if Protocol in cls.__mro__:
+                continue
+            plain.append(f"{info.name}.{name}")
+    assert sorted(set(plain) - set(NOT_MODELS)) == []

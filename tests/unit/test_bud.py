@@ -494,7 +494,16 @@ _GOOD = resources.files("compoundkit.formulas").joinpath("data", "bud_rules.toml
             'oral_routes = ["oral", "ophthalmic"]',
             "classification.oral_routes: not listed in routes: ophthalmic",
         ),
-        ('description = "aqueous, preserved"', 'description = " "', "description: must not be"),
+        (
+            'oral_routes = ["oral"]',
+            'oral_routes = "oral"',
+            "classification.oral_routes: must be a list, not the text 'oral'",
+        ),
+        (
+            'description = "aqueous, preserved"',
+            'description = " "',
+            "description: must be non-empty text",
+        ),
     ],
 )
 def test_invalid_rule_data_is_refused_with_location(old: str, new: str, fragment: str) -> None:

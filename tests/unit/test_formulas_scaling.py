@@ -8,6 +8,7 @@ import pytest
 
 from compoundkit import Q_, calc, load_formula
 from compoundkit.errors import CalculationError, DimensionError
+from compoundkit.formulas.io import loads_toml
 from compoundkit.formulas.scaling import scale_formula
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -30,6 +31,16 @@ def test_amounts_scale_by_new_total_over_reference_batch() -> None:
     small = scale_formula(ointment, "25 g")
     assert small.excipients[0].amount is not None
     assert small.excipients[0].amount.value == pytest.approx(3.5, rel=1e-12)  # 14 x 0.25
+
+
+def test_a_reference_batch_in_customary_units_scales_by_its_metric_size() -> None:
+    text = (EXAMPLES / "zinc-oxide-ointment.toml").read_text(encoding="utf-8")
+    ointment = loads_toml(text.replace('makes = "100 g"', 'makes = "4 fl oz"'))
+    # 4 US fl oz = 118.29411825 mL: 236.5882365 mL is twice the batch, zinc oxide 14 g -> 28 g
+    doubled = scale_formula(ointment, "236.5882365 mL")
+    assert str(doubled.makes) == "236.5882365 mL"
+    assert doubled.excipients[0].amount is not None
+    assert doubled.excipients[0].amount.value == pytest.approx(28.0, rel=1e-12)
 
 
 def test_strength_formulas_keep_their_strengths() -> None:

@@ -143,3 +143,13 @@ def test_import_is_light_and_loading_is_lazy() -> None:
         "assert 'pint' not in sys.modules and 'numpy' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_catalog_imports_after_the_converter_is_made() -> None:
+    """The converter, once made, teaches itself the catalog classes as they are imported."""
+    code = (
+        "from compoundkit import documents; documents.converter();"
+        "from compoundkit import ingredients;"
+        "assert ingredients.get('ketoprofen').to_dict()['id'] == 'ketoprofen'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -138,11 +138,26 @@ def test_find_by_formula_date_lot_and_kind(log: RecordLog) -> None:
 
 
 def test_lot_query_with_awkward_characters(log: RecordLog) -> None:
-    odd = log.append("note", {}, lots=['LOT "7"', "ä/ß\\x", "50%_"])
-    log.append("note", {}, lots=["LOT 7", "50%"])
+    odd = log.append("note", {}, lots=['LOT "7"', "ä/ß\\x", "50%_", "a%"])
+    other = log.append("note", {}, lots=["LOT 7", "50%", "ab"])
     assert log.find(lot='LOT "7"') == [odd]
     assert log.find(lot="ä/ß\\x") == [odd]
-    assert log.find(lot="50%_") == [odd]
+    assert log.find(lot="Ä/SS\\x") == [odd]  # compared by name_key: case folded
+    assert log.find(lot="a%") == [odd]  # % and _ are no SQL wildcards here
+    # name_key drops spaces, hyphens and underscores: "50%_" and "50%" are one lot
+    assert log.find(lot="50%_") == [odd, other]
+
+
+def test_lot_recall_compares_lots_as_names(log: RecordLog) -> None:
+    """A recall finds a lot however it was typed (compoundkit.names.name_key)."""
+    k1 = log.append("compounding-record", {}, lots=["K1", "KET-2291"])
+    ket = log.append("compounding-record", {}, lots=["ket 2291"])
+    log.append("compounding-record", {}, lots=["K10", "XK1"])
+    assert log.find(lot="k1") == [k1]
+    assert log.find(lot="K-1") == [k1]
+    assert log.find(lot="Ket_2291") == [k1, ket]
+    assert log.find(lot="ＫＥＴ２２９１") == [k1, ket]  # full-width digits and letters
+    assert log.find(lot="k") == []
 
 
 def test_default_day_is_today(log: RecordLog) -> None:
@@ -235,7 +250,7 @@ def test_file_is_a_wal_sqlite_log_with_schema_version(tmp_path: Path) -> None:
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert raw.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == LOG_SCHEMA_VERSION == 1
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == LOG_SCHEMA_VERSION == 2
         # append-only: the database itself refuses updates and deletes
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             raw.execute("UPDATE entries SET payload = '{}'")
@@ -339,3 +354,32 @@ def test_path_with_uri_special_characters(tmp_path: Path) -> None:
     assert path.is_file()
     with RecordLog(path) as log:
         assert len(log) == 1
+
+
+def _as_version_1(path: Path) -> None:
+    """Turn a log back into a version 1 log (before the lot index)."""
+    raw = sqlite3.connect(path, isolation_level=None)
+    try:
+        raw.execute("DROP TABLE entry_lots")  # its triggers go with it
+        raw.execute("PRAGMA user_version = 1")
+    finally:
+        raw.close()
+
+
+def test_version_1_log_is_read_and_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "records.db"
+    with RecordLog(path) as log:
+        made = [log.append("note", {"i": i}, lots=[f"K-{i % 2}", "Shared"]) for i in range(5)]
+    _as_version_1(path)
+    with RecordLog(path, readonly=True) as old:  # read-only: recall scans, same answers
+        assert old.find(lot="k0") == made[0::2]
+        assert old.find(lot="shared") == made
+        assert old.verify().ok
+    with RecordLog(path) as log:  # writable: the index is built in the opening transaction
+        assert log.find(lot="K 1") == made[1::2]
+        later = log.append("note", {}, lots=["k1"])
+        assert log.find(lot="k1") == [*made[1::2], later]
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == LOG_SCHEMA_VERSION
+        assert raw.execute("SELECT count(*) FROM entry_lots").fetchone()[0] == 11
+    raw.close()

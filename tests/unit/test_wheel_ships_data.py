@@ -97,3 +97,16 @@ def test_wheel_ships_catalog_data(tmp_path: Path) -> None:
     assert result["ids"] == ["ketoprofen", "cyclobenzaprine", "guaifenesin", "magnesium-chloride"]
     assert result["schema"] == "compoundkit ingredient catalog"
     assert result["factor"] == 0.8831
+
+
+def test_no_shipped_file_points_outside_the_repository() -> None:
+    """Citations and comments in shipped data name public sources or the project's docs."""
+    from pathlib import Path
+
+    import compoundkit
+
+    root = Path(compoundkit.__file__).parent
+    for path in [*root.rglob("*.toml"), *root.rglob("*.md"), *root.rglob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        assert "shared/domain" not in text, path
+        assert "domain notes" not in text, path

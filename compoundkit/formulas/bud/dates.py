@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as _dt
 import types
 from collections.abc import Mapping
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
-from attrs import field, frozen
+from attrs import frozen
 
 from compoundkit.errors import BudError
 from compoundkit.formulas.bud.classes import BudClass, classify
@@ -28,33 +28,6 @@ __all__ = ["BudExtension", "BudResult", "ExtensionKind", "assign_bud"]
 ExtensionKind = Literal["monograph", "stability-study"]
 _EXTENSION_KINDS: Final = ("monograph", "stability-study")
 _NO_EXPIRIES: Mapping[str, _dt.date] = types.MappingProxyType({})
-
-
-def _check_extension_days(instance: BudExtension, attribute: Any, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BudError(f"BudExtension.days must be a whole number of days, got {value!r}")
-    if value < 1:
-        raise BudError(f"BudExtension.days must be at least 1, got {value}")
-
-
-def _check_reference(instance: BudExtension, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise BudError(
-            "BudExtension.reference is required: cite the USP monograph or the "
-            f"stability-indicating study that supports the BUD (got {value!r})"
-        )
-
-
-def _check_kind(instance: BudExtension, attribute: Any, value: Any) -> None:
-    if value not in _EXTENSION_KINDS:
-        raise BudError(
-            f"BudExtension.kind must be one of {', '.join(_EXTENSION_KINDS)}; got {value!r}"
-        )
-
-
-def _check_optional_text(instance: BudExtension, attribute: Any, value: Any) -> None:
-    if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise BudError(f"BudExtension.{attribute.name} must be None or text, got {value!r}")
 
 
 @frozen
@@ -74,11 +47,29 @@ class BudExtension:
     compoundkit.errors.BudError: BudExtension.reference is required: ...
     """
 
-    days: int = field(validator=_check_extension_days)
-    reference: str = field(validator=_check_reference)
-    kind: ExtensionKind = field(default="stability-study", validator=_check_kind)
-    storage: str | None = field(default=None, validator=_check_optional_text)
-    antimicrobial_effectiveness: str | None = field(default=None, validator=_check_optional_text)
+    days: int
+    reference: str
+    kind: ExtensionKind = "stability-study"
+    storage: str | None = None
+    antimicrobial_effectiveness: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if type(self.days) is not int or self.days < 1:
+            raise BudError(
+                f"BudExtension.days must be a whole number of days, at least 1, got {self.days!r}"
+            )
+        if not (isinstance(self.reference, str) and self.reference.strip()):
+            raise BudError(
+                "BudExtension.reference is required: cite the USP monograph or the "
+                f"stability-indicating study that supports the BUD (got {self.reference!r})"
+            )
+        if self.kind not in _EXTENSION_KINDS:
+            allowed = ", ".join(_EXTENSION_KINDS)
+            raise BudError(f"BudExtension.kind must be one of {allowed}; got {self.kind!r}")
+        for name in ("storage", "antimicrobial_effectiveness"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, str) and value.strip()):
+                raise BudError(f"BudExtension.{name} must be None or text, got {value!r}")
 
 
 @frozen

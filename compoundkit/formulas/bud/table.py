@@ -35,7 +35,7 @@ from attrs import evolve, field, frozen
 
 from compoundkit._toml import TomlTextError
 from compoundkit._toml import parse as parse_toml
-from compoundkit.documents import NOT_A_KEY, Path, locate, structure
+from compoundkit.documents import NOT_A_KEY, Path, Text, locate, structure
 from compoundkit.errors import BudError, BudRulesError, DocumentError, Problem
 from compoundkit.names import name_key
 
@@ -110,7 +110,7 @@ class RuleCondition:
     aqueous: bool | None = None
     preserved: bool | None = None
     oral_liquid: bool | None = None
-    routes: tuple[str, ...] | None = None
+    routes: tuple[Text, ...] | None = None
 
     def matches(self, bud_class: BudClass) -> bool:
         """Whether a classified preparation falls under this rule."""
@@ -146,21 +146,21 @@ class BudRule:
     they come from the rule set the rule belongs to (:meth:`BudRuleSet.linked`).
     """
 
-    id: str
+    id: Text
     """Stable id within the rule set, e.g. ``"aqueous-nonpreserved"``."""
-    description: str
+    description: Text
     """The class as the chapter words it."""
-    storage: str
+    storage: Text
     """The storage the BUD assumes."""
-    storage_label: str
+    storage_label: Text
     """The storage instruction for a label or worksheet."""
     when: RuleCondition
     days: int | None = None
     """BUD length in days, or None when the rule is in months."""
     months: int | None = None
     """BUD length in calendar months, or None when the rule is in days."""
-    examples: str | None = None
-    note: str | None = None
+    examples: Text | None = None
+    note: Text | None = None
     rule_set: str = field(default="", metadata=NOT_A_KEY)
     """Id of the rule set the rule belongs to."""
     citation: Citation | None = field(default=None, metadata=NOT_A_KEY)
@@ -207,18 +207,18 @@ def _add_months(day: _dt.date, months: int) -> _dt.date:
 class BudRuleSet:
     """A BUD table of one chapter revision (a ``[[rule_set]]`` of the file)."""
 
-    id: str
-    title: str
-    chapter: str
-    revision: str
+    id: Text
+    title: Text
+    chapter: Text
+    revision: Text
     official: _dt.date | None = None
-    table: str
+    table: Text
     status: RuleSetStatus
     default: bool
     day_counting: DayCounting
-    day_counting_citation: str
+    day_counting_citation: Text
     max_extension_days: int
-    note: str | None = None
+    note: Text | None = None
     rules: tuple[BudRule, ...] = field(alias="rule")
     """The rules (``[[rule_set.rule]]``), in order: the first that matches applies."""
 
@@ -278,11 +278,11 @@ class Classification:
     """
 
     water_activity_threshold: float
-    citation: str
-    liquid_dosage_forms: frozenset[str]
-    oral_routes: frozenset[str]
-    routes: frozenset[str]
-    sterile_routes: frozenset[str]
+    citation: Text
+    liquid_dosage_forms: tuple[Text, ...]
+    oral_routes: tuple[Text, ...]
+    routes: tuple[Text, ...]
+    sterile_routes: tuple[Text, ...]
 
 
 @frozen
@@ -367,14 +367,6 @@ def _keys(names: Iterable[str]) -> frozenset[str]:
     return frozenset(name_key(n) for n in names)
 
 
-def _blank(obj: object, names: Iterable[str], where: Path) -> Iterator[tuple[Path, str]]:
-    """A problem for each text field of ``obj`` in ``names`` that is empty (None is fine)."""
-    for name in names:
-        value = getattr(obj, name)
-        if isinstance(value, str) and not value.strip():
-            yield (*where, name), "must not be empty"
-
-
 def _positive(value: int | None, path: Path) -> Iterator[tuple[Path, str]]:
     if value is not None and value < 1:
         yield path, f"must be a positive whole number, not {value}"
@@ -385,11 +377,9 @@ def _check_classification(settings: Classification) -> Iterator[tuple[Path, str]
     threshold = settings.water_activity_threshold
     if not 0 < threshold < 1:
         yield (*where, "water_activity_threshold"), f"must be between 0 and 1, not {threshold:g}"
-    yield from _blank(settings, ["citation"], where)
     for name in ("liquid_dosage_forms", "oral_routes", "routes", "sterile_routes"):
-        names = getattr(settings, name)
-        if not names or not all(name_key(n) for n in names):
-            yield (*where, name), "must list at least one name, and no empty names"
+        if not getattr(settings, name):
+            yield (*where, name), "must list at least one name"
     routes = _keys(settings.routes)
     both = sorted(r for r in settings.sterile_routes if name_key(r) in routes)
     if both:
@@ -400,10 +390,8 @@ def _check_classification(settings: Classification) -> Iterator[tuple[Path, str]
 
 
 def _check_rule_set(
-    rule_set: BudRuleSet, where: Path, routes: frozenset[str]
+    rule_set: BudRuleSet, where: Path, routes: tuple[str, ...]
 ) -> Iterator[tuple[Path, str]]:
-    own = ("id", "title", "chapter", "revision", "table", "day_counting_citation", "note")
-    yield from _blank(rule_set, own, where)
     if rule_set.default and rule_set.superseded:
         yield (*where, "default"), "a superseded rule set can never be the default"
     yield from _positive(rule_set.max_extension_days, (*where, "max_extension_days"))
@@ -414,8 +402,6 @@ def _check_rule_set(
         at: Path = (*where, "rule", index)
         if any(r.id == rule.id for r in rule_set.rules[:index]):
             yield (*at, "id"), f"rule id {rule.id!r} is used twice in this rule set"
-        texts = ("id", "description", "storage", "storage_label", "examples", "note")
-        yield from _blank(rule, texts, at)
         if (rule.days is None) == (rule.months is None):
             yield (*at, "days"), "give exactly one of 'days' and 'months'"
         yield from _positive(rule.days, (*at, "days"))
