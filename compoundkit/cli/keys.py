@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from compoundkit.cli._common import InputError, handle_errors
+from compoundkit._files import write_atomic
+from compoundkit.cli._common import InputError, handle_errors, output_target
 
 if TYPE_CHECKING:
     from compoundkit.records.signing import SigningKey
@@ -75,15 +76,9 @@ def keys() -> None:
 @click.option("--force", is_flag=True, help="Replace KEYFILE if it exists.")
 def keys_new(name: str, output: str | None, force: bool) -> None:
     """Make a key pair for NAME; the private key is kept encrypted, readable by you only."""
-    from compoundkit._files import check_output_path
     from compoundkit.records.signing import new_key
 
-    target = None
-    if output is not None:
-        with handle_errors():
-            target = check_output_path(output, what="key file")
-        if target.exists() and not force:
-            raise InputError(f"-o: {output} exists; give --force to replace it")
+    target = output_target(output, force=force)  # never a record log or a --catalog file
     secret = passphrase(confirm=True)
     with handle_errors():
         public = new_key(name, secret, target, replace=force)
@@ -120,9 +115,9 @@ def keys_list(folder: str | None) -> None:
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 def keys_export_public(keyfile: str | None, output: str | None, force: bool) -> None:
     """Print (or write) KEYFILE's public record: name, key id, created, public key PEM."""
-    from compoundkit._files import check_output_path, write_atomic
     from compoundkit.records.signing import list_keys, public_json, read_public
 
+    target = output_target(output, force=force, inputs={keyfile: "KEYFILE"} if keyfile else {})
     with handle_errors():
         if keyfile is None:
             found = list_keys()
@@ -139,8 +134,6 @@ def keys_export_public(keyfile: str | None, output: str | None, force: bool) -> 
         if output is None:
             click.echo(text, nl=False)
             return
-        target = check_output_path(output, what="public key file")
-        if target.exists() and not force:
-            raise InputError(f"-o: {output} exists; give --force to replace it")
-        write_atomic(target, text)
+        assert target is not None
+        write_atomic(target, text, replace=force)
     click.echo(f"wrote {target}: key {public.key_id} of {public.name}", err=True)

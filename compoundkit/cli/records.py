@@ -847,9 +847,9 @@ def log_checkpoint(log_path: str, output: str, force: bool, sign_with: str | Non
     """Write the log's entry count and head hash to FILE, after checking the whole chain."""
     from compoundkit.records.log import save_checkpoint
 
-    target = _checked_path(output, "checkpoint file")
-    if target.exists() and not force:
-        raise InputError(f"-o: {output} exists; give --force to replace it")
+    inputs = {log_path: "record log (--log)", **({sign_with: "--sign-with"} if sign_with else {})}
+    target = output_target(output, force=force, inputs=inputs)
+    assert target is not None  # -o is required
     signer = None
     if sign_with is not None:
         from compoundkit.cli.keys import open_signing_key

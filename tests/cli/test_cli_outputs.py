@@ -436,3 +436,30 @@ def test_an_unknown_vehicle_suggests_and_points_to_the_list(work: Path) -> None:
     result = invoke("check", "water.toml")
     _refused(result, "water.toml:3: vehicle: unknown vehicle 'purified water'")
     assert "listed by `compoundkit vehicles`" in result.stderr
+
+
+# --------------------------------------------------------------------------- other -o
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["plain", "force"])
+def test_a_checkpoint_never_replaces_the_log_it_checks(
+    two_entry_log: Path, force: list[str]
+) -> None:
+    """``log checkpoint --log records.db -o records.db --force`` replaced the log with JSON."""
+    before = two_entry_log.read_bytes()
+    result = invoke("log", "checkpoint", "--log", "records.db", "-o", "records.db", *force)
+    _refused(result, "output file 'records.db' is the record log (--log) this command reads")
+    assert two_entry_log.read_bytes() == before
+    result = invoke("log", "checkpoint", "--log", "records.db", "-o", "cream.toml", "--force")
+    assert result.exit_code == 0, "another file is replaced with --force"
+
+
+def test_exporting_a_public_key_never_replaces_the_private_key(
+    work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMPOUNDKIT_PASSPHRASE", "s3cret-Passphrase-42")
+    assert invoke("keys", "new", "--name", "A. Chen", "-o", "chen.key").exit_code == 0
+    before = (work / "chen.key").read_bytes()
+    result = invoke("keys", "export-public", "chen.key", "-o", "chen.key", "--force")
+    _refused(result, "output file 'chen.key' is the KEYFILE this command reads")
+    assert (work / "chen.key").read_bytes() == before
