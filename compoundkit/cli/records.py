@@ -609,6 +609,29 @@ def _integrity(func: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+def _entry_by_id_or_number(opened: RecordLog, wanted: str) -> LogEntry:
+    """The entry with id ``wanted``, else the latest whose record has that internal
+    identification (Rx) number."""
+    from compoundkit.names import name_key
+    from compoundkit.records.log import UnknownEntryError
+
+    try:
+        return opened.get(wanted)
+    except UnknownEntryError:
+        key = name_key(wanted)
+        found = [
+            entry
+            for entry in opened.entries()
+            if any(
+                isinstance(number, str) and name_key(number) == key
+                for number in (entry.payload.get("internal_id"), entry.payload.get("record_id"))
+            )
+        ]
+        if not found:
+            raise
+        return found[-1]
+
+
 def _summary(entry: LogEntry) -> dict[str, Any]:
     payload = entry.payload
     return {
@@ -701,7 +724,7 @@ def log_show(entry_id: str, log_path: str, fmt: str) -> None:
     from compoundkit.records.serialize import CR_KIND, MFR_KIND, record_from_entry
 
     with _open_log(log_path) as opened:
-        entry = opened.get(entry_id)
+        entry = _entry_by_id_or_number(opened, entry_id)
         corrections = opened.corrections_of(entry.id)
     if fmt == "json":
         data = {**_summary(entry), "prev_hash": entry.prev_hash, "payload": dict(entry.payload)}

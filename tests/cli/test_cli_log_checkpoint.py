@@ -138,3 +138,17 @@ def test_an_edited_last_entry_is_never_extended(here: Path) -> None:
     with pytest.raises(LogIntegrityError, match="log verify"), open_log(here / "records.db") as log:
         log.append("compounding-record", {"rx": "RX-4"})
     assert (here / "records.db").read_bytes() == before
+
+
+def test_log_show_finds_a_record_by_its_rx_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with open_log(tmp_path / "records.db") as log:
+        log.append("compounding-record", {"internal_id": "RX-1001", "made_g": 120})
+        later = log.append("compounding-record", {"internal_id": "RX-1002", "made_g": 60})
+    shown = invoke("log", "show", "rx-1002", "--log", "records.db", "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["id"] == later.id
+    missing = invoke("log", "show", "RX-9999", "--log", "records.db")
+    assert missing.exit_code == 2
