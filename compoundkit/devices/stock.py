@@ -151,9 +151,10 @@ class StockFile:
 def load_stock(path: str | os.PathLike[str]) -> StockFile:
     """Read a stock file (TOML); :class:`~compoundkit.errors.DocumentError` lists every problem."""
     name = os.fspath(path)
+    from compoundkit._files import read_regular_file
+
     try:
-        with open(name, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = read_regular_file(name, MAX_FILE_BYTES)  # a FIFO or device is refused at once
     except FileNotFoundError:
         raise DocumentError((Problem((), "no such file"),), file=name) from None
     except IsADirectoryError:

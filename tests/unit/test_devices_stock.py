@@ -162,3 +162,18 @@ def test_unreadable_stock_files(tmp_path: Path) -> None:
     (tmp_path / "latin1.toml").write_bytes(b"description = '\xe9'")
     with pytest.raises(DocumentError, match="not UTF-8"):
         load_stock(tmp_path / "latin1.toml")
+
+
+def test_a_fifo_given_as_the_stock_file_is_refused_at_once(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from compoundkit.devices import load_stock
+    from compoundkit.errors import DocumentError
+
+    fifo = tmp_path / "stock.toml"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    with pytest.raises(DocumentError, match="FIFO"):
+        load_stock(fifo)
+    assert time.monotonic() - started < 1.0
