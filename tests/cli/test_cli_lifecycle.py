@@ -83,12 +83,15 @@ def test_a_tenfold_slip_each_way_exits_1_and_leaves_the_log_unchanged(
     result = invoke(*cr(approved, *slip), "--log", "records.db")
     assert result.exit_code == 1, result.output
     assert "CK301" in result.output
-    assert "Ketoprofen" in result.output and "+108 g" in result.output
-    assert "+900" in result.output and "-90" in result.output
+    assert "Ketoprofen" in result.output
+    assert "+108 g" in result.output
+    assert "+900" in result.output
+    assert "-90" in result.output
     assert "nothing logged" in result.output
     assert (here / "records.db").read_bytes() == before
-    assert not (here / "records.db-wal").exists() or len(invoke("log", "list", "--log",
-                                                                "records.db").output.splitlines()) == 1  # fmt: skip
+    listing = invoke("log", "list", "--log", "records.db").output
+    assert listing.count("RX-1") == 1
+    assert "RX-1042" not in listing
 
 
 def test_documented_deviations_log_a_final_record_showing_them_apart(
@@ -106,7 +109,8 @@ def test_documented_deviations_log_a_final_record_showing_them_apart(
     assert "logged R000001-" in result.output
     sheet = (here / "rx.md").read_text(encoding="utf-8")
     element_13 = sheet.split("## 13.")[1].split("\n## ")[0]
-    assert "Ketoprofen" in element_13 and "+900.00 %" in element_13
+    assert "Ketoprofen" in element_13
+    assert "+900.00 %" in element_13
     assert "acknowledged by B. Osei" in element_13
     assert "Guaifenesin" not in element_13  # +0.08 %: within tolerance, not a deviation
     assert "released" in invoke("log", "list", "--log", "records.db").output
@@ -128,14 +132,13 @@ def test_the_readme_record_is_refused_naming_exactly_what_is_missing(here: Path)
     assert not (here / "records.db").exists()
 
 
-def test_a_record_missing_one_lot_is_refused_with_that_lot_named(
-    approved: str, here: Path
-) -> None:
-    lots = [item for item in LOTS if not item.startswith("guaifenesin")]
-    lots.remove("--lot")
+def test_a_record_missing_one_lot_is_refused_with_that_lot_named(approved: str, here: Path) -> None:
+    lots = [item for pair in zip(LOTS[::2], LOTS[1::2], strict=True)
+            if not pair[1].startswith("guaifenesin") for item in pair]  # fmt: skip
     result = invoke(*cr(approved, *lots, *WEIGHED, *PEOPLE), "--log", "records.db")
     assert result.exit_code == 1, result.output
-    assert "Guaifenesin" in result.output and "no lot" in result.output
+    assert "Guaifenesin" in result.output
+    assert "no lot" in result.output
     assert "Ketoprofen" not in result.output.split("not final")[1]
     assert not (here / "records.db").exists()
 
@@ -152,7 +155,8 @@ def test_a_draft_is_logged_as_such_and_completing_it_references_it(
     assert done.exit_code == 0, done.output
     assert f"completes draft {draft_id}" in done.output
     lines = invoke("log", "list", "--log", "records.db").output.splitlines()
-    assert f"corrects {draft_id}" in lines[1] and "released" in lines[1]
+    assert f"corrects {draft_id}" in lines[1]
+    assert "released" in lines[1]
     shown = invoke("log", "show", draft_id, "--log", "records.db").output
     assert f"Completed by {lines[1].split()[0]}" in shown
 
@@ -160,9 +164,7 @@ def test_a_draft_is_logged_as_such_and_completing_it_references_it(
 # --------------------------------------------------------------------------- corrections
 
 
-def test_record_correct_appends_and_log_show_displays_the_chain(
-    approved: str, here: Path
-) -> None:
+def test_record_correct_appends_and_log_show_displays_the_chain(approved: str, here: Path) -> None:
     assert invoke(*cr(approved, *LOTS, *WEIGHED, *PEOPLE), "--log", "records.db").exit_code == 0
     original = invoke("log", "list", "--log", "records.db").output.split()[0]
     before = (here / "records.db").stat().st_size
@@ -177,12 +179,15 @@ def test_record_correct_appends_and_log_show_displays_the_chain(
     )  # fmt: skip
     assert second.exit_code == 0, second.output
     assert (here / "records.db").stat().st_size >= before
-    entries = invoke("log", "list", "--log", "records.db").output.splitlines()
+    listing = invoke("log", "list", "--log", "records.db").output.splitlines()
+    entries = [line for line in listing if line.startswith("R0")]
     assert len(entries) == 3
     fix1, fix2 = entries[1].split()[0], entries[2].split()[0]
     shown = invoke("log", "show", original, "--log", "records.db").output
-    assert f"Corrected by {fix1}" in shown and "lot number mistyped" in shown
-    assert f"Corrected by {fix2}" in shown and "vendor added" in shown
+    assert f"Corrected by {fix1}" in shown
+    assert "lot number mistyped" in shown
+    assert f"Corrected by {fix2}" in shown
+    assert "vendor added" in shown
     assert "K123" in shown  # the original is shown as it was logged
     assert invoke("log", "verify", "--log", "records.db").exit_code == 0
     assert "K124" in invoke("log", "show", fix2, "--log", "records.db").output
@@ -208,7 +213,8 @@ def test_record_approve_writes_the_approved_version_next_to_it(here: Path) -> No
     assert isinstance(approved, MasterFormulationRecord)
     assert (approved.approved_by, approved.approved_on) == ("B. Osei", dt.date(2026, 11, 20))
     again = invoke("record", "approve", "mfr.toml", "--by", "B. Osei")
-    assert again.exit_code == 2 and "--force" in again.output
+    assert again.exit_code == 2
+    assert "--force" in again.output
 
 
 # --------------------------------------------------------------------------- labels, notes
@@ -226,7 +232,8 @@ def test_each_of_four_30_g_jars_is_labelled_30_g(approved: str, here: Path) -> N
     sheet = (here / "rx.md").read_text(encoding="utf-8")
     labels = sheet.split("## Labels")[1]
     assert labels.count("30 g") >= 4
-    assert "126" not in labels and "120 g" not in labels
+    assert "126" not in labels
+    assert "120 g" not in labels
     for number in range(1, 5):
         assert f"container {number} of 4" in labels
 
