@@ -282,3 +282,53 @@ def test_a_saved_record_edited_to_a_target_ten_times_low_is_refused(
         load_record("rx.json")
     assert isinstance(load_record(approved), MasterFormulationRecord)
     assert not isinstance(load_record(approved), CompoundingRecord)
+
+
+def test_a_final_record_is_logged_once_and_corrected_only_by_a_change(
+    approved: str, here: Path
+) -> None:
+    args = [*cr(approved, *LOTS, *WEIGHED, *PEOPLE), "--log", "records.db"]
+    assert invoke(*args).exit_code == 0
+    twice = invoke(*args)
+    assert twice.exit_code == 2
+    assert "RX-1042 is already logged as a final record" in twice.output
+    nothing = invoke("record", "correct", "R000001", "--reason", "r", "--by", "B. Osei",
+                     "--log", "records.db")  # fmt: skip
+    assert nothing.exit_code == 1
+    assert "changes nothing" in nothing.output
+    unknown = invoke("record", "correct", "R000009", "--reason", "r", "--by", "B. Osei",
+                     "--note", "x", "--log", "records.db")  # fmt: skip
+    assert unknown.exit_code == 2
+    missing = invoke("record", "correct", "R000001", "--reason", "r", "--by", "B. Osei",
+                     "--note", "x", "--log", "none.db")  # fmt: skip
+    assert missing.exit_code == 2
+    assert "no record log at none.db" in missing.output
+    assert not (here / "none.db").exists()
+    slip = invoke("record", "correct", "R000001", "--reason", "re-read", "--by", "B. Osei",
+                  "--weighed", "ketoprofen=14g", "--log", "records.db")  # fmt: skip
+    assert slip.exit_code == 1
+    assert "CK301" in slip.output
+    assert len(invoke("log", "list", "--log", "records.db").output.splitlines()) == 2
+
+
+def test_a_formula_is_not_approved_as_an_mfr_and_an_incomplete_mfr_is_refused(
+    here: Path,
+) -> None:
+    formula = invoke("record", "approve", CREAM, "--by", "B. Osei", "-o", "x.toml")
+    assert formula.exit_code == 2
+    assert "is a formula, not a saved MFR" in formula.output
+    assert invoke("record", "mfr", CREAM, "--author", "A. Chen", "-o", "mfr.toml").exit_code == 0
+    incomplete = invoke("record", "approve", "mfr.toml", "--by", "B. Osei")
+    assert incomplete.exit_code == 1
+    assert "no compounding steps" in incomplete.output
+    assert sorted(p.name for p in here.iterdir()) == ["mfr.toml"]
+
+
+def test_a_compounding_date_in_the_future_is_a_warning(approved: str, here: Path) -> None:
+    future = dt.date.today() + dt.timedelta(days=20)
+    expiry = (future + dt.timedelta(days=400)).isoformat()
+    lots = [item.rsplit(":", 1)[0] + f":{expiry}" if "=" in item else item for item in LOTS]
+    result = invoke(*cr(approved, *lots, *WEIGHED, *PEOPLE, "--date", future.isoformat()))
+    assert result.exit_code == 0, result.output
+    assert "warning: CK308" in result.output
+    assert "in the future" in result.output
