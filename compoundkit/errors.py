@@ -30,14 +30,19 @@ __all__ = [
     "DosageFormError",
     "FormulaFileError",
     "FormulationError",
+    "IncompleteRecordError",
     "LogIntegrityError",
     "LogStorageError",
     "MissingDependencyError",
+    "OutOfToleranceError",
     "OutputPathError",
     "Problem",
     "RecordError",
+    "RecordRefusedError",
+    "SamePersonError",
     "SchemaVersionError",
     "SignatureError",
+    "StoredFigureError",
     "StrengthParseError",
     "UnknownIngredientError",
     "UnknownVehicleError",
@@ -256,6 +261,44 @@ class RecordError(CompoundkitError, ValueError):
 
 class SchemaVersionError(RecordError):
     """A saved record uses a schema version this compoundkit cannot read."""
+
+
+class StoredFigureError(RecordError):
+    """A saved record states a figure that does not match what it is derived from.
+
+    ``field`` names it (``components[0].target``, ``bud.date``, ``approved_hash``...).
+    """
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class RecordRefusedError(RecordError):
+    """A step of a record's life (approve, verify, release, log, correct) is refused.
+
+    ``findings`` holds every reason (:class:`~compoundkit.formulas.findings.Finding`
+    objects), so a script can show or act on each one.
+    """
+
+    def __init__(self, message: str, findings: Sequence[object] = ()) -> None:
+        super().__init__(message)
+        self.findings = tuple(findings)
+
+
+class SamePersonError(RecordRefusedError):
+    """The second person of a step is the first: an author approving their own MFR, a
+    compounder verifying their own preparation (names compared by
+    :func:`~compoundkit.names.name_key`)."""
+
+
+class OutOfToleranceError(RecordRefusedError):
+    """An actual quantity is outside its tolerance and no deviation is documented for it."""
+
+
+class IncompleteRecordError(RecordRefusedError):
+    """A record cannot be final: an unapproved MFR, a lot, an expiry, an actual quantity,
+    the verifier or the BUD is missing (each one a finding)."""
 
 
 class MissingDependencyError(CompoundkitError, ImportError):

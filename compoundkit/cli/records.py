@@ -1,7 +1,9 @@
-"""``compoundkit bud``, ``compoundkit record mfr|cr`` and ``compoundkit log ...``.
+"""``compoundkit bud``, ``compoundkit record mfr|cr|approve|correct`` and ``compoundkit log ...``.
 
 Beyond-use dates, master formulation and compounding records (worksheets in Markdown,
-HTML, JSON, TOML or PDF), and the tamper-evident record log.
+HTML, JSON, TOML or PDF) through their life (approve, prepare, weigh, verify, release,
+correct), and the tamper-evident record log. (Over 500 lines on purpose: the record and
+log commands share their options, paths and error handling.)
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ import functools
 import json
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 import attrs
 import click
@@ -302,13 +304,16 @@ def bud(formula: str, day: str | None, expiries: tuple[str, ...], rules: str, fm
 @click.group(
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog="Examples:\n\n\b\n"
-    "  compoundkit record mfr examples/muscle-spasm-cream.toml -o mfr.html --author 'A. Chen'\n"
-    "  compoundkit record cr examples/muscle-spasm-cream.toml --size 120g \\\n"
-    "      --lot ketoprofen=K123:2026-01-31 --by 'A. Chen' --verified-by 'B. Diaz' \\\n"
-    "      --weighed ketoprofen=12.01g --log records.db -o rx1001.html",
+    "  compoundkit record mfr examples/muscle-spasm-cream.toml -o mfr.toml --author 'A. Chen'\n"
+    "  compoundkit record approve mfr.toml --by 'B. Osei'\n"
+    "  compoundkit record cr mfr.approved.toml --size 120g --lot ketoprofen=K123:2027-01-31 \\\n"
+    "      ... --weighed ketoprofen=12.01g ... --by 'A. Chen' --verified-by 'B. Osei' \\\n"
+    "      --log records.db -o rx1001.html\n"
+    "  compoundkit record correct R000001 --reason 'lot mistyped' --by 'B. Osei' \\\n"
+    "      --lot ketoprofen=K124:2027-01-31 --log records.db",
 )
 def record() -> None:
-    """Master formulation records (mfr) and compounding records (cr)."""
+    """Master formulation records (mfr, approve) and compounding records (cr, correct)."""
 
 
 @record.command(
@@ -358,206 +363,6 @@ def record_mfr(
     _report_missing(f"MFR {mfr.record_id} v{mfr.version}", mfr.missing_elements())
 
 
-def _lots(values: tuple[str, ...], vendors: dict[str, str]) -> dict[str, Any]:
-    from compoundkit.records.cr import Lot
-
-    lots: dict[str, Any] = {}
-    for name, value in key_values(values, "--lot", "ketoprofen=K123:2026-01-31").items():
-        printable(f"--lot {name}", value)
-        lot, sep, expiry = value.rpartition(":")
-        if not sep or not lot.strip():
-            raise InputError(
-                f"--lot: {name}={value!r} should be NAME=LOT:EXPIRY, such as "
-                "ketoprofen=K123:2026-01-31"
-            )
-        day = _iso_date(expiry, f"--lot {name}")
-        with handle_errors():
-            lots[name] = Lot(lot.strip(), day, vendors.pop(name, None))
-    if vendors:
-        raise InputError(f"--vendor: give a --lot for {', '.join(vendors)} too")
-    return lots
-
-
-@record.command(
-    "cr",
-    epilog="Examples:\n\n\b\n"
-    "  compoundkit record cr examples/muscle-spasm-cream.toml --size 120g \\\n"
-    "      --lot ketoprofen=K123:2026-01-31 --lot cyclobenzaprine=C9:2026-05-01 \\\n"
-    "      --by 'A. Chen' --verified-by 'B. Diaz' --weighed ketoprofen=12.01g\n"
-    "  compoundkit record cr cream.toml --size 30g --count 4 --id RX-1001 ... \\\n"
-    "      --log records.db -o rx1001.html\n\n"
-    "Names are ingredient ids, names or synonyms, excipient names, or the vehicle. "
-    "With --log the record is appended to the record log, indexed by its lots for "
-    "recalls (compoundkit log lot K123 --log records.db).",
-)
-@click.argument("formula", metavar="FORMULA")
-@click.option("--size", required=True, help="Batch (or container) size: 120g, 0.5kg.")
-@click.option(
-    "--count", type=WHOLE_NUMBER, default=1, show_default=True, help="Number of containers."
-)
-@click.option("--excess", default=None, help="Excess for losses: 5% or 2g.")
-@click.option(
-    "--lot",
-    "lot_values",
-    multiple=True,
-    metavar="NAME=LOT:EXPIRY",
-    help="A component's lot and expiry (repeatable).",
-)
-@click.option(
-    "--vendor",
-    "vendor_values",
-    multiple=True,
-    metavar="NAME=VENDOR",
-    help="A component lot's vendor (repeatable).",
-)
-@click.option(
-    "--weighed",
-    "weighed_values",
-    multiple=True,
-    metavar="NAME=QUANTITY",
-    help="Actual weight, e.g. ketoprofen=12.01g (repeatable).",
-)
-@click.option("--by", "compounded_by", required=True, metavar="NAME", help="Who compounded.")
-@click.option(
-    "--verified-by",
-    "verified_by",
-    required=True,
-    metavar="NAME",
-    help="Who verified (another person).",
-)
-@click.option(
-    "--id", "internal_id", metavar="ID", help="Rx, order or lot number (default: generated)."
-)
-@click.option(
-    "--date", "day", metavar="YYYY-MM-DD", help="Compounding day (BUD Day 1); default today."
-)
-@click.option("--time", "clock", metavar="HH:MM", help="Time of preparation; default now.")
-@click.option(
-    "--made",
-    metavar="QUANTITY",
-    help="Total actually made, e.g. 118.5g (default: the sheet's total).",
-)
-@click.option("--description", metavar="TEXT", help="Physical description of what was made.")
-@click.option(
-    "--qc",
-    "qc_values",
-    multiple=True,
-    metavar="TEST=RESULT",
-    help="A QC result, e.g. appearance=smooth (repeatable).",
-)
-@click.option(
-    "--deviation",
-    "deviations",
-    multiple=True,
-    metavar="TEXT",
-    help="A deviation or problem (repeatable).",
-)
-@click.option("--note", "notes", multiple=True, metavar="TEXT", help="A note (repeatable).")
-@click.option(
-    "--rules",
-    type=click.Choice(_RULE_SETS),
-    help="BUD rule set for a formula [default: usp795-2023].",
-)
-@click.option(
-    "--log",
-    "log_path",
-    metavar="PATH|URL",
-    help="Append the record to this record log (a file, or postgresql://user@host:port/db).",
-)
-@output_options("Write to FILE (.html, .md, .json, .toml, .pdf).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(_FORMATS),
-    help="Output format (default: from -o, else md).",
-)
-def record_cr(
-    formula: str,
-    size: str,
-    count: int,
-    excess: str | None,
-    lot_values: tuple[str, ...],
-    vendor_values: tuple[str, ...],
-    weighed_values: tuple[str, ...],
-    compounded_by: str,
-    verified_by: str,
-    internal_id: str | None,
-    day: str | None,
-    clock: str | None,
-    made: str | None,
-    description: str | None,
-    qc_values: tuple[str, ...],
-    deviations: tuple[str, ...],
-    notes: tuple[str, ...],
-    rules: str | None,
-    log_path: str | None,
-    output: str | None,
-    force: bool,
-    fmt: str | None,
-) -> None:
-    """Make the compounding record of one batch of FORMULA."""
-    import secrets
-
-    from compoundkit.records.cr import CompoundingRecord, QcResult
-
-    kind = _output_format(output, fmt)
-    inputs = {formula: "FORMULA", **({} if log_path is None else {log_path: "record log (--log)"})}
-    target = output_target(output, force=force, inputs=inputs)
-    log_target = None if log_path is None else _log_target(log_path)
-    start = _iso_date(day, "--date")
-    when = dt.datetime.combine(start, _clock(clock, "--time"))
-    for option, value in (
-        ("--by", compounded_by),
-        ("--verified-by", verified_by),
-        ("--id", internal_id),
-    ):
-        printable(option, value)
-    vendors = key_values(vendor_values, "--vendor", "ketoprofen=Acme")
-    for name, vendor in vendors.items():
-        printable(f"--vendor {name}", vendor)
-    lots = _lots(lot_values, vendors)
-    weighed = key_values(weighed_values, "--weighed", "ketoprofen=12.01g")
-    qc = key_values(qc_values, "--qc", "appearance=smooth white cream")
-    rx = internal_id or f"CK-{start:%Y%m%d}-{secrets.token_hex(3)}"
-    with handle_errors(), _formula_errors(formula):
-        mfr = _mfr_for(formula, author=None, rules=rules, size=None)
-        cr = CompoundingRecord.create(
-            mfr,
-            size=size,
-            count=count,
-            excess=excess,
-            internal_id=rx,
-            prepared_at=when,
-            compounded_by=compounded_by,
-            verified_by=verified_by,
-            lots=lots,
-            weighed=weighed,
-            made=made,
-            description=description,
-            qc_results=[QcResult(test, result) for test, result in qc.items()],
-            deviations=deviations,
-            notes=notes,
-        )
-        data = _render(cr, kind)
-    if log_target is not None:
-        from compoundkit.records.log import open_log
-        from compoundkit.records.serialize import log_record
-
-        with handle_errors(), open_log(log_target) as record_log:
-            entry = log_record(record_log, cr)
-            where = record_log.location if isinstance(log_target, str) else log_target
-        click.echo(f"logged {entry.id} in {where}", err=True)
-    _emit(data, target, force=force)
-    click.echo(f"BUD {cr.bud.date.isoformat()} ({cr.bud.storage}); ID {cr.internal_id}", err=True)
-    if not mfr.is_approved:
-        click.echo(
-            f"note: MFR {mfr.record_id} v{mfr.version} is not approved; give an approved "
-            "MFR file (.json/.toml) as FORMULA to compound from it",
-            err=True,
-        )
-    _report_missing(f"compounding record {cr.internal_id}", cr.missing_elements())
-
-
 # --------------------------------------------------------------------------- log
 
 
@@ -587,6 +392,451 @@ def _open_log(path: str) -> Iterator[RecordLog]:
         opened = open_log(target, readonly=True)
     with opened:
         yield opened
+
+
+# ----------------------------------------------------------- record cr, approve, correct
+
+
+def _lots(values: tuple[str, ...], vendors: dict[str, str]) -> dict[str, Any]:
+    from compoundkit.names import name_key
+    from compoundkit.records.cr import Lot
+
+    lots: dict[str, Any] = {}
+    vendor_for = {name_key(name): (name, vendor) for name, vendor in vendors.items()}
+    for name, value in key_values(values, "--lot", "ketoprofen=K123:2026-01-31").items():
+        printable(f"--lot {name}", value)
+        lot, sep, expiry = value.rpartition(":")
+        if not sep or not lot.strip():
+            raise InputError(
+                f"--lot: {name}={value!r} should be NAME=LOT:EXPIRY, such as "
+                "ketoprofen=K123:2026-01-31"
+            )
+        day = _iso_date(expiry, f"--lot {name}")
+        vendor = vendor_for.pop(name_key(name), (name, None))[1]
+        with handle_errors():
+            lots[name] = Lot(lot.strip(), day, vendor)
+    if vendor_for:
+        names = ", ".join(name for name, _ in vendor_for.values())
+        raise InputError(f"--vendor: give a --lot for {names} too")
+    return lots
+
+
+def _refused(head: str, findings: Any, tail: str) -> NoReturn:
+    """Print a refusal with every finding (as ``check`` prints them) and exit 1."""
+    from compoundkit.formulas.findings import Report
+
+    click.echo(f"compoundkit: {head}:", err=True)
+    for line in Report(tuple(findings)).to_text().splitlines():
+        click.echo(f"  {line}", err=True)
+    click.echo(tail, err=True)
+    raise SystemExit(1)
+
+
+def _warn(findings: Any) -> None:
+    for finding in findings:
+        click.echo(f"warning: {finding}", err=True)
+
+
+def _tolerance_option(value: str | None) -> float | None:
+    from compoundkit.formulas.model import parse_tolerance
+
+    if value is None:
+        return None
+    with handle_errors():
+        try:
+            return parse_tolerance(value, "--tolerance")
+        except InputError:
+            raise
+        except Exception as exc:  # a CompoundkitError: shown as an input error
+            raise InputError(str(exc)) from None
+
+
+@record.command(
+    "cr",
+    epilog="Examples:\n\n\b\n"
+    "  compoundkit record cr mfr.approved.toml --size 120g --id RX-1042 \\\n"
+    "      --lot ketoprofen=K123:2027-01-31 --lot cyclobenzaprine=C9:2027-05-01 ... \\\n"
+    "      --weighed ketoprofen=12.01g --weighed cyclobenzaprine=2.4g ... \\\n"
+    "      --by 'A. Chen' --verified-by 'B. Osei' --log records.db -o rx1042.html\n"
+    "  compoundkit record cr cream.toml --size 30g --count 4 --tolerance 1% ... --draft\n"
+    "  compoundkit record cr mfr.approved.toml ... --weighed ketoprofen=120g \\\n"
+    "      --deviation ketoprofen='tenfold slip; batch kept for the stability study'\n\n"
+    "Names are ingredient ids, names or synonyms, excipient names, or the vehicle. "
+    "Each actual weight is checked against its target within a tolerance (+/- 5 %, or "
+    "as the formula sets per line or overall; --tolerance tightens it for this run). "
+    "A record is final only with an approved MFR (record approve), a lot and expiry for "
+    "every component, an actual weight for every line, a verifier who is not the "
+    "compounder, and a documented deviation for every line outside its tolerance; then "
+    "it is verified and released (labels printed) and, with --log, appended to the "
+    "record log. Otherwise nothing is written or logged and every gap is listed (exit "
+    "1), unless --draft: the record is then saved or logged as a draft, and logging the "
+    "complete record later with the same --id completes the draft.\n\n"
+    "Exit codes: 0 final (or a draft with --draft), 1 not final, 2 input errors.",
+)
+@click.argument("formula", metavar="FORMULA_OR_MFR")
+@click.option("--size", required=True, help="Batch (or container) size: 120g, 0.5kg.")
+@click.option(
+    "--count", type=WHOLE_NUMBER, default=1, show_default=True, help="Number of containers."
+)
+@click.option("--excess", default=None, help="Excess for losses: 5% or 2g.")
+@click.option(
+    "--lot",
+    "lot_values",
+    multiple=True,
+    metavar="NAME=LOT:EXPIRY",
+    help="A component's lot and expiry (repeatable).",
+)
+@click.option(
+    "--vendor",
+    "vendor_values",
+    multiple=True,
+    metavar="NAME=VENDOR",
+    help="A component lot's vendor (repeatable).",
+)
+@click.option(
+    "--weighed",
+    "weighed_values",
+    multiple=True,
+    metavar="NAME=QUANTITY",
+    help="Actual weight, e.g. ketoprofen=12.01g (repeatable).",
+)
+@click.option(
+    "--tolerance",
+    metavar="PERCENT",
+    help="Weighing tolerance for this run, e.g. 1% (default: the formula's, else 5%).",
+)
+@click.option(
+    "--deviation",
+    "deviation_values",
+    multiple=True,
+    metavar='NAME="REASON"',
+    help="Why a line is outside its tolerance (repeatable); the verifier acknowledges it.",
+)
+@click.option("--by", "compounded_by", required=True, metavar="NAME", help="Who compounded.")
+@click.option(
+    "--verified-by",
+    "verified_by",
+    metavar="NAME",
+    help="Who verified (another person); needed for a final record.",
+)
+@click.option(
+    "--id", "internal_id", metavar="ID", help="Rx, order or lot number (default: generated)."
+)
+@click.option(
+    "--date", "day", metavar="YYYY-MM-DD", help="Compounding day (BUD Day 1); default today."
+)
+@click.option("--time", "clock", metavar="HH:MM", help="Time of preparation; default now.")
+@click.option(
+    "--made",
+    metavar="QUANTITY",
+    help="The finished preparation's weight, if weighed, e.g. 118.5g.",
+)
+@click.option("--description", metavar="TEXT", help="Physical description of what was made.")
+@click.option(
+    "--qc",
+    "qc_values",
+    multiple=True,
+    metavar="TEST=RESULT",
+    help="A QC result, e.g. appearance=smooth (repeatable).",
+)
+@click.option(
+    "--note", "notes", multiple=True, metavar="TEXT", help="A note or problem (repeatable)."
+)
+@click.option(
+    "--draft", is_flag=True, help="Save or log the record as a draft even if it is not final."
+)
+@click.option(
+    "--rules",
+    type=click.Choice(_RULE_SETS),
+    help="BUD rule set for a formula [default: usp795-2023].",
+)
+@click.option(
+    "--log",
+    "log_path",
+    metavar="PATH|URL",
+    help="Append the record to this record log (a file, or postgresql://user@host:port/db).",
+)
+@output_options("Write to FILE (.html, .md, .json, .toml, .pdf).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_FORMATS),
+    help="Output format (default: from -o, else md).",
+)
+def record_cr(
+    formula: str,
+    size: str,
+    count: int,
+    excess: str | None,
+    lot_values: tuple[str, ...],
+    vendor_values: tuple[str, ...],
+    weighed_values: tuple[str, ...],
+    tolerance: str | None,
+    deviation_values: tuple[str, ...],
+    compounded_by: str,
+    verified_by: str | None,
+    internal_id: str | None,
+    day: str | None,
+    clock: str | None,
+    made: str | None,
+    description: str | None,
+    qc_values: tuple[str, ...],
+    notes: tuple[str, ...],
+    draft: bool,
+    rules: str | None,
+    log_path: str | None,
+    output: str | None,
+    force: bool,
+    fmt: str | None,
+) -> None:
+    """Make, check, verify and release the compounding record of one batch."""
+    import secrets
+
+    from compoundkit.records.cr import CompoundingRecord, QcResult
+
+    kind = _output_format(output, fmt)
+    inputs = {formula: "FORMULA", **({} if log_path is None else {log_path: "record log (--log)"})}
+    target = output_target(output, force=force, inputs=inputs)
+    for option, value in (
+        ("--by", compounded_by),
+        ("--verified-by", verified_by),
+        ("--id", internal_id),
+    ):
+        if value is not None:
+            printable(option, value)
+    log_target = None if log_path is None else _log_target(log_path)
+    if log_path is not None and isinstance(log_target, Path) and log_target.exists():
+        with _open_log(log_path):  # an unreadable log is an input error, found first
+            pass
+    start = _iso_date(day, "--date")
+    when = dt.datetime.combine(start, _clock(clock, "--time"))
+    vendors = key_values(vendor_values, "--vendor", "ketoprofen=Acme")
+    lots = _lots(lot_values, vendors)
+    weighed = key_values(weighed_values, "--weighed", "ketoprofen=12.01g")
+    reasons = key_values(deviation_values, "--deviation", 'ketoprofen="re-weighed twice"')
+    qc = key_values(qc_values, "--qc", "appearance=smooth white cream")
+    run_tolerance = _tolerance_option(tolerance)
+    rx = internal_id or f"CK-{start:%Y%m%d}-{secrets.token_hex(3)}"
+    with handle_errors(), _formula_errors(formula):
+        mfr = _mfr_for(formula, author=None, rules=rules, size=None)
+        cr = CompoundingRecord.create(
+            mfr,
+            size=size,
+            count=count,
+            excess=excess,
+            internal_id=rx,
+            prepared_at=when,
+            compounded_by=compounded_by,
+            verified_by=verified_by,
+            lots=lots,
+            weighed=weighed,
+            tolerance=run_tolerance,
+            line_deviations=reasons,
+            made=made,
+            description=description,
+            qc_results=[QcResult(test, result) for test, result in qc.items()],
+            notes=notes,
+        )
+        gaps = cr.gaps()
+        if not gaps and verified_by is not None and not draft:
+            cr = cr.verify(by=verified_by, at=when).release(by=verified_by, at=when)
+    _warn(cr.findings().warnings)
+    if gaps and not draft:
+        what = "nothing logged" if log_target is not None else "no record made"
+        _refused(
+            f"compounding record {rx} is not final",
+            gaps,
+            f"{what}: give what is missing, or --draft to keep it as a draft",
+        )
+    with handle_errors():
+        data = _render(cr, kind)
+    if log_target is not None:
+        _log_cr(cr, log_target)
+    _emit(data, target, force=force)
+    state = "final (released)" if cr.is_final else f"DRAFT ({cr.state})"
+    click.echo(
+        f"{state}; BUD {cr.bud.date.isoformat()} ({cr.bud.storage}); ID {cr.internal_id}",
+        err=True,
+    )
+    if gaps:
+        click.echo("note: a draft; to be final it lacks:", err=True)
+        for finding in gaps:
+            click.echo(f"  {finding.code}: {finding.message}", err=True)
+    _report_missing(f"compounding record {cr.internal_id}", cr.missing_elements())
+
+
+def _log_cr(cr: CompoundingRecord, log_target: Path | str) -> None:
+    """Append ``cr`` to the log; a final record completes the draft of the same id."""
+    from compoundkit.records.log import open_log
+    from compoundkit.records.serialize import find_draft, log_record
+
+    with handle_errors(), open_log(log_target) as record_log:
+        draft = find_draft(record_log, cr.internal_id)
+        completes = draft.id if draft is not None and cr.is_final else None
+        entry = log_record(record_log, cr, completes=completes)
+        where = record_log.location if isinstance(log_target, str) else log_target
+    done = f"; completes draft {completes}" if completes else ""
+    click.echo(f"logged {entry.id} in {where}{done}", err=True)
+
+
+@record.command(
+    "approve",
+    epilog="Examples:\n\n\b\n"
+    "  compoundkit record approve mfr.toml --by 'B. Osei'\n"
+    "  compoundkit record approve mfr.toml --by 'B. Osei' --date 2026-11-20 -o approved.json\n\n"
+    "MFR_FILE is a saved MFR (compoundkit record mfr FORMULA --author NAME -o mfr.toml, "
+    "with its missing elements filled in). The approved version is written next to it "
+    "(mfr.approved.toml) or to -o; it is bound to the MFR's content hash, so any later "
+    "change makes an unapproved version. The author cannot approve (names compared after "
+    "Unicode folding, case and spaces).\n\n"
+    "Exit codes: 0 approved, 1 refused (the author, an element missing, already "
+    "approved), 2 input errors.",
+)
+@click.argument("mfr_file", metavar="MFR_FILE")
+@click.option("--by", "approver", required=True, metavar="NAME", help="Who approves.")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="Day of approval; default today.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (.toml or .json).")
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def record_approve(
+    mfr_file: str, approver: str, day: str | None, output: str | None, force: bool
+) -> None:
+    """Approve a saved master formulation record (a second person)."""
+    from compoundkit.errors import RecordRefusedError
+    from compoundkit.records.mfr import MasterFormulationRecord
+    from compoundkit.records.serialize import save_record
+
+    on = _iso_date(day, "--date")
+    source = Path(mfr_file)
+    wanted = output or str(source.with_name(f"{source.stem}.approved{source.suffix}"))
+    target = _checked_path(wanted, "output file")
+    if target.exists() and not force:
+        raise InputError(f"-o: {wanted} exists; give --force to replace it")
+    with handle_errors():
+        mfr = _load_source(mfr_file)
+        if not isinstance(mfr, MasterFormulationRecord):
+            raise InputError(
+                f"{mfr_file} is a formula, not a saved MFR: save one with compoundkit "
+                "record mfr FORMULA --author NAME -o mfr.toml, fill in its missing elements, "
+                "then approve it"
+            )
+        try:
+            approved = mfr.approve(approver, on)
+        except RecordRefusedError as exc:
+            _refused(f"MFR {mfr.record_id} v{mfr.version} not approved", exc.findings,
+                     "nothing written")  # fmt: skip
+        save_record(approved, target)
+    click.echo(
+        f"wrote {target}: MFR {approved.record_id} v{approved.version} approved by "
+        f"{approved.approved_by} on {on.isoformat()} (content {approved.content_hash[:16]}...)",
+        err=True,
+    )
+
+
+@record.command(
+    "correct",
+    epilog="Examples:\n\n\b\n"
+    "  compoundkit record correct R000001-1f3a9c0e --reason 'lot mistyped' --by 'B. Osei' \\\n"
+    "      --lot ketoprofen=K124:2027-06-30 --log records.db\n"
+    "  compoundkit record correct R000001-1f3a9c0e --reason 'QC done' --by 'B. Osei' \\\n"
+    "      --qc pH=6.1 --log records.db\n\n"
+    "ENTRY_ID is an entry's id, or its short form (R000001: the first entry). "
+    "Appends a correction entry that points at the record's latest version (the entry, "
+    "or its last correction); nothing is edited in place. compoundkit log show ENTRY_ID "
+    "lists the chain of corrections. Exit codes: 0 logged, 1 refused (nothing changes, "
+    "or the corrected record would not be complete), 2 input errors.",
+)
+@click.argument("entry_id", metavar="ENTRY_ID")
+@click.option("--reason", required=True, metavar="TEXT", help="Why the record is corrected.")
+@click.option("--by", "corrector", required=True, metavar="NAME", help="Who corrects it.")
+@click.option("--lot", "lot_values", multiple=True, metavar="NAME=LOT:EXPIRY")
+@click.option("--vendor", "vendor_values", multiple=True, metavar="NAME=VENDOR")
+@click.option("--weighed", "weighed_values", multiple=True, metavar="NAME=QUANTITY")
+@click.option("--deviation", "deviation_values", multiple=True, metavar='NAME="REASON"')
+@click.option("--description", metavar="TEXT", help="The physical description.")
+@click.option("--qc", "qc_values", multiple=True, metavar="TEST=RESULT")
+@click.option("--note", "notes", multiple=True, metavar="TEXT", help="A note to add.")
+@click.option("--made", metavar="QUANTITY", help="The finished preparation's weight.")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="Day of the correction; default today.")
+@click.option("--time", "clock", metavar="HH:MM", help="Time of the correction; default now.")
+@_LOG_OPTION
+def record_correct(
+    entry_id: str,
+    reason: str,
+    corrector: str,
+    lot_values: tuple[str, ...],
+    vendor_values: tuple[str, ...],
+    weighed_values: tuple[str, ...],
+    deviation_values: tuple[str, ...],
+    description: str | None,
+    qc_values: tuple[str, ...],
+    notes: tuple[str, ...],
+    made: str | None,
+    day: str | None,
+    clock: str | None,
+    log_path: str,
+) -> None:
+    """Correct a logged compounding record by appending a correction."""
+    from compoundkit.errors import RecordRefusedError
+    from compoundkit.records.corrections import correct
+    from compoundkit.records.cr import CompoundingRecord, QcResult
+    from compoundkit.records.log import open_log
+    from compoundkit.records.serialize import latest_version, log_correction
+
+    when = dt.datetime.combine(_iso_date(day, "--date"), _clock(clock, "--time"))
+    lots = _lots(lot_values, {})
+    vendors = key_values(vendor_values, "--vendor", "ketoprofen=Acme")
+    weighed = key_values(weighed_values, "--weighed", "ketoprofen=12.01g")
+    reasons = key_values(deviation_values, "--deviation", 'ketoprofen="re-weighed twice"')
+    qc = key_values(qc_values, "--qc", "appearance=smooth white cream")
+    log_target = _log_target(log_path)
+    if isinstance(log_target, Path) and not log_target.exists():
+        raise InputError(f"--log: no record log at {log_path}")
+    with handle_errors(), open_log(log_target) as record_log:
+        entry_id = _entry_id(record_log, entry_id)
+        tip, current = latest_version(record_log, entry_id)
+        if not isinstance(current, CompoundingRecord):
+            raise InputError(
+                f"entry {entry_id} is an MFR: make a new version (MasterFormulationRecord."
+                "revise) and approve it instead"
+            )
+        try:
+            fix = correct(
+                current,
+                reason=reason,
+                by=corrector,
+                at=when,
+                lots=lots,
+                vendors=vendors,
+                weighed=weighed,
+                line_deviations=reasons,
+                description=description,
+                qc_results=[QcResult(t, r) for t, r in qc.items()] if qc else None,
+                notes=notes,
+                made=made,
+            )
+        except RecordRefusedError as exc:
+            _refused(f"entry {entry_id} not corrected", exc.findings or [_note(str(exc))],
+                     "nothing logged")  # fmt: skip
+        entry = log_correction(record_log, tip.id, fix)
+    latest = "" if tip.id == entry_id else f" (the latest version of {entry_id})"
+    click.echo(f"logged {entry.id}: corrects {tip.id}{latest}", err=True)
+    for change in fix.changes:
+        click.echo(f"  {change}", err=True)
+
+
+def _note(message: str) -> Any:
+    from compoundkit.formulas.findings import Finding, Severity
+
+    return Finding("CK309", Severity.ERROR, message)
+
+
+def _entry_id(opened: RecordLog, given: str) -> str:
+    """The full id of the entry ``given`` names: a full id, or a short one (``R000001``)."""
+    short = _SHORT_ID.fullmatch(given.strip())
+    return opened.entry_number(int(short[1])).id if short else given
+
+
+_SHORT_ID: Final = re.compile(r"R(\d{6,})")
 
 
 def _integrity(func: Callable[..., None]) -> Callable[..., None]:
@@ -633,7 +883,12 @@ def _entry_by_id_or_number(opened: RecordLog, wanted: str) -> LogEntry:
 
 
 def _summary(entry: LogEntry) -> dict[str, Any]:
+    from compoundkit.records.serialize import entry_state
+
     payload = entry.payload
+    record = payload.get("record") if entry.kind == "correction" else payload
+    if not isinstance(record, Mapping):
+        record = payload
     return {
         "id": entry.id,
         "seq": entry.seq,
@@ -641,7 +896,8 @@ def _summary(entry: LogEntry) -> dict[str, Any]:
         "day": entry.day.isoformat(),
         "created_at": entry.created_at.isoformat(),
         "formula": entry.formula,
-        "internal_id": payload.get("internal_id") or payload.get("record_id"),
+        "internal_id": record.get("internal_id") or record.get("record_id"),
+        "state": entry_state(entry),
         "lots": list(entry.lots),
         "corrects": entry.corrects,
         "hash": entry.hash,
@@ -655,6 +911,8 @@ def _print_entries(entries: list[LogEntry], fmt: str) -> None:
     for entry in entries:
         s = _summary(entry)
         parts = [s["id"], s["day"], s["kind"], s["formula"] or "-", s["internal_id"] or "-"]
+        if s["state"] is not None and s["state"] != "correction":
+            parts.append(s["state"])
         if entry.lots:
             parts.append("lots " + ", ".join(entry.lots))
         if entry.corrects:
@@ -710,7 +968,8 @@ def log_list(
 @log.command(
     "show",
     epilog="Examples:\n\n\b\n  compoundkit log show R000001-1f3a9c0e --log records.db\n"
-    "  compoundkit log show R000001-1f3a9c0e --log records.db --format json",
+    "  compoundkit log show R000001 --log records.db --format json\n\n"
+    "ID is an entry's id, or its short form: R000001 is the first entry.",
 )
 @click.argument("entry_id", metavar="ID")
 @_LOG_OPTION
@@ -720,12 +979,18 @@ def log_list(
 )  # fmt: skip
 @_integrity
 def log_show(entry_id: str, log_path: str, fmt: str) -> None:
-    """Show one entry of the record log (a record as its worksheet)."""
-    from compoundkit.records.serialize import CR_KIND, MFR_KIND, record_from_entry
+    """Show one entry of the record log (a record as its worksheet) and its corrections."""
+    from compoundkit.records.serialize import (
+        CORRECTION_KIND,
+        CR_KIND,
+        MFR_KIND,
+        correction_chain,
+        record_from_entry,
+    )
 
-    with _open_log(log_path) as opened:
-        entry = _entry_by_id_or_number(opened, entry_id)
-        corrections = opened.corrections_of(entry.id)
+    with _open_log(log_path) as opened, handle_errors():
+        entry = _entry_by_id_or_number(opened, _entry_id(opened, entry_id))
+        corrections = correction_chain(opened, entry.id)
     if fmt == "json":
         data = {**_summary(entry), "prev_hash": entry.prev_hash, "payload": dict(entry.payload)}
         echo_json(json.dumps(data, indent=2, ensure_ascii=False))
@@ -733,18 +998,46 @@ def log_show(entry_id: str, log_path: str, fmt: str) -> None:
     s = _summary(entry)
     click.echo(f"Entry {entry.id} (#{entry.seq}), {entry.kind}, day {s['day']}")
     click.echo(f"Appended {s['created_at']}; hash {entry.hash}")
+    if s["state"] is not None:
+        click.echo(f"State: {s['state']}")
     if entry.lots:
         click.echo(f"Lots: {', '.join(entry.lots)}")
     if entry.corrects:
         click.echo(f"Corrects {entry.corrects}")
     for fix in corrections:
-        click.echo(f"Corrected by {fix.id} ({fix.day.isoformat()})")
+        click.echo(_chain_line(fix))
+    if entry.kind == CORRECTION_KIND:
+        click.echo(_correction_text(entry.payload))
     click.echo("")
-    if entry.kind in (MFR_KIND, CR_KIND):
+    if entry.kind in (MFR_KIND, CR_KIND, CORRECTION_KIND):
         with handle_errors():
             click.echo(_render(record_from_entry(entry), "md"))
     else:
         click.echo(json.dumps(dict(entry.payload), indent=2, ensure_ascii=False))
+
+
+def _chain_line(fix: LogEntry) -> str:
+    """One line of a correction chain: who corrected (or completed) it, when, why."""
+    if fix.kind != "correction":
+        return f"Completed by {fix.id} ({fix.day.isoformat()}, {fix.kind}; corrects {fix.corrects})"
+    payload = fix.payload
+    at = str(payload.get("at", fix.day.isoformat()))[:16].replace("T", " ")
+    return (
+        f"Corrected by {fix.id} (corrects {fix.corrects}) at {at} by "
+        f"{payload.get('by', '?')}: {payload.get('reason', '')}\n"
+        + _correction_text(payload, indent="    ")
+    ).rstrip("\n")
+
+
+def _correction_text(payload: Mapping[str, Any], indent: str = "") -> str:
+    changes = payload.get("changes")
+    lines = []
+    for change in changes if isinstance(changes, list | tuple) else ():
+        if isinstance(change, Mapping):
+            old = change.get("from")
+            lines.append(f"{indent}{change.get('field')}: {'-' if old is None else old} -> "
+                         f"{change.get('to')}")  # fmt: skip
+    return "\n".join(lines)
 
 
 @log.command(

@@ -35,7 +35,15 @@ from attrs import field, frozen
 
 from compoundkit.documents import Text, as_text, field_hooks, locate
 from compoundkit.errors import CompoundkitError, DocumentError, FormulaFileError, Problem
-from compoundkit.formulas.model import Amount, Component, Excipient, Formulation, quantity_problem
+from compoundkit.formulas.model import (
+    Amount,
+    Component,
+    Excipient,
+    Formulation,
+    format_tolerance,
+    parse_tolerance,
+    quantity_problem,
+)
 from compoundkit.formulas.vehicles import NAME as _NAME
 from compoundkit.formulas.vehicles import NOTES, Vehicle, read_vehicle, write_vehicle
 from compoundkit.units import Strength, density_g_per_ml
@@ -69,6 +77,9 @@ _DENSITY: Final = as_text(
     "a density as text, such as '1.05 g/mL'",
     lambda g_per_ml: f"{format_number(g_per_ml)} g/mL",
 )
+_TOLERANCE: Final = as_text(
+    parse_tolerance, "a weighing tolerance as text, such as '1 %'", format_tolerance
+)
 
 
 def _catalog_name(value: object) -> str:
@@ -91,7 +102,8 @@ class IngredientEntry:
     """An ``[[ingredients]]`` table: a catalog ingredient by strength or by amount.
 
     ``form`` is the form weighed, ``expressed_as`` the form the strength refers to;
-    both must be forms the catalog lists for the ingredient.
+    both must be forms the catalog lists for the ingredient. ``tolerance`` is the line's
+    weighing tolerance (``"1 %"`` of its target).
     """
 
     name: str = field(metadata=field_hooks(read=_catalog_name))
@@ -104,6 +116,7 @@ class IngredientEntry:
     """Its amount in the reference batch (``makes``); give ``strength`` or ``amount``."""
     expressed_as: Text | None = None
     """The form the strength is of (``base``...); default: the form weighed."""
+    tolerance: float | None = field(default=None, metadata=_TOLERANCE)
 
     def __attrs_post_init__(self) -> None:
         from compoundkit import ingredients
@@ -138,6 +151,7 @@ class ExcipientEntry:
     """Its amount in the reference batch (``makes``); give ``strength`` or ``amount``."""
     density: float | None = field(default=None, metadata=_DENSITY)
     """Its density, needed when ``amount`` is a volume."""
+    tolerance: float | None = field(default=None, metadata=_TOLERANCE)
 
     def __attrs_post_init__(self) -> None:
         problems = _one_quantity(self.name, self.strength, self.amount)
@@ -147,7 +161,10 @@ class ExcipientEntry:
 
 @frozen
 class FormulaFile:
-    """A formula file, key for key (in the order they are written)."""
+    """A formula file, key for key (in the order they are written).
+
+    ``tolerance`` (``"2 %"``) is the weighing tolerance of every line that states none.
+    """
 
     name: str = field(metadata=_NAME)
     """The preparation's name, as sheets and records print it."""
@@ -171,6 +188,7 @@ class FormulaFile:
     """The finished preparation's physical description."""
     notes: tuple[str, ...] = field(default=(), metadata=NOTES)
     """Notes for the compounder (one text or a list)."""
+    tolerance: float | None = field(default=None, metadata=_TOLERANCE)
     ingredients: tuple[IngredientEntry, ...] = ()
     """The catalog ingredients (``[[ingredients]]`` tables)."""
     excipients: tuple[ExcipientEntry, ...] = ()
@@ -185,11 +203,20 @@ def _to_formulation(document: FormulaFile) -> Formulation:
         dosage_form=document.dosage_form,
         vehicle=document.vehicle,
         ingredients=[
-            Component(ingredients.get(e.name), e.strength, e.amount, e.form, e.expressed_as, e.name)
+            Component(
+                ingredients.get(e.name),
+                e.strength,
+                e.amount,
+                e.form,
+                e.expressed_as,
+                e.name,
+                e.tolerance,
+            )
             for e in document.ingredients
         ],
         excipients=[
-            Excipient(e.name, e.strength, e.amount, e.density) for e in document.excipients
+            Excipient(e.name, e.strength, e.amount, e.density, e.tolerance)
+            for e in document.excipients
         ],
         route=document.route,
         makes=document.makes,
@@ -199,6 +226,7 @@ def _to_formulation(document: FormulaFile) -> Formulation:
         storage=document.storage,
         description=document.description,
         notes=document.notes,
+        tolerance=document.tolerance,
     )
 
 
@@ -216,14 +244,21 @@ def _to_document(formulation: Formulation) -> FormulaFile:
         storage=f.storage,
         description=f.description,
         notes=f.notes,
+        tolerance=f.tolerance,
         ingredients=tuple(
             IngredientEntry(
-                c.written_name or c.ingredient.id, c.form, c.strength, c.amount, c.expressed_as
+                c.written_name or c.ingredient.id,
+                c.form,
+                c.strength,
+                c.amount,
+                c.expressed_as,
+                c.tolerance,
             )
             for c in f.ingredients
         ),
         excipients=tuple(
-            ExcipientEntry(e.name, e.strength, e.amount, e.density_g_per_ml) for e in f.excipients
+            ExcipientEntry(e.name, e.strength, e.amount, e.density_g_per_ml, e.tolerance)
+            for e in f.excipients
         ),
     )
 

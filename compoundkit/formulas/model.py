@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 from attrs import evolve, field, frozen
 
 from compoundkit.errors import (
+    BatchError,
     CompoundkitError,
     DensityRequiredError,
     DimensionError,
@@ -42,10 +43,77 @@ if TYPE_CHECKING:
     from compoundkit.formulas.findings import Report
     from compoundkit.ingredients import Form, Ingredient
 
-__all__ = ["Amount", "Component", "Excipient", "Formulation"]
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "Amount",
+    "Component",
+    "Excipient",
+    "Formulation",
+    "format_tolerance",
+    "parse_tolerance",
+]
 
 #: The problem of an amount line when the formula states no reference batch (rule CK115).
 NO_MAKES: Final = "an amount needs the reference batch size ('makes')"
+#: Weighing tolerance, in percent of the target, when neither the formula nor the run sets
+#: one: the +/- 5 % that compounding teaching allows for most weighings.
+DEFAULT_TOLERANCE: Final = 5.0
+#: Widest weighing tolerance accepted, in percent of the target.
+MAX_TOLERANCE: Final = 50.0
+
+
+def parse_tolerance(text: object, what: str = "tolerance") -> float:
+    """A weighing tolerance as a percent of the target (``"1 %"``, ``"0.5%"``, ``"±2 %"``).
+
+    >>> parse_tolerance("1 %"), parse_tolerance("+/- 0.5%")
+    (1.0, 0.5)
+    >>> parse_tolerance("2 g")
+    Traceback (most recent call last):
+    ...
+    compoundkit.errors.BatchError: tolerance '2 g': write a percent of the target, such as '1 %'
+    """
+    from compoundkit.units.grammar import Scanner, check_length
+
+    body = check_length(text, what)
+    for sign in ("\u00b1", "+/-"):
+        if body.startswith(sign):
+            body = body[len(sign) :].lstrip()
+    if not body.endswith("%"):
+        raise BatchError(f"{what} {text!r}: write a percent of the target, such as '1 %'")
+    scanner = Scanner(body[:-1].rstrip())
+    number = scanner.number(f"the {what}")
+    if not scanner.at_end():
+        raise BatchError(f"{what} {text!r}: write a percent of the target, such as '1 %'")
+    if not 0 < number <= MAX_TOLERANCE:
+        raise BatchError(
+            f"{what} {text!r}: must be more than 0 % and at most {MAX_TOLERANCE:g} % of the target"
+        )
+    return number
+
+
+def format_tolerance(percent: float) -> str:
+    """A tolerance as the formula file writes it.
+
+    >>> format_tolerance(1.0)
+    '1 %'
+    """
+    return f"{format_number(percent)} %"
+
+
+def _tolerance(value: object) -> float | None:
+    """attrs converter: a tolerance as a percent (text is parsed; None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return parse_tolerance(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        if math.isfinite(number) and 0 < number <= MAX_TOLERANCE:
+            return number
+    raise BatchError(
+        f"tolerance must be a percent of the target above 0 and at most {MAX_TOLERANCE:g}, "
+        f"not {value!r}"
+    )
 
 
 @frozen
@@ -138,7 +206,8 @@ class Component:
     the catalog); ``expressed_as`` is the form or moiety the strength refers to
     (None: the form weighed). Exactly one of ``strength`` and ``amount`` is given.
     ``written_name`` keeps the name as the formula wrote it (for round trips and
-    for the salt-form consistency check).
+    for the salt-form consistency check). ``tolerance`` is this line's weighing
+    tolerance in percent of its target (None: the formula's, or the default).
     """
 
     ingredient: Ingredient
@@ -147,6 +216,7 @@ class Component:
     form: str | None = None
     expressed_as: str | None = None
     written_name: str | None = None
+    tolerance: float | None = field(default=None, converter=_tolerance)
     _forms: tuple[Form, Form, float] = field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -185,21 +255,43 @@ class Component:
         """
         return self._forms[2]
 
+    @property
+    def as_form(self) -> str | None:
+        """The form the strength is expressed as, when it is not the form weighed."""
+        weighed, expressed, _ = self._forms
+        return None if expressed.id == weighed.id else expressed.id
+
+    def strength_text(self) -> str:
+        """The strength (or amount) as shown everywhere: ``"1 % w/w (as base)"`` when it
+        is expressed as another form than the one weighed."""
+        return strength_text(self.strength or self.amount, self.as_form)
+
 
 @frozen
 class Excipient:
     """A non-catalog ingredient (ethoxy diglycol, zinc oxide, mineral oil...).
 
-    ``density_g_per_ml`` turns a volume amount (``8 mL``) into a mass.
+    ``density_g_per_ml`` turns a volume amount (``8 mL``) into a mass; ``tolerance`` is
+    this line's weighing tolerance in percent of its target.
     """
 
     name: str = field(validator=_printable_name)
     strength: Strength | None = None
     amount: Amount | None = None
     density_g_per_ml: float | None = field(default=None, validator=_positive_density)
+    tolerance: float | None = field(default=None, converter=_tolerance)
 
     def __attrs_post_init__(self) -> None:
         _check_quantity(self.name, self.strength, self.amount)
+
+
+def strength_text(amount: object, as_form: str | None) -> str:
+    """``amount`` as text, followed by ``(as FORM)`` when ``as_form`` is given.
+
+    >>> strength_text(Strength.parse("1 % w/w"), "base")
+    '1 % w/w (as base)'
+    """
+    return f"{amount} (as {as_form})" if as_form else str(amount)
 
 
 @frozen
@@ -290,7 +382,9 @@ class Formulation:
 
     ``makes`` is the reference batch that ``amount`` entries belong to;
     ``density_g_per_ml`` is the preparation's measured density (needed for w/v
-    strengths in a semisolid and for batch sizes given as volumes).
+    strengths in a semisolid and for batch sizes given as volumes). ``tolerance`` is the
+    weighing tolerance of every line that states none, in percent of its target (None:
+    :data:`DEFAULT_TOLERANCE`).
     """
 
     name: str = field(validator=_printable_name)
@@ -306,6 +400,7 @@ class Formulation:
     storage: str | None = None
     description: str | None = None
     notes: tuple[str, ...] = field(default=(), converter=_texts)
+    tolerance: float | None = field(default=None, converter=_tolerance)
     _lines: tuple[Line, ...] = field(init=False, eq=False, repr=False)
     _cache: _Cache = field(init=False, eq=False, repr=False, factory=lambda: _Cache())
 
@@ -344,6 +439,14 @@ class Formulation:
     def lines(self) -> tuple[Line, ...]:
         """Every weighed line (actives, then excipients), normalised to floats."""
         return self._lines
+
+    def tolerances(self) -> tuple[float | None, ...]:
+        """The weighing tolerance each line states (actives, then excipients), in percent,
+        falling back to the formula's; None where neither states one."""
+        items: list[Component | Excipient] = [*self.ingredients, *self.excipients]
+        return tuple(
+            item.tolerance if item.tolerance is not None else self.tolerance for item in items
+        )
 
     def bare_percent_basis(self) -> Basis | None:
         """The basis a bare percent takes in this dosage form, or None if the form is unknown."""

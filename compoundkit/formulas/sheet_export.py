@@ -106,9 +106,16 @@ def _figure(grams: float) -> str:
 
 
 def _rows(sheet: BatchSheet) -> list[tuple[str, str, str, str, str, str, str]]:
+    from compoundkit.formulas.model import strength_text
+
     rows = []
     for line in sheet.lines:
-        strength = str(line.strength) if line.strength else f"{line.reference_amount} per batch"
+        as_form = line.expressed_as if line.expressed_as != line.form else None
+        strength = (
+            strength_text(line.strength, as_form)
+            if line.strength
+            else f"{line.reference_amount} per batch"
+        )
         flag = "aliquot" if line.below_minimum else ""
         rows.append(
             (

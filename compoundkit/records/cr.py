@@ -4,12 +4,22 @@ One :class:`CompoundingRecord` per preparation made. It carries a copy of the MF
 it follows and that version's content hash (a record whose MFR copy does not match the
 hash is refused), the date and time, the internal id, who compounded and who verified
 (two different people), each component's name, vendor, lot, expiry and actual weight
-against the batch sheet's target (with the deviation), the total made, the assigned BUD
-(capped by the component expiries), the calculations, the physical description, the QC
-results, and deviations and notes.
+against the batch sheet's target (with the deviation and the tolerance it is judged
+by), the total made (the sum of the actual weights), the assigned BUD (capped by the
+component expiries), the calculations, the physical description, the QC results, the
+deviations (documented reasons for lines outside their tolerance) and notes.
+
+A record moves through four steps, each a :class:`Signoff` with who and when:
+``prepared`` (:meth:`CompoundingRecord.create`: targets from the batch sheet),
+``weighed`` (:meth:`~CompoundingRecord.weigh`: an actual quantity for every line),
+``verified`` (:meth:`~CompoundingRecord.verify`: a second person, who acknowledges the
+documented deviations) and ``released`` (:meth:`~CompoundingRecord.release`: the label is
+printed; only a complete record, see :mod:`compoundkit.records.gates`). Each refusal is
+a specific :class:`~compoundkit.errors.RecordRefusedError` carrying its findings.
 
 Quantities are pint Quantities at the API (:attr:`ComponentRecord.weighed`,
-:attr:`ComponentRecord.deviation`...) and floats in grams inside.
+:attr:`ComponentRecord.deviation`...) and floats in grams inside. (Over 500 lines on
+purpose: the record, its parts and its steps are one model.)
 
 >>> import datetime as dt
 >>> from compoundkit.formulas import load_formula
@@ -27,6 +37,8 @@ Quantities are pint Quantities at the API (:attr:`ComponentRecord.weighed`,
 (datetime.date(2024, 3, 10), 'Ketoprofen lot K7')
 >>> [m.number for m in cr.missing_elements()]
 [10, 11]
+>>> cr.state, [f.code for f in cr.gaps()]  # the MFR is a draft: not approved
+('weighed', ['CK303'])
 """
 
 from __future__ import annotations
@@ -36,15 +48,23 @@ import types
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
-from compoundkit.errors import CompoundkitError, RecordError
+from compoundkit.errors import (
+    CompoundkitError,
+    RecordError,
+    RecordRefusedError,
+    SamePersonError,
+)
 from compoundkit.formulas.bud import DEFAULT_RULE_SET, assign_bud
+from compoundkit.formulas.model import DEFAULT_TOLERANCE, MAX_TOLERANCE, parse_tolerance
 from compoundkit.names import name_key
 from compoundkit.records.fields import (
     check_grams,
+    check_name,
     clean_line,
     clean_text,
+    shown,
     to_float,
     to_texts,
     to_tuple,
@@ -66,15 +86,19 @@ if TYPE_CHECKING:
     import pint
 
     from compoundkit.formulas import BatchSheet, Formulation
+    from compoundkit.formulas.findings import Finding, Report
 
 __all__ = [
     "CR_ELEMENTS",
+    "STEPS",
     "BatchSpec",
     "ComponentRecord",
     "CompoundingRecord",
     "CrBud",
+    "LineDeviation",
     "Lot",
     "QcResult",
+    "Signoff",
 ]
 
 CR_ELEMENTS: Final = types.MappingProxyType(
@@ -97,6 +121,8 @@ CR_ELEMENTS: Final = types.MappingProxyType(
 """USP <795> (2023) compounding-record elements by number (USP <795>, 2023 revision)."""
 
 KINDS: Final = ("active", "excipient", "vehicle")
+STEPS: Final = ("prepared", "weighed", "verified", "released")
+"""The steps of a compounding record's life, in order."""
 _WHAT: Final = {
     "lot": "lot number",
     "expiry": "expiration date",
@@ -128,6 +154,21 @@ def _valid_kind(instance: object, attribute: Any, value: Any) -> None:
         raise RecordError(f"component kind must be one of {', '.join(KINDS)}, got {value!r}")
 
 
+def _valid_tolerance(instance: object, attribute: Any, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, float) or not 0 < value <= MAX_TOLERANCE:
+        raise RecordError(
+            f"component tolerance_percent must be a percent above 0 and at most "
+            f"{MAX_TOLERANCE:g}, got {shown(value)}"
+        )
+
+
+def _valid_step(instance: object, attribute: Any, value: Any) -> None:
+    if value not in STEPS:
+        raise RecordError(f"signoff step must be one of {', '.join(STEPS)}, got {shown(value)}")
+
+
 def _valid_passed(instance: object, attribute: Any, value: Any) -> None:
     if value is not None and not isinstance(value, bool):
         raise RecordError(f"QC passed must be true, false or absent, got {value!r}")
@@ -149,6 +190,30 @@ class ComponentRecord:
         default=None, converter=to_float, validator=valid_optional_grams
     )
     """The quantity actually weighed, in grams (None until weighed)."""
+    tolerance_percent: float | None = field(
+        default=None, converter=to_float, validator=_valid_tolerance
+    )
+    """The tolerance the actual is judged by, in percent of the target (None: the default
+    +/- 5 %; records saved before tolerances were recorded)."""
+
+    @property
+    def tolerance(self) -> float:
+        """The tolerance in percent of the target (:data:`DEFAULT_TOLERANCE` if not stated)."""
+        return DEFAULT_TOLERANCE if self.tolerance_percent is None else self.tolerance_percent
+
+    @property
+    def limits_g(self) -> tuple[float, float]:
+        """The lowest and highest actual quantity within the tolerance, in grams."""
+        margin = self.target_g * self.tolerance / 100.0
+        return self.target_g - margin, self.target_g + margin
+
+    @property
+    def out_of_tolerance(self) -> bool:
+        """True when the actual quantity is outside the tolerance (False until weighed)."""
+        if self.weighed_g is None:
+            return False
+        margin = self.target_g * self.tolerance / 100.0
+        return abs(self.weighed_g - self.target_g) > margin * (1 + 1e-9)
 
     @property
     def target(self) -> pint.Quantity[Any]:
@@ -173,6 +238,29 @@ class ComponentRecord:
         if self.weighed_g is None or self.target_g == 0:
             return None
         return (self.weighed_g - self.target_g) / self.target_g * 100.0
+
+
+@frozen
+class Signoff:
+    """One step of a record's life (:data:`STEPS`): who did it and when."""
+
+    step: str = field(validator=_valid_step)
+    by: str = field(converter=clean_line, validator=valid_line)
+    at: _dt.datetime = field(validator=lambda _i, _a, v: _datetime(v, "signoff at"))
+
+
+@frozen
+class LineDeviation:
+    """The documented reason a line is outside its tolerance, and who acknowledged it.
+
+    The compounder documents the reason; the verifier acknowledges it by verifying.
+    """
+
+    component: str = field(converter=clean_line, validator=valid_line)
+    reason: str = field(converter=clean_text, validator=valid_text)
+    acknowledged_by: str | None = field(
+        default=None, converter=clean_line, validator=valid_optional_line
+    )
 
 
 @frozen
@@ -228,9 +316,9 @@ def _mfr(value: object) -> MasterFormulationRecord:
     return value
 
 
-def _datetime(value: object) -> _dt.datetime:
+def _datetime(value: object, what: str = "CR prepared_at") -> _dt.datetime:
     if not isinstance(value, _dt.datetime):
-        raise RecordError(f"CR prepared_at must be a datetime.datetime, got {value!r:.60}")
+        raise RecordError(f"{what} must be a datetime.datetime, got {value!r:.60}")
     return value
 
 
@@ -256,13 +344,29 @@ def _batch(value: object) -> BatchSpec:
 # --------------------------------------------------------------------------- the record
 
 
+def _tuple_or_none(value: object) -> Any:
+    return None if value is None else to_tuple(value)
+
+
+def _valid_optional_instances(cls: type[Any]) -> Any:
+    check = valid_instances(cls)
+
+    def valid(instance: object, attribute: Any, value: object) -> None:
+        if value is not None:
+            check(instance, attribute, value)
+
+    return valid
+
+
 @frozen
 class CompoundingRecord:
     """One preparation as made, bound to one MFR version (by record id and content hash).
 
-    Build one with :meth:`create`. Construction refuses a record whose ``mfr_hash`` is
-    not the hash of the MFR copy it carries, a verifier who is the compounder, and two
-    entries for the same component.
+    Build one with :meth:`create`, then :meth:`weigh`, :meth:`verify` and :meth:`release`
+    it. Construction refuses a record whose ``mfr_hash`` is not the hash of the MFR copy
+    it carries, a verifier who is the compounder, two entries for the same component,
+    and steps (:attr:`signoffs`) that its content does not support (a ``released``
+    record that is not complete, a ``verified`` one with an unacknowledged deviation).
     """
 
     mfr: MasterFormulationRecord = field(converter=_mfr)
@@ -274,14 +378,18 @@ class CompoundingRecord:
     prepared_at: _dt.datetime = field(converter=_datetime)
     """Element 2: date and time of preparation (the date is BUD Day 1)."""
     compounded_by: str = field(converter=clean_line, validator=valid_line)
-    verified_by: str = field(converter=clean_line, validator=valid_line)
+    verified_by: str | None = field(
+        default=None, kw_only=True, converter=clean_line, validator=valid_optional_line
+    )
+    """Who verifies (a second person; None until named)."""
     batch: BatchSpec = field(converter=_batch)
     components: tuple[ComponentRecord, ...] = field(
         converter=to_tuple, validator=valid_instances(ComponentRecord)
     )
     """Elements 5 and 6: every component (actives, excipients, vehicle)."""
     made_g: float = field(converter=_made)
-    """Element 7: total quantity compounded, in grams."""
+    """Element 7: total quantity compounded, in grams: the sum of the actual quantities
+    once every line is weighed, the batch sheet's total before."""
     bud: CrBud = field(converter=_crbud)
     """Element 8."""
     calculations: tuple[str, ...] = field(default=(), converter=to_texts, validator=valid_texts)
@@ -294,8 +402,18 @@ class CompoundingRecord:
         default=(), converter=to_tuple, validator=valid_instances(QcResult)
     )
     deviations: tuple[str, ...] = field(default=(), converter=to_texts, validator=valid_texts)
-    """Element 13: deviations from the MFR, problems, complaints."""
+    """Element 13: other deviations from the MFR, problems, complaints (free text)."""
     notes: tuple[str, ...] = field(default=(), converter=to_texts, validator=valid_texts)
+    line_deviations: tuple[LineDeviation, ...] | None = field(
+        default=None, converter=_tuple_or_none, validator=_valid_optional_instances(LineDeviation)
+    )
+    """Element 13: the documented reason of each line outside its tolerance."""
+    signoffs: tuple[Signoff, ...] | None = field(
+        default=None, converter=_tuple_or_none, validator=_valid_optional_instances(Signoff)
+    )
+    """The steps done, in order (None: a record saved before steps were recorded)."""
+    yield_g: float | None = field(default=None, converter=to_float, validator=valid_optional_grams)
+    """The finished preparation's weight, when weighed after compounding (grams)."""
 
     def __attrs_post_init__(self) -> None:
         where = f"compounding record {self.internal_id}"
@@ -306,7 +424,7 @@ class CompoundingRecord:
                 f"{self.mfr.content_hash[:16]}... (a different or altered version)"
             )
         if same_person(self.compounded_by, self.verified_by):
-            raise RecordError(
+            raise SamePersonError(
                 f"{where}: compounded and verified by the same person "
                 f"({self.compounded_by!r}); a second person must verify"
             )
@@ -321,6 +439,27 @@ class CompoundingRecord:
                 f"{where}: BUD {self.bud.date} is before the preparation day "
                 f"{self.prepared_at.date()}"
             )
+        explained: set[str] = set()
+        for deviation in self.line_deviations or ():
+            key = name_key(deviation.component)
+            if key not in seen:
+                raise RecordError(
+                    f"{where}: a deviation is documented for {deviation.component!r}, which "
+                    "is not a component"
+                )
+            if key in explained:
+                raise RecordError(f"{where}: two deviations for {deviation.component!r}")
+            explained.add(key)
+            if deviation.acknowledged_by is not None and not same_person(
+                deviation.acknowledged_by, self.verified_by
+            ):
+                raise RecordError(
+                    f"{where}: the deviation of {deviation.component} is acknowledged by "
+                    f"{deviation.acknowledged_by!r}, who is not the verifier"
+                )
+        from compoundkit.records.gates import check_signoffs
+
+        check_signoffs(self)
 
     # ----------------------------------------------------------------- building
 
@@ -333,12 +472,14 @@ class CompoundingRecord:
         internal_id: str,
         prepared_at: _dt.datetime,
         compounded_by: str,
-        verified_by: str,
+        verified_by: str | None = None,
         count: int = 1,
         excess: str | None = None,
         balance: str | None = None,
         lots: Mapping[str, Lot] | None = None,
         weighed: Mapping[str, Any] | None = None,
+        tolerance: Any = None,
+        line_deviations: Mapping[str, str] | None = None,
         made: Any = None,
         description: str | None = None,
         qc_results: Iterable[QcResult] = (),
@@ -347,15 +488,21 @@ class CompoundingRecord:
         shorten_bud_to: _dt.date | None = None,
         mfr_hash: str | None = None,
     ) -> CompoundingRecord:
-        """A compounding record for a batch of ``mfr``.
+        """A compounding record for a batch of ``mfr``: prepared, and weighed when
+        ``weighed`` gives every line.
 
         ``size`` is the batch (or container) size as text (``"120 g"``) or a Quantity.
-        ``lots`` and ``weighed`` map a component name (ingredient id, name or synonym;
-        excipient name; vehicle name or id) to its :class:`Lot` and to the quantity
-        actually weighed (a mass Quantity or text such as ``"12.01 g"``). ``made`` is
-        the total compounded (default: the batch sheet's total). The BUD follows the
-        MFR's rule set and extension, with Day 1 = ``prepared_at``'s date, capped by the
-        lots' expiries. ``mfr_hash``, when given, must be ``mfr``'s content hash.
+        ``lots``, ``weighed`` and ``line_deviations`` map a component name (ingredient
+        id, name or synonym; excipient name; vehicle name or id) to its :class:`Lot`, to
+        the quantity actually weighed (a mass Quantity or text such as ``"12.01 g"``)
+        and to the reason it is outside its tolerance. ``tolerance`` (``"1 %"`` or a
+        percent) is this run's weighing tolerance: it replaces the default +/- 5 % and
+        tightens, never loosens, what the formula states per line or for the formula.
+        ``verified_by`` names the second person (who then :meth:`verify` the record).
+        ``made`` is the finished preparation's weight when it was weighed (the
+        record's total is the sum of the actual quantities). The BUD follows the MFR's
+        rule set and extension, with Day 1 = ``prepared_at``'s date, capped by the lots'
+        expiries. ``mfr_hash``, when given, must be ``mfr``'s content hash.
         """
         mfr = _mfr(mfr)
         if mfr_hash is not None and mfr_hash != mfr.content_hash:
@@ -376,6 +523,8 @@ class CompoundingRecord:
             key: _mass_grams(value, f"weighed {key[1]}")
             for key, value in _by_line(formulation, names, weighed or {}, "weighed").items()
         }
+        run = None if tolerance is None else _run_tolerance(tolerance)
+        stated = [*formulation.tolerances(), formulation.tolerance]  # the vehicle: the formula's
         components = []
         targets = [line.rounded_g for line in sheet.lines] + [sheet.vehicle.rounded_g]
         kinds = [line.kind for line in sheet.lines] + ["vehicle"]
@@ -392,33 +541,12 @@ class CompoundingRecord:
                     expiry=None if lot is None else lot.expiry,
                     vendor=None if lot is None else lot.vendor,
                     weighed_g=weights.get((index, name)),
+                    tolerance_percent=_effective_tolerance(stated[index], run),
                 )
             )
-        expiries = {
-            f"{c.name} lot {c.lot}": c.expiry
-            for c in components
-            if c.lot is not None and c.expiry is not None
-        }
-        rules = mfr.bud.rule_set if mfr.bud is not None else DEFAULT_RULE_SET
-        result = assign_bud(
-            compounded_on=when.date(),
-            aqueous=formulation.vehicle.aqueous,
-            preserved=bool(formulation.vehicle.preserved),
-            dosage_form=formulation.dosage_form,
-            route=formulation.route,
-            component_expiries=expiries,
-            rules=rules,
-            extension=mfr.bud.extension if mfr.bud is not None else None,
-            shorten_to=shorten_bud_to,
-        )
-        bud = CrBud(
-            date=result.date,
-            storage=result.storage,
-            explanation=result.explain(),
-            rule_set=result.rule_set,
-            limited_by=result.limited_by,
-        )
-        return cls(
+        bud = _assign(mfr, components, when.date(), shorten_bud_to)
+        reasons = _by_line(formulation, names, line_deviations or {}, "line_deviations")
+        record = cls(
             mfr=mfr,
             mfr_hash=mfr.content_hash,
             internal_id=internal_id,
@@ -427,14 +555,174 @@ class CompoundingRecord:
             verified_by=verified_by,
             batch=spec,
             components=components,
-            made_g=sheet.made_g if made is None else _mass_grams(made, "made"),
+            made_g=_total(components, sheet.made_g),
             bud=bud,
             calculations=sheet.explain(),
             description=description,
             qc_results=qc_results,
             deviations=deviations,
             notes=notes,
+            line_deviations=[LineDeviation(key[1], reason) for key, reason in reasons.items()],
+            signoffs=[Signoff("prepared", compounded_by, when)],
+            yield_g=None if made is None else _mass_grams(made, "made"),
         )
+        if record.unweighed():
+            return record
+        return evolve(record, signoffs=(*record.steps, Signoff("weighed", compounded_by, when)))
+
+    # ----------------------------------------------------------------- steps
+
+    @property
+    def steps(self) -> tuple[Signoff, ...]:
+        """The steps done, in order (empty for a record saved before steps were kept)."""
+        return self.signoffs or ()
+
+    @property
+    def state(self) -> str:
+        """The last step done: ``prepared``, ``weighed``, ``verified`` or ``released``.
+
+        A record saved before steps were kept is ``prepared`` or ``weighed`` by its
+        actual quantities.
+        """
+        if self.signoffs:
+            return self.signoffs[-1].step
+        return "prepared" if self.unweighed() else "weighed"
+
+    @property
+    def is_final(self) -> bool:
+        """True once the record is released: complete, verified, and its label printed."""
+        return self.state == "released"
+
+    def unweighed(self) -> tuple[str, ...]:
+        """The components with no actual quantity yet."""
+        return tuple(c.name for c in self.components if c.weighed_g is None)
+
+    def weigh(
+        self,
+        weighed: Mapping[str, Any],
+        *,
+        by: str,
+        at: _dt.datetime,
+        lots: Mapping[str, Lot] | None = None,
+    ) -> CompoundingRecord:
+        """This record with the actual quantities (and lots) of some or all lines.
+
+        The total made becomes the sum of the actual quantities; the record becomes
+        ``weighed`` once every line has one. Refused once the record is verified
+        (correct it instead: :meth:`correct`).
+        """
+        self._refuse_after("verified", "weigh")
+        formulation = self.mfr.formulation
+        names = [c.name for c in self.components]
+        weights = {
+            key: _mass_grams(value, f"weighed {key[1]}")
+            for key, value in _by_line(formulation, names, weighed, "weighed").items()
+        }
+        lot_for = _by_line(formulation, names, lots or {}, "lots")
+        components = []
+        for index, c in enumerate(self.components):
+            lot = lot_for.get((index, c.name))
+            if lot is not None:
+                if not isinstance(lot, Lot):
+                    raise RecordError(f"lots: {c.name} must be a Lot, got {lot!r:.60}")
+                c = evolve(c, lot=lot.lot, expiry=lot.expiry, vendor=lot.vendor)
+            if (index, c.name) in weights:
+                c = evolve(c, weighed_g=weights[(index, c.name)])
+            components.append(c)
+        done = _datetime(at, "at")
+        updated = evolve(
+            self,
+            components=components,
+            made_g=_total(components, self.sheet().made_g),
+            bud=_assign(self.mfr, components, self.prepared_at.date(), None, self.bud),
+        )
+        if updated.unweighed() or "weighed" in {s.step for s in self.steps}:
+            return updated
+        return evolve(updated, signoffs=(*updated.steps, Signoff("weighed", by, done)))
+
+    def document_deviations(self, reasons: Mapping[str, str]) -> CompoundingRecord:
+        """This record with the reason each named line is outside its tolerance.
+
+        The verifier acknowledges them by :meth:`verify`; refused once verified.
+        """
+        self._refuse_after("verified", "document a deviation of")
+        names = [c.name for c in self.components]
+        given = _by_line(self.mfr.formulation, names, reasons, "deviations")
+        kept = [d for d in self.line_deviations or () if (names.index(d.component), d.component)
+                not in given]  # fmt: skip
+        added = [LineDeviation(key[1], reason) for key, reason in given.items()]
+        return evolve(self, line_deviations=(*kept, *added))
+
+    def verify(self, *, by: str, at: _dt.datetime) -> CompoundingRecord:
+        """This record verified by ``by``, a second person, who thereby acknowledges every
+        documented deviation.
+
+        Refused (:class:`~compoundkit.errors.SamePersonError`) when ``by`` compounded
+        it, (:class:`~compoundkit.errors.IncompleteRecordError`) while a line has no
+        actual quantity, and (:class:`~compoundkit.errors.OutOfToleranceError`) while a
+        line outside its tolerance has no documented deviation.
+        """
+        from compoundkit.records import gates
+
+        verifier = check_name(by, "verified by")
+        done = _datetime(at, "at")
+        self._refuse_after("verified", "verify")
+        where = f"compounding record {self.internal_id}"
+        if same_person(verifier, self.compounded_by):
+            finding = gates.same_person_finding(self.compounded_by)
+            raise SamePersonError(f"{where}: {finding.message}", (finding,))
+        blocking = [f for f in gates.gaps(evolve(self, verified_by=verifier))
+                    if f.code in gates.VERIFY_CODES]  # fmt: skip
+        if blocking:
+            raise gates.refusal(f"{where} cannot be verified", blocking)
+        acknowledged = [evolve(d, acknowledged_by=verifier) for d in self.line_deviations or ()]
+        return evolve(
+            self,
+            verified_by=verifier,
+            line_deviations=acknowledged,
+            signoffs=(*self.steps, Signoff("verified", verifier, done)),
+        )
+
+    def release(self, *, by: str, at: _dt.datetime) -> CompoundingRecord:
+        """This record released by ``by`` (the label printed): it is then final.
+
+        Refused while :meth:`gaps` lists anything or the record is not verified
+        (:class:`~compoundkit.errors.IncompleteRecordError`, or
+        :class:`~compoundkit.errors.OutOfToleranceError` when a line is outside its
+        tolerance without a documented deviation).
+        """
+        from compoundkit.records import gates
+
+        releaser = check_name(by, "released by")
+        done = _datetime(at, "at")
+        self._refuse_after("released", "release")
+        where = f"compounding record {self.internal_id}"
+        missing = list(self.gaps())
+        if self.state != "verified":
+            missing.append(gates.not_verified_finding(self.state))
+        if missing:
+            raise gates.refusal(f"{where} cannot be released", missing)
+        return evolve(self, signoffs=(*self.steps, Signoff("released", releaser, done)))
+
+    def gaps(self) -> tuple[Finding, ...]:
+        """What keeps this record from being final (error-level findings), in order."""
+        from compoundkit.records.gates import gaps
+
+        return gaps(self)
+
+    def findings(self) -> Report:
+        """Every finding about this record: its gaps, its deviations, its date."""
+        from compoundkit.records.gates import findings
+
+        return findings(self)
+
+    def _refuse_after(self, step: str, action: str) -> None:
+        done = [s.step for s in self.steps]
+        if step in done:
+            raise RecordRefusedError(
+                f"compounding record {self.internal_id} is {self.state}: it cannot {action} "
+                "it any more; a logged record is changed by a correction (correct())"
+            )
 
     # ----------------------------------------------------------------- views
 
@@ -469,10 +757,12 @@ class CompoundingRecord:
     def missing_elements(self) -> tuple[MissingElement, ...]:
         """The USP <795> CR elements this record still lacks, with what exactly is missing.
 
-        Elements 1-4, 7, 8 and 12 are required to build a record; element 13 lists
+        Elements 1-3, 7, 8 and 12 are required to build a record; element 13 lists
         deviations when there are any, so it is never missing.
         """
         missing: list[tuple[int, str]] = []
+        if self.verified_by is None:
+            missing.append((4, "no verifier"))
         for number, wanted in ((5, ("lot", "expiry", "vendor")), (6, ("weighed_g",))):
             details = []
             for detail in wanted:
@@ -488,6 +778,84 @@ class CompoundingRecord:
         if not self.qc_results:
             missing.append((11, "no quality-control results"))
         return tuple(MissingElement(n, CR_ELEMENTS[n], detail) for n, detail in missing)
+
+    def correct(self, **changes: Any) -> Any:
+        """A correction of this record (see :func:`compoundkit.records.corrections.correct`)."""
+        from compoundkit.records.corrections import correct
+
+        return correct(self, **changes)
+
+
+def _run_tolerance(value: Any) -> float:
+    if isinstance(value, str):
+        return parse_tolerance(value)
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0 < float(value) <= MAX_TOLERANCE
+    ):
+        return float(value)
+    raise RecordError(
+        f"tolerance must be a percent of the target such as '1 %' (above 0, at most "
+        f"{MAX_TOLERANCE:g}), got {shown(value)}"
+    )
+
+
+def _effective_tolerance(stated: float | None, run: float | None) -> float:
+    """The formula's stated tolerance, tightened by the run's; else the run's or 5 %."""
+    if stated is None:
+        return DEFAULT_TOLERANCE if run is None else run
+    return stated if run is None else min(stated, run)
+
+
+def _total(components: Iterable[ComponentRecord], sheet_total: float) -> float:
+    """The sum of the actual quantities once every line has one, else the sheet's total."""
+    weights = [c.weighed_g for c in components]
+    if any(w is None for w in weights) or not any(weights):
+        return sheet_total
+    return sum(w for w in weights if w is not None)
+
+
+def _assign(
+    mfr: MasterFormulationRecord,
+    components: Iterable[ComponentRecord],
+    day: _dt.date,
+    shorten_to: _dt.date | None,
+    keep: CrBud | None = None,
+) -> CrBud:
+    """The BUD of a preparation of ``mfr`` made on ``day`` from ``components``' lots;
+    ``keep``: a BUD already assigned, kept shortened to its date if it was shortened."""
+    formulation = mfr.formulation
+    expiries = {
+        f"{c.name} lot {c.lot}": c.expiry
+        for c in components
+        if c.lot is not None and c.expiry is not None
+    }
+    rules = mfr.bud.rule_set if mfr.bud is not None else DEFAULT_RULE_SET
+
+    def assign(shorten: _dt.date | None) -> Any:
+        return assign_bud(
+            compounded_on=day,
+            aqueous=formulation.vehicle.aqueous,
+            preserved=bool(formulation.vehicle.preserved),
+            dosage_form=formulation.dosage_form,
+            route=formulation.route,
+            component_expiries=expiries,
+            rules=rules,
+            extension=mfr.bud.extension if mfr.bud is not None else None,
+            shorten_to=shorten,
+        )
+
+    result = assign(shorten_to)
+    if keep is not None and keep.limited_by == "pharmacist shortening" and keep.date < result.date:
+        result = assign(keep.date)
+    return CrBud(
+        date=result.date,
+        storage=result.storage,
+        explanation=result.explain(),
+        rule_set=result.rule_set,
+        limited_by=result.limited_by,
+    )
 
 
 # --------------------------------------------------------------------------- names

@@ -151,6 +151,8 @@ _LABELS: Final = types.MappingProxyType(
         "BatchSpec": "batch",
         "CrBud": "BUD",
         "Lot": "lot",
+        "Signoff": "signoff",
+        "LineDeviation": "deviation",
     }
 )
 

@@ -13,8 +13,9 @@ show the route, that it is a compounded preparation, special handling and warnin
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
+from compoundkit.errors import CompoundkitError
 from compoundkit.names import name_key
 
 if TYPE_CHECKING:
@@ -22,7 +23,14 @@ if TYPE_CHECKING:
     from compoundkit.records.cr import CompoundingRecord
     from compoundkit.records.mfr import MasterFormulationRecord
 
-__all__ = ["LABEL_REQUIREMENTS", "auxiliary_labels", "container_label", "dedupe"]
+__all__ = [
+    "LABEL_REQUIREMENTS",
+    "auxiliary_labels",
+    "container_label",
+    "container_labels",
+    "dedupe",
+    "made_strengths",
+]
 
 LABEL_REQUIREMENTS: Final = (
     "internal identification number (Rx or lot)",
@@ -69,18 +77,19 @@ def auxiliary_labels(formulation: Formulation) -> tuple[str, ...]:
     )  # fmt: skip
 
 
+def _named(component: Any) -> str:
+    form = component.weighed_form()
+    if form.id == component.ingredient.default_form:
+        return str(component.name)
+    return f"{component.name} ({form.name})"
+
+
 def strengths(formulation: Formulation) -> tuple[str, ...]:
-    """Each ingredient and excipient with its strength (or amount per reference batch)."""
+    """Each ingredient and excipient with its strength (or amount per reference batch);
+    a strength expressed as another form than the one weighed says so ("as base")."""
     lines = []
     for component in formulation.ingredients:
-        form = component.weighed_form()
-        amount = component.strength if component.strength is not None else component.amount
-        named = (
-            component.name
-            if form.id == component.ingredient.default_form
-            else (f"{component.name} ({form.name})")
-        )
-        lines.append(f"{named} {amount}")
+        lines.append(f"{_named(component)} {component.strength_text()}")
     for excipient in formulation.excipients:
         amount = excipient.strength if excipient.strength is not None else excipient.amount
         per = (
@@ -107,19 +116,82 @@ def mfr_label(mfr: MasterFormulationRecord) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def container_label(record: CompoundingRecord) -> tuple[str, ...]:
-    """The text of the container label for a compounding record, line by line."""
+def _sig(value: float) -> str:
+    """Three significant figures, no exponent: 10.0083 -> '10', 9.006 -> '9.01'."""
+    from compoundkit.units.grammar import format_number
+
+    return format_number(float(f"{value:.3g}"))
+
+
+def made_strengths(record: CompoundingRecord) -> tuple[str, ...]:
+    """Each active's strength as actually made, from the actual quantities.
+
+    Until every line is weighed, the prescribed strengths. A line's strength scales with
+    its share of the total: ``strength x (actual / total) / (prescribed share)``, so a
+    10 % cream made with 9 % of the ketoprofen reads 9 %.
+    """
+    f = record.mfr.formulation
+    if record.unweighed():
+        return strengths(f)
+    lines = []
+    for index, (component, line) in enumerate(zip(f.ingredients, f.lines, strict=False)):
+        weighed = record.components[index].weighed_g or 0.0
+        share = line.fraction * line.factor if line.fraction else 0.0
+        if component.strength is None or share <= 0:
+            lines.append(f"{_named(component)} {component.strength_text()}")
+            continue
+        made = _scaled(component.strength, weighed / record.made_g / share)
+        suffix = f" (as {component.as_form})" if component.as_form else ""
+        lines.append(f"{_named(component)} {made}{suffix}")
+    lines += strengths(f)[len(f.ingredients) :]
+    return tuple(lines)
+
+
+def _scaled(strength: Any, ratio: float) -> str:
+    """``strength`` times ``ratio`` to three significant figures (a ratio strength,
+    1:N, and a strength that cannot be scaled stay as prescribed)."""
+    from attrs import evolve
+
+    if strength.notation.value == "ratio":
+        return str(strength)
+    try:
+        return str(evolve(strength, amount=float(_sig(strength.amount * ratio))))
+    except (CompoundkitError, ValueError):
+        return str(strength)
+
+
+def container_labels(record: CompoundingRecord) -> tuple[tuple[str, ...], ...]:
+    """One label per container, line by line: the name, the strengths as made, the
+    dosage form and route, the container's own quantity (its size, not the batch), the
+    internal id (Rx or lot number) with the container's number, the BUD, the storage,
+    "Compounded preparation", and the labelling and auxiliary labels."""
+    from compoundkit.records.cr import _mass_grams
+
     mfr = record.mfr
     f = mfr.formulation
-    lines = [
-        f"{f.name}",
-        ", ".join(strengths(f)),
-        f"{f.dosage_form}, {f.route}; total {record.made_g:g} g",
-        f"ID: {record.internal_id}",
-        f"Use by (BUD): {record.bud.date.isoformat()}",
-    ]
-    if record.bud.storage != _ROOM_TEMPERATURE:
-        lines.append(f"Storage: {record.bud.storage}")
-    lines.append("Compounded preparation")
-    lines += list(dedupe([*mfr.labelling, *mfr.auxiliary_labels]))
-    return tuple(lines)
+    count = record.batch.count
+    try:
+        size = f"{_sig(_mass_grams(record.batch.size, 'size'))} g"
+    except CompoundkitError:  # a volume size: shown as written
+        size = record.batch.size
+    labels = []
+    for number in range(1, count + 1):
+        lines = [
+            f.name,
+            ", ".join(made_strengths(record)),
+            f"{f.dosage_form}, {f.route}; {size}",
+            f"ID: {record.internal_id}"
+            + (f" (container {number} of {count})" if count > 1 else ""),
+            f"Use by (BUD): {record.bud.date.isoformat()}",
+        ]
+        if record.bud.storage != _ROOM_TEMPERATURE:
+            lines.append(f"Storage: {record.bud.storage}")
+        lines.append("Compounded preparation")
+        lines += list(dedupe([*mfr.labelling, *mfr.auxiliary_labels]))
+        labels.append(tuple(lines))
+    return tuple(labels)
+
+
+def container_label(record: CompoundingRecord) -> tuple[str, ...]:
+    """The text of the first container's label (:func:`container_labels`)."""
+    return container_labels(record)[0]

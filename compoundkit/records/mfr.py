@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from attrs import evolve, field, fields, frozen
 
-from compoundkit.errors import CompoundkitError, RecordError
+from compoundkit.errors import CompoundkitError, RecordError, RecordRefusedError, SamePersonError
 from compoundkit.formulas.bud import DEFAULT_RULE_SET, BudExtension
 from compoundkit.names import name_key
 from compoundkit.records.fields import (
@@ -69,6 +69,7 @@ __all__ = [
     "MfrBud",
     "MissingElement",
     "QualityCheck",
+    "preparation_notes",
     "same_person",
 ]
 
@@ -253,6 +254,39 @@ def _bud(value: object) -> MfrBud | None:
     return value
 
 
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _texts_or_none(value: object) -> Any:
+    return None if value is None else to_texts(value)
+
+
+def _valid_optional_texts(instance: object, attribute: Any, value: object) -> None:
+    if value is not None:
+        valid_texts(instance, attribute, value)
+
+
+def preparation_notes(formulation: Formulation) -> tuple[str, ...]:
+    """The formula's notes, its storage and each finding's hint, as preparation notes.
+
+    >>> from compoundkit.formulas import load_formula
+    >>> for note in preparation_notes(load_formula("examples/muscle-spasm-cream.toml"))[:2]:
+    ...     print(note[:64])
+    Storage: refrigerator: aqueous and not known to be preserved (US
+    Guaifenesin: dissolve it in a cosolvent (e.g. propylene glycol)
+    """
+    notes = list(formulation.notes)
+    if formulation.storage:
+        notes.append(f"Storage: {formulation.storage}")
+    for finding in formulation.validate():
+        if finding.hint:
+            subject = finding.component or formulation.name
+            notes.append(f"{subject}: {finding.hint} ({finding.code})")
+    # a record's text has no control characters (a formula's notes may): shown as spaces
+    shown = (_CONTROL.sub(" ", note).strip() for note in notes)
+    return tuple(dict.fromkeys(note for note in shown if note))
+
+
 def _record_id(name: str) -> str:
     slug = re.sub(r"[^0-9a-z]+", "-", unicodedata.normalize("NFKC", name).casefold())
     slug = slug.strip("-")[:60] or "record"
@@ -317,6 +351,11 @@ class MasterFormulationRecord:
     """The content hash the approval was given for (it must equal :attr:`content_hash`)."""
     previous_hash: str | None = field(default=None, validator=valid_hash)
     """The content hash of the version this one revises (None for a first version)."""
+    preparation_notes: tuple[str, ...] | None = field(
+        default=None, converter=_texts_or_none, validator=_valid_optional_texts
+    )
+    """The formula's notes and storage and the hint of every finding of the formulation
+    (derived by :meth:`create`; None in records saved before they were kept)."""
     _content_hash: str = field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -330,15 +369,18 @@ class MasterFormulationRecord:
                 "approved_hash are given together or not at all"
             )
         if self.approved_by is not None and same_person(self.approved_by, self.author):
-            raise RecordError(
+            raise SamePersonError(
                 f"MFR {self.record_id} v{self.version}: approved by its author "
                 f"{self.author!r}; a second person must approve it"
             )
         if self.approved_hash is not None and self.approved_hash != self._content_hash:
-            raise RecordError(
-                f"MFR {self.record_id} v{self.version} was changed after its approval "
-                f"(approved content {self.approved_hash[:12]}..., now "
-                f"{self._content_hash[:12]}...): use revise() to make a new version"
+            from compoundkit.errors import StoredFigureError
+
+            raise StoredFigureError(
+                f"MFR {self.record_id} v{self.version} was changed after its "
+                f"approval (approved content {self.approved_hash[:12]}..., now "
+                f"{self._content_hash[:12]}...): use revise() to make a new version",
+                field="approved_hash",
             )
 
     # ----------------------------------------------------------------- building
@@ -392,6 +434,7 @@ class MasterFormulationRecord:
             quality_control=quality_control,
             other=other,
             author=author,
+            preparation_notes=preparation_notes(formulation),
         )
 
     # ----------------------------------------------------------------- identity
@@ -447,31 +490,53 @@ class MasterFormulationRecord:
     # ----------------------------------------------------------------- versions
 
     def approve(self, by: str, on: _dt.date) -> MasterFormulationRecord:
-        """This version approved by ``by`` on ``on``.
+        """This version approved by ``by`` on ``on``, bound to its :attr:`content_hash`.
 
-        Refused when ``by`` is the author, when no author is recorded, when an element is
-        missing, or when the version is already approved.
+        Refused (:class:`~compoundkit.errors.SamePersonError`) when ``by`` is the author
+        in any spelling (:func:`~compoundkit.names.name_key`), and
+        (:class:`~compoundkit.errors.RecordRefusedError`) when no author is recorded,
+        when an element is missing, or when the version is already approved.
         """
+        from compoundkit.formulas.findings import Finding, Severity
+
         approver = check_name(by, "approved_by")
         day = check_date(on, "approved_on")
         where = f"MFR {self.record_id} v{self.version}"
+
+        def refuse(message: str, cls: type[RecordRefusedError] = RecordRefusedError) -> Any:
+            finding = Finding("CK310", Severity.ERROR, message, None, "", "")
+            return cls(f"{where}: {message}", (finding,))
+
         if self.is_approved:
-            raise RecordError(
-                f"{where} is already approved by {self.approved_by} on {self.approved_on}; "
+            raise refuse(
+                f"already approved by {self.approved_by} on {self.approved_on}; "
                 "revise() it to make a new version"
             )
         if self.author is None:
-            raise RecordError(f"{where} has no author; record who wrote it before approval")
+            raise refuse("has no author; record who wrote it before approval")
         if same_person(approver, self.author):
-            raise RecordError(
-                f"{where}: {approver!r} wrote this record and cannot approve it; "
-                "a second person must approve it"
+            raise refuse(
+                f"{approver!r} is the author ({self.author!r}) and cannot approve it; "
+                "a second person must approve it",
+                SamePersonError,
             )
         missing = self.missing_elements()
         if missing:
-            listing = "; ".join(str(m) for m in missing)
-            raise RecordError(f"{where} cannot be approved: USP elements missing: {listing}")
+            raise RecordRefusedError(
+                f"{where} cannot be approved: USP elements missing: "
+                + "; ".join(str(m) for m in missing),
+                tuple(
+                    Finding("CK311", Severity.ERROR, f"missing: {m}", None, "", "") for m in missing
+                ),
+            )
         return evolve(self, approved_by=approver, approved_on=day, approved_hash=self.content_hash)
+
+    def notes(self) -> tuple[str, ...]:
+        """The preparation notes: as recorded, or derived from the formulation for a
+        record saved before they were kept."""
+        if self.preparation_notes is not None:
+            return self.preparation_notes
+        return preparation_notes(self.formulation)
 
     def revise(self, **changes: Any) -> MasterFormulationRecord:
         """The next version with ``changes`` applied: version + 1, unapproved.
@@ -497,6 +562,8 @@ class MasterFormulationRecord:
                 changes["calculations"] = _calculations(formulation, batch)
             if "auxiliary_labels" not in changes:
                 changes["auxiliary_labels"] = _auxiliary_labels(formulation)
+            if "preparation_notes" not in changes:
+                changes["preparation_notes"] = preparation_notes(formulation)
         return evolve(
             self,
             **changes,

@@ -16,11 +16,13 @@ it as Markdown, HTML or PDF.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from compoundkit.errors import CompoundkitError
 
 if TYPE_CHECKING:
+    from compoundkit.formulas import Formulation
+    from compoundkit.formulas.model import Component, Excipient
     from compoundkit.records.cr import CompoundingRecord
     from compoundkit.records.mfr import MasterFormulationRecord, MissingElement
 
@@ -101,9 +103,10 @@ def _characteristics(mfr: MasterFormulationRecord) -> list[tuple[str, ...]]:
         ):
             if flag:
                 facts.append(text)
-        amount = component.strength if component.strength is not None else component.amount
         expressed = component.expressed_form().name if component.expressed_as else ""
-        rows.append((component.name, form.name, str(amount), expressed, "; ".join(facts)))
+        rows.append(
+            (component.name, form.name, component.strength_text(), expressed, "; ".join(facts))
+        )
     for excipient in mfr.formulation.excipients:
         amount = excipient.strength if excipient.strength is not None else excipient.amount
         note = f"density {excipient.density_g_per_ml:g} g/mL" if excipient.density_g_per_ml else ""
@@ -115,6 +118,25 @@ def _characteristics(mfr: MasterFormulationRecord) -> list[tuple[str, ...]]:
     ]
     rows.append((vehicle.name, "vehicle", "q.s. to 100 %", "", f"{water}, {preserved}"))
     return rows
+
+
+def _notes(notes: Iterable[str]) -> Section:
+    """The preparation notes: the formula's notes and storage, each finding's hint."""
+    listed = list(notes)
+    return Section("Preparation notes", (_items("list", listed) if listed else _p("None."),))
+
+
+def _tolerances(formulation: Formulation) -> str:
+    """The weighing tolerances a formula states, in one sentence."""
+    from compoundkit.formulas.model import DEFAULT_TOLERANCE
+
+    overall = formulation.tolerance if formulation.tolerance is not None else DEFAULT_TOLERANCE
+    items: list[Component | Excipient] = [*formulation.ingredients, *formulation.excipients]
+    own = [
+        f"{item.name} \u00b1{item.tolerance:g} %" for item in items if item.tolerance is not None
+    ]
+    text = f"Weighing tolerance: \u00b1{overall:g} % of each target"
+    return text + (f" ({'; '.join(own)})" if own else "") + "."
 
 
 def mfr_outline(mfr: MasterFormulationRecord) -> Outline:
@@ -178,6 +200,7 @@ def mfr_outline(mfr: MasterFormulationRecord) -> Outline:
     if equipment:
         step_blocks.append(_p(f"Equipment and supplies: {', '.join(equipment)}"))
     sections.append(_element(4, names, missing, step_blocks))
+    sections.append(_notes(mfr.notes()))
     sections.append(_element(5, names, missing, [_p(mfr.description)] if mfr.description else []))
     bud = mfr.bud
     sections.append(
@@ -205,9 +228,8 @@ def mfr_outline(mfr: MasterFormulationRecord) -> Outline:
             else [],
         )
     )
-    sections.append(
-        _element(8, names, missing, [Block("pre", mfr.calculations)] if mfr.calculations else [])
-    )
+    calculation_blocks = [Block("pre", mfr.calculations)] if mfr.calculations else []
+    sections.append(_element(8, names, missing, [*calculation_blocks, _p(_tolerances(f))]))
     label_blocks = [Block("label", mfr_label(mfr))]
     if mfr.auxiliary_labels:
         label_blocks.append(_p(f"Auxiliary labels: {'; '.join(mfr.auxiliary_labels)}"))
@@ -242,25 +264,16 @@ def mfr_outline(mfr: MasterFormulationRecord) -> Outline:
     return Outline(f"Master formulation record: {f.name}", meta, tuple(sections), signatures)
 
 
-def cr_outline(record: CompoundingRecord) -> Outline:
-    """The worksheet outline of a CR: one section per USP element, the batch sheet, label."""
-    from compoundkit.records.cr import CR_ELEMENTS
-    from compoundkit.records.labels import container_label, strengths
+def _moment(when: Any) -> str:
+    return str(when.isoformat(" ", timespec="minutes"))
 
-    names = dict(CR_ELEMENTS)
-    missing: dict[int, list[MissingElement]] = {}
-    for item in record.missing_elements():
-        missing.setdefault(item.number, []).append(item)
-    mfr = record.mfr
-    f = mfr.formulation
-    meta = (
-        f"Internal ID {record.internal_id}; prepared {record.prepared_at.isoformat(' ')}",
-        f"Follows MFR {mfr.record_id} version {mfr.version} (hash {record.mfr_hash})",
-    )
-    rows = []
+
+def _component_rows(record: CompoundingRecord) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
     for c in record.components:
         pct = c.deviation_percent
         dev_g = None if c.weighed_g is None else c.weighed_g - c.target_g
+        judged = "" if c.weighed_g is None else ("OUT" if c.out_of_tolerance else "within")
         rows.append(
             (
                 c.name,
@@ -272,14 +285,64 @@ def cr_outline(record: CompoundingRecord) -> Outline:
                 _grams(c.weighed_g),
                 "" if dev_g is None else f"{dev_g:+.4g} g",
                 "" if pct is None else f"{pct:+.2f} %",
+                f"\u00b1{c.tolerance:g} % {judged}".rstrip(),
             )
         )
+    return rows
+
+
+def _deviations(record: CompoundingRecord) -> list[str]:
+    """Element 13: lines outside their tolerance (documented or not), then free text."""
+    from compoundkit.names import name_key
+
+    reasons = {name_key(d.component): d for d in record.line_deviations or ()}
+    lines = []
+    for c in record.components:
+        if not c.out_of_tolerance:
+            continue
+        pct = "" if c.deviation_percent is None else f"{c.deviation_percent:+.2f} %, "
+        head = (
+            f"{c.name}: weighed {_grams(c.weighed_g)} for a target of {_grams(c.target_g)} "
+            f"({pct}{(c.weighed_g or 0) - c.target_g:+.4g} g), outside \u00b1{c.tolerance:g} %"
+        )
+        documented = reasons.get(name_key(c.name))
+        if documented is None:
+            lines.append(f"{head}: NO DEVIATION DOCUMENTED (blocks release)")
+            continue
+        seen = (
+            f"acknowledged by {documented.acknowledged_by}"
+            if documented.acknowledged_by
+            else "not yet acknowledged by the verifier"
+        )
+        lines.append(f"{head}. Deviation: {documented.reason} ({seen})")
+    return lines
+
+
+def cr_outline(record: CompoundingRecord) -> Outline:
+    """The worksheet outline of a CR: one section per USP element, the batch sheet, the
+    preparation notes, one label per container."""
+    from compoundkit.records.cr import CR_ELEMENTS
+    from compoundkit.records.labels import container_labels, made_strengths, strengths
+
+    names = dict(CR_ELEMENTS)
+    missing: dict[int, list[MissingElement]] = {}
+    for item in record.missing_elements():
+        missing.setdefault(item.number, []).append(item)
+    mfr = record.mfr
+    f = mfr.formulation
+    steps = "; ".join(f"{s.step} by {s.by} at {_moment(s.at)}" for s in record.steps)
+    final = "FINAL" if record.is_final else "DRAFT"
+    meta = (
+        f"Internal ID {record.internal_id}; prepared {record.prepared_at.isoformat(' ')}",
+        f"Follows MFR {mfr.record_id} version {mfr.version} (hash {record.mfr_hash})",
+        f"{final}: {record.state}" + (f" ({steps})" if steps else ""),
+    )
+    rows = _component_rows(record)
     header = ("component", "kind", "vendor", "lot", "expiry", "target", "weighed",
-              "deviation", "deviation %")  # fmt: skip
+              "deviation", "deviation %", "tolerance")  # fmt: skip
     batch = record.batch
     size = f"{batch.count} x {batch.size}" if batch.count > 1 else batch.size
     excess = f", excess {batch.excess}" if batch.excess else ""
-    sheet_blocks = _sheet_blocks(record)
     expected = {q.test.casefold(): q.expected for q in mfr.quality_control}
     qc_rows = [
         (
@@ -290,18 +353,25 @@ def cr_outline(record: CompoundingRecord) -> Outline:
         )
         for q in record.qc_results
     ]
-    deviations = [
-        f"{c.name}: weighed {_grams(c.weighed_g)} for a target of {_grams(c.target_g)} "
-        f"({c.deviation_percent:+.2f} %)"
-        for c in record.components
-        if c.deviation_percent is not None and c.deviation_percent != 0
-    ]
+    out_of_tolerance = _deviations(record)
+    others = [*record.deviations, *record.notes]
+    made = [] if record.unweighed() else [f"As made: {', '.join(made_strengths(record))}"]
+    total = (
+        f"{_grams(record.made_g)}, the sum of the actual quantities (batch {size}{excess})"
+        if not record.unweighed()
+        else f"{_grams(record.made_g)} planned (batch {size}{excess}); not all weighed yet"
+    )
+    deviation_blocks: list[Block] = []
+    if out_of_tolerance:
+        deviation_blocks += [_p("Outside tolerance:"), _items("list", out_of_tolerance)]
+    if others:
+        deviation_blocks += [_p("Other deviations, problems and notes:"), _items("list", others)]
     sections = [
         _element(
             1,
             names,
             missing,
-            [_p(f"{f.name}: {', '.join(strengths(f))}", f"{f.dosage_form}, {f.route}")],
+            [_p(f"{f.name}: {', '.join(strengths(f))}", *made, f"{f.dosage_form}, {f.route}")],
         ),
         _element(2, names, missing, [_p(record.prepared_at.isoformat(" "))]),
         _element(3, names, missing, [_p(record.internal_id)]),
@@ -309,7 +379,25 @@ def cr_outline(record: CompoundingRecord) -> Outline:
             4,
             names,
             missing,
-            [_p(f"Compounded by: {record.compounded_by}", f"Verified by: {record.verified_by}")],
+            [
+                _p(
+                    f"Compounded by: {record.compounded_by}",
+                    f"Verified by: {record.verified_by or 'not named'}",
+                ),
+                *(
+                    [
+                        _items(
+                            "list",
+                            [
+                                f"{s.step.capitalize()} by {s.by} at {_moment(s.at)}"
+                                for s in record.steps
+                            ],
+                        )
+                    ]
+                    if record.steps
+                    else []
+                ),
+            ],
         ),
         _element(5, names, missing, [_table(header[:5], [r[:5] for r in rows])]),
         _element(
@@ -322,7 +410,16 @@ def cr_outline(record: CompoundingRecord) -> Outline:
             7,
             names,
             missing,
-            [_p(f"{_grams(record.made_g)} (batch {size}{excess})")],
+            [
+                _p(
+                    total,
+                    *(
+                        (f"Finished preparation weighed: {_grams(record.yield_g)}",)
+                        if record.yield_g is not None
+                        else ()
+                    ),
+                )
+            ],
         ),
         _element(
             8,
@@ -333,7 +430,7 @@ def cr_outline(record: CompoundingRecord) -> Outline:
                 Block("pre", tuple(record.bud.explanation.splitlines())),
             ],
         ),
-        _element(9, names, missing, [*sheet_blocks, Block("pre", record.calculations)]),
+        _element(9, names, missing, [*_sheet_blocks(record), Block("pre", record.calculations)]),
         _element(10, names, missing, [_p(record.description)] if record.description else []),
         _element(
             11,
@@ -355,23 +452,30 @@ def cr_outline(record: CompoundingRecord) -> Outline:
                 )
             ],
         ),
-        _element(
-            13,
-            names,
-            missing,
-            [
-                _items("list", [*record.deviations, *deviations, *record.notes])
-                if record.deviations or deviations or record.notes
-                else _p("None recorded.")
-            ],
-        ),
-        Section("Label", (Block("label", container_label(record)),)),
+        _element(13, names, missing, deviation_blocks or [_p("None recorded.")]),
+        _notes(_record_notes(record)),
+        Section("Labels", tuple(Block("label", label) for label in container_labels(record))),
     ]
     signatures = (
         ("Compounded by", record.compounded_by),
-        ("Verified by", record.verified_by),
+        ("Verified by", record.verified_by or ""),
     )
     return Outline(f"Compounding record: {f.name}", meta, tuple(sections), signatures)
+
+
+def _record_notes(record: CompoundingRecord) -> list[str]:
+    """The MFR's preparation notes, then the hints of the batch sheet's own findings and
+    the record's date warnings."""
+    notes = list(record.mfr.notes())
+    try:
+        sheet_findings = list(record.sheet().findings)
+    except CompoundkitError:
+        sheet_findings = []
+    for finding in [*sheet_findings, *record.findings().warnings]:
+        if finding.code.startswith(("CK2", "CK308")) and finding.hint:
+            notes.append(f"{finding.component or record.name}: {finding.message}; "
+                         f"{finding.hint} ({finding.code})")  # fmt: skip
+    return list(dict.fromkeys(notes))
 
 
 def _sheet_blocks(record: CompoundingRecord) -> list[Block]:

@@ -36,6 +36,7 @@ compoundkit.errors.RecordError: mfr.json: 2 problems:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import re
@@ -48,9 +49,11 @@ from attrs import frozen
 
 from compoundkit import documents
 from compoundkit.errors import (
+    CompoundkitError,
     DocumentError,
     RecordError,
     SchemaVersionError,
+    StoredFigureError,
 )
 from compoundkit.formulas.bud import BudExtension
 from compoundkit.records._canonical import canonical_json
@@ -59,7 +62,9 @@ from compoundkit.records.cr import (
     ComponentRecord,
     CompoundingRecord,
     CrBud,
+    LineDeviation,
     QcResult,
+    Signoff,
 )
 from compoundkit.records.mfr import CompoundingStep, MasterFormulationRecord, MfrBud, QualityCheck
 
@@ -208,7 +213,8 @@ def _shapes(extension: Callable[[Any], Any]) -> dict[type[Any], _Shape]:
             {"_content_hash": override(omit=True)},
             ("record_id", "version"),
         ),
-        **dict.fromkeys((MfrReference, BatchSpec, CrBud, QcResult), plain),
+        **dict.fromkeys((MfrReference, BatchSpec, CrBud, QcResult, LineDeviation), plain),
+        Signoff: ({"at": override(struct_hook=_prepared_at)}, {}, ()),
         ComponentRecord: (
             {"target_g": grams("target"), "weighed_g": grams("weighed")},
             {},
@@ -220,6 +226,7 @@ def _shapes(extension: Callable[[Any], Any]) -> dict[type[Any], _Shape]:
                 "mfr": override(struct_hook=_reference_from, unstruct_hook=_reference_to),
                 "mfr_hash": override(rename="mfr", struct_hook=_reference_hash),
                 "made_g": grams("made"),
+                "yield_g": grams("yield"),
                 "prepared_at": override(struct_hook=_prepared_at),
             },
             {"mfr_hash": override(omit=True)},
@@ -313,12 +320,34 @@ def record_from_dict(data: object, *, source: str = "<string>", text: str = "") 
     upgraded = _upgrade(dict(data), source)
     body = {k: v for k, v in upgraded.items() if k not in ("schema", "schema_version")}
     cls: type[Record] = MasterFormulationRecord if schema == MFR_SCHEMA else CompoundingRecord
+    from compoundkit.records.recheck import recheck
+
+    if cls is CompoundingRecord and "signoffs" in body:
+        # The stored figures first: a figure edited in a released record is named as
+        # such, not as the gap it opens (a target ten times low makes a line "out of
+        # tolerance").
+        unsigned = None
+        with contextlib.suppress(CompoundkitError):
+            unsigned = documents.structure(
+                {k: v for k, v in body.items() if k != "signoffs"}, cls, source=source
+            )
+        if unsigned is not None:
+            try:
+                recheck(unsigned)
+            except StoredFigureError as exc:
+                raise StoredFigureError(f"{source}: {exc}", field=exc.field) from None
     try:
         record = documents.structure(body, cls, source=source, text=text)
     except DocumentError as exc:
         problems = tuple(dict.fromkeys(exc.problems))  # mfr and mfr_hash share a table
         message = str(DocumentError(problems, file=source))
         raise RecordError(message, problems=problems) from None
+    except StoredFigureError as exc:  # raised as the record is built (an approval hash)
+        raise StoredFigureError(f"{source}: {exc}", field=exc.field) from None
+    try:
+        recheck(record)
+    except StoredFigureError as exc:
+        raise StoredFigureError(f"{source}: {exc}", field=exc.field) from None
     return record
 
 

@@ -32,17 +32,24 @@ from compoundkit.records._canonical import canonical_json
 from compoundkit.records.schema import Record, record_from_dict, record_to_dict
 
 if TYPE_CHECKING:
+    from compoundkit.records.corrections import Correction
     from compoundkit.records.log import LogEntry, RecordLog
     from compoundkit.records.mfr import MasterFormulationRecord
 
 __all__ = [
+    "CORRECTION_KIND",
     "CR_KIND",
     "MAX_RECORD_BYTES",
     "MFR_KIND",
     "RecordFormat",
+    "correction_chain",
     "dumps_record",
+    "entry_state",
+    "find_draft",
+    "latest_version",
     "load_record",
     "loads_record",
+    "log_correction",
     "log_record",
     "mfr_versions",
     "record_from_entry",
@@ -54,7 +61,9 @@ RecordFormat: TypeAlias = Literal["json", "toml"]
 MFR_KIND: Final = "mfr"
 """Record-log entry kind of a master formulation record."""
 CR_KIND: Final = "compounding-record"
-"""Record-log entry kind of a compounding record."""
+"""Record-log entry kind of a compounding record (a draft, or a final record)."""
+CORRECTION_KIND: Final = "correction"
+"""Record-log entry kind of a correction (:mod:`compoundkit.records.corrections`)."""
 MAX_RECORD_BYTES: Final = 4 * 1024 * 1024
 """Largest record document read (a record is a few kilobytes)."""
 
@@ -143,11 +152,12 @@ def save_record(record: Record, path: str | os.PathLike[str]) -> Path:
 # --------------------------------------------------------------------------- the log
 
 
-def log_record(log: RecordLog, record: Record) -> LogEntry:
+def log_record(log: RecordLog, record: Record, *, completes: str | None = None) -> LogEntry:
     """Append a record to a record log (an MFR as ``mfr``, a CR as ``compounding-record``).
 
     A CR is indexed by its formula, its preparation day and every lot it used, so
-    ``log.find(lot=...)`` answers recalls.
+    ``log.find(lot=...)`` answers recalls. ``completes`` is the id of the draft entry a
+    final CR completes: the new entry points at it (``corrects``), the draft stays.
     """
     from compoundkit.records.cr import CompoundingRecord
 
@@ -156,18 +166,97 @@ def log_record(log: RecordLog, record: Record) -> LogEntry:
         return log.append(
             CR_KIND,
             payload,
+            corrects=completes,
             formula=record.name,
             lots=record.lots,
             on=record.prepared_at.date(),
         )
-    return log.append(MFR_KIND, payload, formula=record.name, on=record.approved_on)
+    return log.append(
+        MFR_KIND, payload, corrects=completes, formula=record.name, on=record.approved_on
+    )
+
+
+def log_correction(log: RecordLog, entry_id: str, correction: Correction) -> LogEntry:
+    """Append ``correction`` as a ``correction`` entry pointing at ``entry_id``.
+
+    Indexed by the corrected record's lots, so a recall finds a corrected lot number.
+    """
+    record = correction.record
+    return log.append(
+        CORRECTION_KIND,
+        correction.payload(),
+        corrects=entry_id,
+        formula=record.name,
+        lots=record.lots,
+        on=record.prepared_at.date(),
+    )
 
 
 def record_from_entry(entry: LogEntry) -> Record:
-    """The MFR or CR a record-log entry holds."""
+    """The MFR or CR a record-log entry holds (a correction: the corrected record)."""
+    if entry.kind == CORRECTION_KIND:
+        record = entry.payload.get("record")
+        return record_from_dict(_thaw(record), source=f"log entry {entry.id} record")
     if entry.kind not in (MFR_KIND, CR_KIND):
         raise RecordError(f"log entry {entry.id} is a {entry.kind!r} entry, not a record")
     return record_from_dict(_thaw(entry.payload), source=f"log entry {entry.id}")
+
+
+def entry_state(entry: LogEntry) -> str | None:
+    """A CR entry's state as ``log list`` shows it: ``released``, or ``draft (weighed)``...;
+    ``correction`` for a correction; None for other entries."""
+    if entry.kind == CORRECTION_KIND:
+        return "correction"
+    if entry.kind != CR_KIND:
+        return None
+    steps = entry.payload.get("signoffs")
+    last = steps[-1].get("step") if isinstance(steps, list | tuple) and steps else None
+    if last == "released":
+        return "released"
+    return f"draft ({last})" if isinstance(last, str) else "draft"
+
+
+def correction_chain(log: RecordLog, entry_id: str) -> list[LogEntry]:
+    """Every entry that corrects or completes ``entry_id``, then their own, depth first,
+    in log order: the chain of corrections ``log show`` prints."""
+    chain: list[LogEntry] = []
+    pending = list(reversed(log.corrections_of(entry_id)))
+    while pending:
+        entry = pending.pop()
+        chain.append(entry)
+        pending.extend(reversed(log.corrections_of(entry.id)))
+    return chain
+
+
+def latest_version(log: RecordLog, entry_id: str) -> tuple[LogEntry, Record]:
+    """The newest entry of ``entry_id``'s chain (its last correction or completion, or
+    the entry itself) and the record it holds."""
+    entry = log.get(entry_id)
+    while True:
+        later = [e for e in log.corrections_of(entry.id) if e.kind in (CR_KIND, CORRECTION_KIND)]
+        if not later:
+            return entry, record_from_entry(entry)
+        entry = later[-1]
+
+
+def find_draft(log: RecordLog, internal_id: str) -> LogEntry | None:
+    """The draft CR logged for ``internal_id`` that nothing completes yet, if any.
+
+    Raises :class:`RecordError` when ``internal_id`` is already logged as a final record
+    (change it with a correction, not a second record).
+    """
+    draft = None
+    for entry in log.find(kind=CR_KIND):
+        if entry.payload.get("internal_id") != internal_id:
+            continue
+        if entry_state(entry) == "released":
+            raise RecordError(
+                f"{internal_id} is already logged as a final record (entry {entry.id}); "
+                f"correct it: compoundkit record correct {entry.id} --reason ... --by ..."
+            )
+        completed = any(e.kind == CR_KIND for e in log.corrections_of(entry.id))
+        draft = None if completed else entry
+    return draft
 
 
 def _thaw(value: Any) -> Any:

@@ -29,7 +29,10 @@ from compoundkit.records import RecordLog
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-CR = ["--size", "120g", "--by", "A. Chen", "--verified-by", "B. Diaz", "--date", "2026-03-02"]
+CR = [
+    "--size", "120g", "--by", "A. Chen", "--verified-by", "B. Diaz", "--date", "2026-03-02",
+    "--draft",
+]  # fmt: skip
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:

@@ -501,7 +501,7 @@ def _saved_records() -> dict[str, dict[str, Any]]:
         "cr": [
             *("record", "cr", formula, "--size", "120g", "--by", "A. Chen"),
             *("--verified-by", "B. Diaz", "--id", "RX-1", "--date", "2026-01-05"),
-            *("--time", "09:00", "--format", "json"),
+            *("--time", "09:00", "--draft", "--format", "json"),  # nothing weighed: a draft
         ],
     }
     made = {}

@@ -455,7 +455,7 @@ def saved_records(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[st
         "cr": [
             *("record", "cr", formula, "--size", "120g", "--by", "A. Chen"),
             *("--verified-by", "B. Diaz", "--id", "RX-1", "--date", "2026-01-05"),
-            *("--time", "09:00"),
+            *("--time", "09:00", "--draft"),  # nothing weighed: a draft
         ],
     }
     made = {}

@@ -172,8 +172,10 @@ def test_missing_elements(mfr: MasterFormulationRecord) -> None:
 def test_totals_batches_and_lots(mfr: MasterFormulationRecord) -> None:
     cr = make(mfr, size="30 g", count=4, excess="5%", made="125.5 g", weighed={})
     assert cr.components[0].target_g == pytest.approx(12.6)  # 126 g x 10 %
-    assert cr.total_made == quantity(125.5, "gram")
-    assert make(mfr).made_g == 120.0
+    assert cr.total_made == quantity(126.0, "gram")  # nothing weighed yet: the sheet's total
+    assert cr.yield_g == 125.5  # the finished preparation, weighed
+    # weighed: the total is what went in, 12.01 + 2.376 + 12 + 5.97 + 88 g
+    assert make(mfr).made_g == pytest.approx(120.356, abs=1e-12)
     assert make(mfr).lots == ("K7", "C9", "G2", "M4", "L1")
     assert cr.batch.count == 4
     assert cr.batch.excess == "5%"

@@ -264,7 +264,7 @@ def test_cli_with_a_postgresql_log(
     made = invoke(
         "record", "cr", cream, "--size", "120g", "--id", "RX-1", "--date", "2024-03-01",
         "--lot", "ketoprofen=K-123:2025-06-30", "--by", "C. Evans", "--verified-by", "B. Diaz",
-        "--log", pg_url,
+        "--draft", "--log", pg_url,
     )  # fmt: skip
     assert made.exit_code == 0, made.output
     assert "logged R000001-" in made.output

@@ -325,6 +325,14 @@ class RecordLog:
             raise UnknownEntryError(entry_id, self._location)
         return self._entry(rows[0])
 
+    def entry_number(self, seq: int) -> LogEntry:
+        """Entry number ``seq`` (1 is the first): what a short id such as ``R000001``
+        names; :class:`UnknownEntryError` when there is none."""
+        rows = self._rows(f"SELECT {COLUMNS} FROM entries WHERE seq = ?", (int(seq),))
+        if not rows:
+            raise UnknownEntryError(f"R{int(seq):06d}", self._location)
+        return self._entry(rows[0])
+
     def find(
         self,
         *,
