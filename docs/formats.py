@@ -277,7 +277,9 @@ def cr_file() -> list[str]:
         ComponentRecord,
         CompoundingRecord,
         CrBud,
+        LineDeviation,
         QcResult,
+        Signoff,
     )
     from compoundkit.records.schema import CR_SCHEMA, MfrReference
 
@@ -288,6 +290,8 @@ def cr_file() -> list[str]:
         ComponentRecord: "[[components]]",
         CrBud: "[bud]",
         QcResult: "[[qc_results]]",
+        LineDeviation: "[[line_deviations]]",
+        Signoff: "[[signoffs]]",
     }
     return _record(classes, CompoundingRecord, CR_SCHEMA)
 
