@@ -7,6 +7,7 @@ chain, is written once, here.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import datetime as _dt
 import hashlib
@@ -76,7 +77,7 @@ def _backend(target: object) -> type[RecordLog]:
     return SqliteRecordLog
 
 
-class RecordLog:
+class RecordLog(abc.ABC):
     """An append-only, hash-chained log of records: a SQLite file or a PostgreSQL database.
 
     ``RecordLog(target)`` opens a SQLite file when ``target`` is a path and a PostgreSQL
@@ -113,20 +114,20 @@ class RecordLog:
 
     # -- what a backend provides ------------------------------------------------------
 
+    @abc.abstractmethod
     def _session(self, mode: Mode, action: str) -> contextlib.AbstractContextManager[Tx]:
         """A session on the open log: ``read`` (statements on their own), ``snapshot`` (one
         consistent read transaction) or ``write`` (one transaction, serialised with every
         other writer). Database errors leave it as :class:`LogStorageError`."""
-        raise NotImplementedError  # pragma: no cover - every backend has its own
 
+    @abc.abstractmethod
     def close(self) -> None:
         """Close the database connection (idempotent)."""
-        raise NotImplementedError  # pragma: no cover
 
     @property
+    @abc.abstractmethod
     def closed(self) -> bool:
         """True once :meth:`close` was called."""
-        raise NotImplementedError  # pragma: no cover
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -491,7 +492,7 @@ def open_log(
     ...         (log.append("note", {"text": "opened"}).seq, log.verify().ok)
     (1, True)
     """
-    return RecordLog(target, create=create, readonly=readonly, timeout=timeout)
+    return _backend(target)(target, create=create, readonly=readonly, timeout=timeout)
 
 
 def copy_log(
