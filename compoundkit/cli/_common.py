@@ -11,6 +11,7 @@ control and bidirectional formatting characters.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import os
 import re
@@ -26,9 +27,12 @@ from compoundkit.errors import CompoundkitError
 
 __all__ = [
     "InputError",
+    "checked_path",
+    "clock_time",
     "echo",
     "echo_json",
     "handle_errors",
+    "iso_date",
     "key_values",
     "option_errors",
     "output_options",
@@ -328,3 +332,50 @@ class WholeNumber(click.ParamType[int]):
 
 #: The ``--count`` option's type.
 WHOLE_NUMBER: Final = WholeNumber("count", 10_000)
+
+
+_DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME_RE: Final = re.compile(r"\d{2}:\d{2}")
+
+
+def iso_date(text: str | None, option: str) -> dt.date:
+    """A strict ISO date (YYYY-MM-DD); today when ``text`` is None."""
+    if text is None:
+        return dt.date.today()
+    value = text.strip()
+    if _DATE_RE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise InputError(f"{option}: {value} is not a day ({_why_not_a_day(value)})") from None
+    raise InputError(f"{option}: {text!r} is not a date; write YYYY-MM-DD, such as 2024-03-01")
+
+
+def _why_not_a_day(value: str) -> str:
+    """Why a date written YYYY-MM-DD names no day: ``November has 30 days``."""
+    import calendar
+
+    year, month, _ = (int(part) for part in value.split("-"))
+    if not 1 <= month <= 12:
+        return f"there is no month {month:02d}"
+    days = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    return f"{calendar.month_name[month]} {year} has {days} days"
+
+
+def clock_time(text: str | None, option: str) -> dt.time:
+    """A strict 24 h time (HH:MM); now (to the minute) when ``text`` is None."""
+    if text is None:
+        return dt.datetime.now().time().replace(second=0, microsecond=0)
+    value = text.strip()
+    if _TIME_RE.fullmatch(value):
+        with contextlib.suppress(ValueError):
+            return dt.time.fromisoformat(value)
+    raise InputError(f"{option}: {text!r} is not a time; write HH:MM (24 h), such as 09:30")
+
+
+def checked_path(path: str, what: str) -> Path:
+    """``path`` checked as an output path (exit 2 with the reason when it cannot be one)."""
+    from compoundkit._files import check_output_path
+
+    with handle_errors():
+        return check_output_path(path, what=what)

@@ -1,49 +1,44 @@
-"""``compoundkit bud``, ``compoundkit record mfr|cr|approve|correct`` and ``compoundkit log ...``.
+"""``compoundkit record mfr|cr|approve|correct``: master formulation and compounding records.
 
-Beyond-use dates, master formulation and compounding records (worksheets in Markdown,
-HTML, JSON, TOML or PDF) through their life (approve, prepare, weigh, verify, release,
-correct), and the tamper-evident record log. (Over 500 lines on purpose: the record and
-log commands share their options, paths and error handling.)
+Worksheets in Markdown, HTML, JSON, TOML or PDF, through a record's life (approve,
+prepare, weigh, verify, release, correct). (Over 500 lines on purpose: the four commands
+share their options, paths and error handling.)
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import json
-import re
-import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
-import attrs
 import click
 
 from compoundkit.cli._common import (
     WHOLE_NUMBER,
     InputError,
-    echo_json,
+    checked_path,
+    clock_time,
     handle_errors,
+    iso_date,
     key_values,
     output_options,
     output_target,
     printable,
     write_file,
 )
+from compoundkit.cli.bud import RULE_SETS
+from compoundkit.cli.log import LOG_OPTION, log_target, open_log_readonly, resolve_entry_id
 
 if TYPE_CHECKING:
     from compoundkit.formulas import Formulation
     from compoundkit.records.cr import CompoundingRecord
-    from compoundkit.records.log import LogEntry, RecordLog
     from compoundkit.records.mfr import MasterFormulationRecord
 
-__all__ = ["bud", "log", "record"]
+__all__ = ["record"]
 
-_RULE_SETS: Final = ("usp795-2023", "usp795-2014")
-_DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
-_TIME_RE: Final = re.compile(r"\d{2}:\d{2}")
 _SUFFIXES: Final = {
     ".md": "md",
     ".markdown": "md",
@@ -57,47 +52,6 @@ _FORMATS: Final = ("md", "html", "json", "toml", "pdf")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _iso_date(text: str | None, option: str) -> dt.date:
-    """A strict ISO date (YYYY-MM-DD); today when ``text`` is None."""
-    if text is None:
-        return dt.date.today()
-    value = text.strip()
-    if _DATE_RE.fullmatch(value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise InputError(f"{option}: {value} is not a day ({_why_not_a_day(value)})") from None
-    raise InputError(f"{option}: {text!r} is not a date; write YYYY-MM-DD, such as 2024-03-01")
-
-
-def _why_not_a_day(value: str) -> str:
-    """Why a date written YYYY-MM-DD names no day: ``November has 30 days``."""
-    import calendar
-
-    year, month, _ = (int(part) for part in value.split("-"))
-    if not 1 <= month <= 12:
-        return f"there is no month {month:02d}"
-    days = calendar.monthrange(year, month)[1] if year >= 1 else 31
-    return f"{calendar.month_name[month]} {year} has {days} days"
-
-
-def _clock(text: str | None, option: str) -> dt.time:
-    if text is None:
-        return dt.datetime.now().time().replace(second=0, microsecond=0)
-    value = text.strip()
-    if _TIME_RE.fullmatch(value):
-        with contextlib.suppress(ValueError):
-            return dt.time.fromisoformat(value)
-    raise InputError(f"{option}: {text!r} is not a time; write HH:MM (24 h), such as 09:30")
-
-
-def _checked_path(path: str, what: str) -> Path:
-    from compoundkit._files import check_output_path
-
-    with handle_errors():
-        return check_output_path(path, what=what)
 
 
 def _output_format(output: str | None, fmt: str | None) -> str:
@@ -200,104 +154,6 @@ def _mfr_for(
     )
 
 
-# --------------------------------------------------------------------------- bud
-
-
-@click.command(
-    epilog="Examples:\n\n\b\n"
-    "  compoundkit bud examples/muscle-spasm-cream.toml --date 2024-03-01\n"
-    "  compoundkit bud cream.toml --date 2024-03-01 --expiry ketoprofen=2024-03-10\n"
-    "  compoundkit bud cream.toml --rules usp795-2014\n"
-    "  compoundkit bud cream.toml --format json\n\n"
-    "The first line of the text output is the BUD (YYYY-MM-DD) and the rule or component "
-    "that set it. Day 1 is the compounding day (USP <795> 2023)."
-)
-@click.argument("formula", metavar="FORMULA")
-@click.option("--date", "day", metavar="YYYY-MM-DD", help="Compounding day (Day 1); default today.")
-@click.option(
-    "--expiry",
-    "expiries",
-    multiple=True,
-    metavar="NAME=YYYY-MM-DD",
-    help="Expiry of a component lot; the BUD never passes the earliest (repeatable).",
-)
-@click.option(
-    "--rules",
-    type=click.Choice(_RULE_SETS),
-    default="usp795-2023",
-    show_default=True,
-    help="BUD rule set (the superseded 2014 table only by name).",
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-def bud(formula: str, day: str | None, expiries: tuple[str, ...], rules: str, fmt: str) -> None:
-    """Assign the beyond-use date of a preparation of FORMULA."""
-    from compoundkit.errors import RecordError
-    from compoundkit.formulas import load_formula
-    from compoundkit.formulas.bud import get_rule_set
-
-    start = _iso_date(day, "--date")
-    given = key_values(expiries, "--expiry", "ketoprofen=2026-01-31")
-    with handle_errors():
-        formulation = load_formula(formula)
-        dated: dict[str, dt.date] = {}
-        for name, text in given.items():
-            try:
-                component = formulation.resolve_component(name)
-            except RecordError as exc:
-                raise InputError(f"--expiry: {exc}") from None
-            if component in dated:
-                raise InputError(f"--expiry: {component} is given twice")
-            dated[component] = _iso_date(text, f"--expiry {name}")
-        result = formulation.bud(start, expiries=dated, rules=rules)
-        rule_set = get_rule_set(rules)
-    rule = result.rule
-    if result.limited_by is None:
-        set_by = f"rule: {rule.citation}: {rule.description}, {rule.length_text}"
-    elif result.limited_by == "extension":  # pragma: no cover - the CLI takes no extension
-        set_by = "extension"
-    else:
-        set_by = f"capped by the expiry of {result.limited_by}"
-    if fmt == "json":
-        earliest = result.earliest_expiry
-        echo_json(
-            json.dumps(
-                {
-                    "formula": formulation.name,
-                    "bud": result.date.isoformat(),
-                    "days": result.days,
-                    "compounded_on": result.compounded_on.isoformat(),
-                    "storage": result.storage,
-                    "storage_label": result.storage_label,
-                    "class": result.bud_class.id,
-                    "rule_set": result.rule_set,
-                    "rule": {
-                        "id": rule.id,
-                        "description": rule.description,
-                        "length": rule.length_text,
-                        "citation": str(rule.citation),
-                        "date": result.rule_date.isoformat(),
-                    },
-                    "limited_by": result.limited_by,
-                    "earliest_expiry": None
-                    if earliest is None
-                    else {"component": earliest[0], "date": earliest[1].isoformat()},
-                    "explanation": result.explain(),
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
-        return
-    click.echo(f"{result.date.isoformat()}  {set_by}")
-    click.echo(f"{formulation.name}: {result.bud_class.description} ({result.bud_class.basis})")
-    click.echo(result.explain())
-    click.echo(f"Storage: {result.storage_label}")
-    if rule_set.superseded:
-        click.echo(f"note: {rule_set.id} is superseded; {rule_set.note or ''}".rstrip(), err=True)
-
-
 # --------------------------------------------------------------------------- record
 
 
@@ -342,7 +198,7 @@ def record() -> None:
     metavar="SIZE",
     help="Batch for the calculations (default: the formula's makes, or 100g).",
 )
-@click.option("--rules", type=click.Choice(_RULE_SETS), help="BUD rule set [default: usp795-2023].")
+@click.option("--rules", type=click.Choice(RULE_SETS), help="BUD rule set [default: usp795-2023].")
 def record_mfr(
     formula: str,
     output: str | None,
@@ -363,37 +219,6 @@ def record_mfr(
     _report_missing(f"MFR {mfr.record_id} v{mfr.version}", mfr.missing_elements())
 
 
-# --------------------------------------------------------------------------- log
-
-
-_LOG_OPTION: Final = click.option(
-    "--log",
-    "log_path",
-    required=True,
-    metavar="PATH|URL",
-    help="The record log: a SQLite file, or postgresql://user@host:port/dbname.",
-)
-
-
-def _log_target(value: str) -> Path | str:
-    """A record log's file (checked like every output path), or its PostgreSQL URL."""
-    from compoundkit.records.log import is_log_url
-
-    return value if is_log_url(value) else _checked_path(value, "record log")
-
-
-@contextlib.contextmanager
-def _open_log(path: str) -> Iterator[RecordLog]:
-    """The record log at ``path``, opened read-only (a missing log is an error)."""
-    from compoundkit.records.log import open_log
-
-    target = _log_target(path)
-    with handle_errors():
-        opened = open_log(target, readonly=True)
-    with opened:
-        yield opened
-
-
 # ----------------------------------------------------------- record cr, approve, correct
 
 
@@ -411,7 +236,7 @@ def _lots(values: tuple[str, ...], vendors: dict[str, str]) -> dict[str, Any]:
                 f"--lot: {name}={value!r} should be NAME=LOT:EXPIRY, such as "
                 "ketoprofen=K123:2026-01-31"
             )
-        day = _iso_date(expiry, f"--lot {name}")
+        day = iso_date(expiry, f"--lot {name}")
         vendor = vendor_for.pop(name_key(name), (name, None))[1]
         with handle_errors():
             lots[name] = Lot(lot.strip(), day, vendor)
@@ -547,7 +372,7 @@ def _tolerance_option(value: str | None) -> float | None:
 )
 @click.option(
     "--rules",
-    type=click.Choice(_RULE_SETS),
+    type=click.Choice(RULE_SETS),
     help="BUD rule set for a formula [default: usp795-2023].",
 )
 @click.option(
@@ -604,12 +429,12 @@ def record_cr(
     ):
         if value is not None:
             printable(option, value)
-    log_target = None if log_path is None else _log_target(log_path)
-    if log_path is not None and isinstance(log_target, Path) and log_target.exists():
-        with _open_log(log_path):  # an unreadable log is an input error, found first
+    where = None if log_path is None else log_target(log_path)
+    if log_path is not None and isinstance(where, Path) and where.exists():
+        with open_log_readonly(log_path):  # an unreadable log is an input error, found first
             pass
-    start = _iso_date(day, "--date")
-    when = dt.datetime.combine(start, _clock(clock, "--time"))
+    start = iso_date(day, "--date")
+    when = dt.datetime.combine(start, clock_time(clock, "--time"))
     vendors = key_values(vendor_values, "--vendor", "ketoprofen=Acme")
     lots = _lots(lot_values, vendors)
     weighed = key_values(weighed_values, "--weighed", "ketoprofen=12.01g")
@@ -642,7 +467,7 @@ def record_cr(
             cr = cr.verify(by=verified_by, at=when).release(by=verified_by, at=when)
     _warn(cr.findings().warnings)
     if gaps and not draft:
-        what = "nothing logged" if log_target is not None else "no record made"
+        what = "nothing logged" if where is not None else "no record made"
         _refused(
             f"compounding record {rx} is not final",
             gaps,
@@ -650,8 +475,8 @@ def record_cr(
         )
     with handle_errors():
         data = _render(cr, kind)
-    if log_target is not None:
-        _log_cr(cr, log_target)
+    if where is not None:
+        _log_cr(cr, where)
     _emit(data, target, force=force)
     state = "final (released)" if cr.is_final else f"DRAFT ({cr.state})"
     click.echo(
@@ -705,10 +530,10 @@ def record_approve(
     from compoundkit.records.mfr import MasterFormulationRecord
     from compoundkit.records.serialize import save_record
 
-    on = _iso_date(day, "--date")
+    on = iso_date(day, "--date")
     source = Path(mfr_file)
     wanted = output or str(source.with_name(f"{source.stem}.approved{source.suffix}"))
-    target = _checked_path(wanted, "output file")
+    target = checked_path(wanted, "output file")
     if target.exists() and not force:
         raise InputError(f"-o: {wanted} exists; give --force to replace it")
     with handle_errors():
@@ -758,7 +583,7 @@ def record_approve(
 @click.option("--made", metavar="QUANTITY", help="The finished preparation's weight.")
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="Day of the correction; default today.")
 @click.option("--time", "clock", metavar="HH:MM", help="Time of the correction; default now.")
-@_LOG_OPTION
+@LOG_OPTION
 def record_correct(
     entry_id: str,
     reason: str,
@@ -782,17 +607,17 @@ def record_correct(
     from compoundkit.records.log import open_log
     from compoundkit.records.serialize import latest_version, log_correction
 
-    when = dt.datetime.combine(_iso_date(day, "--date"), _clock(clock, "--time"))
+    when = dt.datetime.combine(iso_date(day, "--date"), clock_time(clock, "--time"))
     lots = _lots(lot_values, {})
     vendors = key_values(vendor_values, "--vendor", "ketoprofen=Acme")
     weighed = key_values(weighed_values, "--weighed", "ketoprofen=12.01g")
     reasons = key_values(deviation_values, "--deviation", 'ketoprofen="re-weighed twice"')
     qc = key_values(qc_values, "--qc", "appearance=smooth white cream")
-    log_target = _log_target(log_path)
-    if isinstance(log_target, Path) and not log_target.exists():
+    where = log_target(log_path)
+    if isinstance(where, Path) and not where.exists():
         raise InputError(f"--log: no record log at {log_path}")
-    with handle_errors(), open_log(log_target) as record_log:
-        entry_id = _entry_id(record_log, entry_id)
+    with handle_errors(), open_log(where) as record_log:
+        entry_id = resolve_entry_id(record_log, entry_id)
         tip, current = latest_version(record_log, entry_id)
         if not isinstance(current, CompoundingRecord):
             raise InputError(
@@ -828,385 +653,3 @@ def _note(message: str) -> Any:
     from compoundkit.formulas.findings import Finding, Severity
 
     return Finding("CK309", Severity.ERROR, message)
-
-
-def _entry_id(opened: RecordLog, given: str) -> str:
-    """The full id of the entry ``given`` names: a full id, or a short one (``R000001``)."""
-    short = _SHORT_ID.fullmatch(given.strip())
-    return opened.entry_number(int(short[1])).id if short else given
-
-
-_SHORT_ID: Final = re.compile(r"R(\d{6,})")
-
-
-def _integrity(func: Callable[..., None]) -> Callable[..., None]:
-    """Exit 1 (not 2) when reading finds a broken chain; other errors exit 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        from compoundkit.errors import LogIntegrityError
-
-        broken: LogIntegrityError
-        with handle_errors():
-            try:
-                return func(*args, **kwargs)
-            except LogIntegrityError as exc:
-                broken = exc
-        click.echo(f"compoundkit: error: {broken}", err=True)
-        click.echo("  hint: compoundkit log verify --log PATH names the first bad entry", err=True)
-        sys.exit(1)
-
-    return wrapper
-
-
-def _entry_by_id_or_number(opened: RecordLog, wanted: str) -> LogEntry:
-    """The entry with id ``wanted``, else the latest whose record has that internal
-    identification (Rx) number."""
-    from compoundkit.names import name_key
-    from compoundkit.records.log import UnknownEntryError
-
-    try:
-        return opened.get(wanted)
-    except UnknownEntryError:
-        key = name_key(wanted)
-        found = [
-            entry
-            for entry in opened.entries()
-            if any(
-                isinstance(number, str) and name_key(number) == key
-                for number in (entry.payload.get("internal_id"), entry.payload.get("record_id"))
-            )
-        ]
-        if not found:
-            raise
-        return found[-1]
-
-
-def _summary(entry: LogEntry) -> dict[str, Any]:
-    from compoundkit.records.serialize import entry_state
-
-    payload = entry.payload
-    record = payload.get("record") if entry.kind == "correction" else payload
-    if not isinstance(record, Mapping):
-        record = payload
-    return {
-        "id": entry.id,
-        "seq": entry.seq,
-        "kind": entry.kind,
-        "day": entry.day.isoformat(),
-        "created_at": entry.created_at.isoformat(),
-        "formula": entry.formula,
-        "internal_id": record.get("internal_id") or record.get("record_id"),
-        "state": entry_state(entry),
-        "lots": list(entry.lots),
-        "corrects": entry.corrects,
-        "hash": entry.hash,
-    }
-
-
-def _print_entries(entries: list[LogEntry], fmt: str) -> None:
-    if fmt == "json":
-        echo_json(json.dumps([_summary(e) for e in entries], indent=2, ensure_ascii=False))
-        return
-    for entry in entries:
-        s = _summary(entry)
-        parts = [s["id"], s["day"], s["kind"], s["formula"] or "-", s["internal_id"] or "-"]
-        if s["state"] is not None and s["state"] != "correction":
-            parts.append(s["state"])
-        if entry.lots:
-            parts.append("lots " + ", ".join(entry.lots))
-        if entry.corrects:
-            parts.append(f"corrects {entry.corrects}")
-        click.echo("  ".join(str(p) for p in parts))
-
-
-_FORMAT_OPTION: Final = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-
-
-@click.group(
-    context_settings={"help_option_names": ["-h", "--help"]},
-    epilog="Examples:\n\n\b\n"
-    "  compoundkit log list --log records.db\n"
-    "  compoundkit log show R000001-1f3a9c0e --log records.db\n"
-    "  compoundkit log lot K123 --log records.db\n"
-    "  compoundkit log verify --log records.db\n"
-    "  compoundkit log verify --log postgresql://pharmacy@db.example:5432/records\n"
-    "  compoundkit log copy records.db postgresql://pharmacy@db.example:5432/records\n\n"
-    "Every --log takes a SQLite file or a postgresql:// URL.\n\n"
-    "Exit codes: 0 ok, 1 the hash chain is broken, 2 the log cannot be read.",
-)
-def log() -> None:
-    """Read and verify the tamper-evident record log."""
-
-
-@log.command(
-    "list",
-    epilog="Examples:\n\n\b\n  compoundkit log list --log records.db\n"
-    "  compoundkit log list --log records.db --since 2024-03-01 --format json",
-)
-@_LOG_OPTION
-@click.option("--since", metavar="YYYY-MM-DD", help="Entries on or after this day.")
-@click.option("--until", metavar="YYYY-MM-DD", help="Entries on or before this day.")
-@click.option("--formula", metavar="NAME", help="Entries of this formula (its name).")
-@_FORMAT_OPTION
-@_integrity
-def log_list(
-    log_path: str, since: str | None, until: str | None, formula: str | None, fmt: str
-) -> None:
-    """List the entries of the record log, oldest first."""
-    first = None if since is None else _iso_date(since, "--since")
-    last = None if until is None else _iso_date(until, "--until")
-    with _open_log(log_path) as opened:
-        entries = opened.find(since=first, until=last, formula=formula)
-    _print_entries(entries, fmt)
-    if fmt == "text":
-        click.echo(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}", err=True)
-
-
-@log.command(
-    "show",
-    epilog="Examples:\n\n\b\n  compoundkit log show R000001-1f3a9c0e --log records.db\n"
-    "  compoundkit log show R000001 --log records.db --format json\n\n"
-    "ID is an entry's id, or its short form: R000001 is the first entry.",
-)
-@click.argument("entry_id", metavar="ID")
-@_LOG_OPTION
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-    help="text: the entry and its record as a Markdown worksheet; json: the entry as stored.",
-)  # fmt: skip
-@_integrity
-def log_show(entry_id: str, log_path: str, fmt: str) -> None:
-    """Show one entry of the record log (a record as its worksheet) and its corrections."""
-    from compoundkit.records.serialize import (
-        CORRECTION_KIND,
-        CR_KIND,
-        MFR_KIND,
-        correction_chain,
-        record_from_entry,
-    )
-
-    with _open_log(log_path) as opened, handle_errors():
-        entry = _entry_by_id_or_number(opened, _entry_id(opened, entry_id))
-        corrections = correction_chain(opened, entry.id)
-    if fmt == "json":
-        data = {**_summary(entry), "prev_hash": entry.prev_hash, "payload": dict(entry.payload)}
-        echo_json(json.dumps(data, indent=2, ensure_ascii=False))
-        return
-    s = _summary(entry)
-    click.echo(f"Entry {entry.id} (#{entry.seq}), {entry.kind}, day {s['day']}")
-    click.echo(f"Appended {s['created_at']}; hash {entry.hash}")
-    if s["state"] is not None:
-        click.echo(f"State: {s['state']}")
-    if entry.lots:
-        click.echo(f"Lots: {', '.join(entry.lots)}")
-    if entry.corrects:
-        click.echo(f"Corrects {entry.corrects}")
-    for fix in corrections:
-        click.echo(_chain_line(fix))
-    if entry.kind == CORRECTION_KIND:
-        click.echo(_correction_text(entry.payload))
-    click.echo("")
-    if entry.kind in (MFR_KIND, CR_KIND, CORRECTION_KIND):
-        with handle_errors():
-            click.echo(_render(record_from_entry(entry), "md"))
-    else:
-        click.echo(json.dumps(dict(entry.payload), indent=2, ensure_ascii=False))
-
-
-def _chain_line(fix: LogEntry) -> str:
-    """One line of a correction chain: who corrected (or completed) it, when, why."""
-    if fix.kind != "correction":
-        return f"Completed by {fix.id} ({fix.day.isoformat()}, {fix.kind}; corrects {fix.corrects})"
-    payload = fix.payload
-    at = str(payload.get("at", fix.day.isoformat()))[:16].replace("T", " ")
-    return (
-        f"Corrected by {fix.id} (corrects {fix.corrects}) at {at} by "
-        f"{payload.get('by', '?')}: {payload.get('reason', '')}\n"
-        + _correction_text(payload, indent="    ")
-    ).rstrip("\n")
-
-
-def _correction_text(payload: Mapping[str, Any], indent: str = "") -> str:
-    changes = payload.get("changes")
-    lines = []
-    for change in changes if isinstance(changes, list | tuple) else ():
-        if isinstance(change, Mapping):
-            old = change.get("from")
-            lines.append(f"{indent}{change.get('field')}: {'-' if old is None else old} -> "
-                         f"{change.get('to')}")  # fmt: skip
-    return "\n".join(lines)
-
-
-@log.command(
-    "lot",
-    epilog="Examples:\n\n\b\n  compoundkit log lot K123 --log records.db\n\n"
-    "A recall: every entry (compounding record) that used lot LOT.",
-)
-@click.argument("lot", metavar="LOT")
-@_LOG_OPTION
-@_FORMAT_OPTION
-@_integrity
-def log_lot(lot: str, log_path: str, fmt: str) -> None:
-    """List the entries that used ingredient lot LOT (recall)."""
-    with _open_log(log_path) as opened:
-        entries = opened.find(lot=lot)
-    _print_entries(entries, fmt)
-    if fmt == "text":
-        click.echo(
-            f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'} used lot {lot}", err=True
-        )
-
-
-@log.command(
-    "verify",
-    epilog="Examples:\n\n\b\n  compoundkit log verify --log records.db\n\n"
-    "Exit codes: 0 intact, 1 broken (the first bad entry is named), 2 unreadable.",
-)
-@_LOG_OPTION
-@click.option(
-    "--against",
-    metavar="CHECKPOINT",
-    help="Also check that the log still extends this checkpoint (log checkpoint -o FILE).",
-)
-@click.option(
-    "--trust",
-    metavar="FILE",
-    help="Trusted signers (JSON): check the checkpoint's signature (log checkpoint "
-    "--sign-with KEY); a checkpoint that is not signed by one of them fails.",
-)
-@_FORMAT_OPTION
-@_integrity
-def log_verify(log_path: str, against: str | None, trust: str | None, fmt: str) -> None:
-    """Check every entry against its hash and the chain; name the first bad one."""
-    from compoundkit.errors import SignatureError
-    from compoundkit.records.log import load_checkpoint
-
-    saved = None
-    if trust is not None and against is None:
-        raise InputError("--trust: checks a checkpoint's signature; give --against FILE too")
-    if against is not None:
-        with handle_errors():
-            saved = load_checkpoint(against)
-    if saved is not None and (trust is not None or saved.signature is not None):
-        from compoundkit.records.signing import load_trusted, manifestation
-
-        if trust is None:
-            click.echo(f"checkpoint {against}: signature not checked; give --trust FILE", err=True)
-        else:
-            with handle_errors():
-                trusted = load_trusted(trust)
-            try:
-                saved.verify_signature(trusted)
-            except SignatureError as exc:
-                click.echo(f"compoundkit: checkpoint {against}: {exc}", err=True)
-                raise SystemExit(1) from None
-            assert saved.signature is not None
-            click.echo(f"checkpoint {against}: {manifestation(saved.signature)}", err=True)
-    with _open_log(log_path) as opened:
-        report = opened.verify()
-        if report.ok and saved is not None:
-            report = opened.verify(since=saved.point)
-            if not report.ok:
-                report = attrs.evolve(
-                    report,
-                    detail=f"the log no longer extends checkpoint {against} "
-                    f"({saved.entries} entries, taken {saved.time.isoformat()}): "
-                    f"{report.detail}",
-                )
-    if fmt == "json":
-        bad = report.first_bad
-        echo_json(
-            json.dumps(
-                {
-                    "path": report.path,
-                    "ok": report.ok,
-                    "count": report.count,
-                    "head_hash": report.head_hash,
-                    "first_bad": None
-                    if bad is None
-                    else {"seq": bad.seq, "id": bad.id, "reason": bad.reason},
-                    "detail": report.detail,
-                },
-                indent=2,
-            )
-        )
-    else:
-        click.echo(str(report))
-    if not report.ok:
-        raise SystemExit(1)
-
-
-@log.command(
-    "checkpoint",
-    epilog="Examples:\n\n\b\n"
-    "  compoundkit log checkpoint --log records.db -o head-2026-12-01.json\n"
-    "  compoundkit log verify --log records.db --against head-2026-12-01.json\n"
-    "  compoundkit log checkpoint --log records.db --sign-with chen.key -o head.json\n\n"
-    "Keep the file somewhere else (another disk, another site, printed): a log rewritten "
-    "after it no longer extends it.",
-)
-@_LOG_OPTION
-@click.option("-o", "--output", required=True, metavar="FILE", help="The checkpoint file.")
-@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
-@click.option(
-    "--sign-with",
-    "sign_with",
-    metavar="KEYFILE",
-    help="Sign the checkpoint with this key (compoundkit keys new); passphrase from "
-    "COMPOUNDKIT_PASSPHRASE or a prompt.",
-)
-@_integrity
-def log_checkpoint(log_path: str, output: str, force: bool, sign_with: str | None) -> None:
-    """Write the log's entry count and head hash to FILE, after checking the whole chain."""
-    from compoundkit.records.log import save_checkpoint
-
-    inputs = {log_path: "record log (--log)", **({sign_with: "--sign-with"} if sign_with else {})}
-    target = output_target(output, force=force, inputs=inputs)
-    assert target is not None  # -o is required
-    signer = None
-    if sign_with is not None:
-        from compoundkit.cli.keys import open_signing_key
-
-        signer = open_signing_key(sign_with)
-    with _open_log(log_path) as opened:
-        opened.verify().raise_if_broken()
-        with handle_errors():
-            saved = save_checkpoint(opened, target, signer=signer)
-    click.echo(f"wrote {target}: {saved.entries} entries, head {saved.head_hash}", err=True)
-
-
-@log.command(
-    "copy",
-    epilog="Examples:\n\n\b\n"
-    "  compoundkit log copy records.db postgresql://pharmacy@db.example:5432/records\n"
-    "  compoundkit log copy postgresql://pharmacy@db.example:5432/records backup.db\n\n"
-    "SOURCE and DEST are SQLite files or postgresql:// URLs. DEST is created if missing "
-    "and must hold no entry. Ids, order and hashes are kept, so the copy has the source's "
-    "head. Exit codes: 0 copied and verified, 1 the source or the copy does not verify "
-    "(nothing is copied from a broken source), 2 a log cannot be opened or DEST is not empty.",
-)
-@click.argument("source", metavar="SOURCE")
-@click.argument("dest", metavar="DEST")
-@_integrity
-def log_copy(source: str, dest: str) -> None:
-    """Copy the record log SOURCE into the new log DEST (another file or backend)."""
-    from compoundkit.records.log import copy_log, is_log_url, open_log
-
-    dest_target = _log_target(dest)
-    with _open_log(source) as opened:
-        with handle_errors():
-            copy = open_log(dest_target)
-        with copy:
-            report = copy_log(opened, copy)  # a broken source: LogIntegrityError, exit 1
-            shown = [
-                log.location if is_log_url(given) else given
-                for given, log in ((source, opened), (dest, copy))
-            ]
-    noun = "entry" if report.count == 1 else "entries"
-    click.echo(f"copied {report.count} {noun} from {shown[0]} to {shown[1]}")
-    click.echo(str(report))
-    if not report.ok:
-        raise SystemExit(1)
