@@ -43,6 +43,7 @@ __all__ = [
     "field_label",
     "shown",
     "to_float",
+    "to_signatures",
     "to_lines",
     "to_texts",
     "to_tuple",
@@ -55,6 +56,7 @@ __all__ = [
     "valid_optional_date",
     "valid_optional_grams",
     "valid_optional_line",
+    "valid_signatures",
     "valid_optional_text",
     "valid_text",
     "valid_texts",
@@ -280,3 +282,16 @@ def valid_grams(instance: object, attribute: attrs.Attribute[Any], value: object
 
 
 valid_optional_grams: Final = optional(valid_grams)
+
+
+def to_signatures(value: object) -> Any:
+    """Signatures as a tuple; None (no signature kept) stays None."""
+    return None if value is None else to_tuple(value)
+
+
+def valid_signatures(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """None, or a list of :class:`~compoundkit.records.signing.Signature`."""
+    from compoundkit.records.signing import Signature
+
+    if value is not None:
+        valid_instances(Signature)(instance, attribute, value)
