@@ -241,7 +241,7 @@ def log_show(entry_id: str, log_path: str, fmt: str) -> None:
     click.echo("")
     if entry.kind in (MFR_KIND, CR_KIND, CORRECTION_KIND):
         with handle_errors():
-            click.echo(_markdown(record_from_entry(entry)))
+            click.echo(_markdown(record_from_entry(entry), entry))
     else:
         click.echo(json.dumps(dict(entry.payload), indent=2, ensure_ascii=False))
 
@@ -442,11 +442,12 @@ def log_copy(source: str, dest: str) -> None:
         raise SystemExit(1)
 
 
-def _markdown(record: object) -> str:
-    """The Markdown worksheet of a logged MFR or compounding record."""
+def _markdown(record: object, entry: LogEntry) -> str:
+    """The Markdown worksheet of a logged MFR or compounding record (a CR's with its
+    entry and the log's head after it)."""
     from compoundkit.records import render
     from compoundkit.records.mfr import MasterFormulationRecord
 
     if isinstance(record, MasterFormulationRecord):
         return render.mfr_to_markdown(record)
-    return render.cr_to_markdown(record)  # type: ignore[arg-type]
+    return render.cr_to_markdown(record, logged=entry)  # type: ignore[arg-type]

@@ -569,9 +569,14 @@ class MasterFormulationRecord:
             )
         authors = {s.key_id for s in self.signatures or () if same_person(s.name, self.author)}
         if same_person(signer.name, self.author) or signer.key_id in authors:
+            from compoundkit.formulas.findings import Finding, Severity
+
+            message = (
+                f"key {signer.key_id} is the author's ({self.author!r}); the approval is "
+                "signed with a second person's key"
+            )
             raise SamePersonError(
-                f"{where}: key {signer.key_id} is the author's ({self.author!r}); the "
-                "approval is signed by a second person's key"
+                f"{where}: {message}", (Finding("CK310", Severity.ERROR, message, None, "", ""),)
             )
 
     def sign(

@@ -150,7 +150,9 @@ def _check_role(record: MasterFormulationRecord | CompoundingRecord, signed: Sig
         if signed.meaning != "approved":
             raise SignatureError(f"{what}: an MFR is signed 'prepared' or 'approved'")
         if not same_person(signed.name, record.approved_by):
-            approval = f"approved by {record.approved_by!r}" if record.is_approved else "not approved"
+            approval = (
+                f"approved by {record.approved_by!r}" if record.is_approved else "not approved"
+            )
             raise SignatureError(f"{what}: {where} is {approval}")
         authors = {
             s.key_id
@@ -164,8 +166,7 @@ def _check_role(record: MasterFormulationRecord | CompoundingRecord, signed: Sig
     if not any(same_person(s.by, signed.name) for s in steps):
         done = f"is by {steps[0].by!r}" if steps else "is not recorded"
         raise SignatureError(
-            f"{what}: the {signed.meaning} step of compounding record {record.internal_id} "
-            f"{done}"
+            f"{what}: the {signed.meaning} step of compounding record {record.internal_id} {done}"
         )
 
 
