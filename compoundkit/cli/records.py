@@ -155,7 +155,7 @@ def _sign_cr(record: CompoundingRecord, keys: list[tuple[str, SigningKey]]) -> C
             people = "; ".join(f"{s.step} by {s.by!r}" for s in record.steps
                                if s.step != "weighed")  # fmt: skip
             raise InputError(
-                f"--sign-with: key {key.key_id} ({path}) is {key.name!r}'s, who did no step "
+                f"--sign-with: key {key.key_id} ({path}) belongs to {key.name!r}, who did no step "
                 f"of {record.internal_id} ({people or 'no step'})"
             )
     for _, key in keys:
@@ -687,8 +687,8 @@ def record_approve(
         signer = _open_keys((sign_with,), trusted)[0][1]
         if not same_person(signer.name, approver):
             raise InputError(
-                f"--sign-with: key {signer.key_id} ({sign_with}) is {signer.name!r}'s, not the "
-                f"approver's (--by {approver!r}); the approver signs with their own key"
+                f"--sign-with: key {signer.key_id} ({sign_with}) belongs to {signer.name!r}, not "
+                f"to the approver (--by {approver!r}); the approver signs with their own key"
             )
     with handle_errors():
         mfr = _load_source(mfr_file, trusted)

@@ -12,7 +12,9 @@ Records are immutable. :meth:`~MasterFormulationRecord.approve` needs a second p
 (unapproved, pointing at the one it replaces), so an approved version is never changed.
 A version is identified by its :attr:`~MasterFormulationRecord.content_hash`: the
 SHA-256 of the canonical JSON of its content (everything but the approval, which is
-bound to that hash instead).
+bound to that hash instead). Signatures (the author's ``prepared``, the approver's
+``approved``) sign that hash too (:mod:`compoundkit.records.signatures`). (Over 500
+lines on purpose: the record, its parts and its versions are one model.)
 
 >>> from compoundkit.formulas import load_formula
 >>> mfr = MasterFormulationRecord.create(
@@ -564,8 +566,8 @@ class MasterFormulationRecord:
 
         if not same_person(signer.name, approver):
             raise SignatureError(
-                f"{where}: the signing key {signer.key_id} is {signer.name!r}'s, not the "
-                f"approver's ({approver!r}); the approver signs with their own key"
+                f"{where}: the signing key {signer.key_id} belongs to {signer.name!r}, not to "
+                f"the approver ({approver!r}); the approver signs with their own key"
             )
         authors = {s.key_id for s in self.signatures or () if same_person(s.name, self.author)}
         if same_person(signer.name, self.author) or signer.key_id in authors:
@@ -595,8 +597,8 @@ class MasterFormulationRecord:
             )
         if not same_person(key.name, self.author):
             raise SignatureError(
-                f"{where}: the signing key {key.key_id} is {key.name!r}'s, not the author's "
-                f"({self.author!r})"
+                f"{where}: the signing key {key.key_id} belongs to {key.name!r}, not to the "
+                f"author ({self.author!r})"
             )
         return self._signed(key, meaning, at)
 

@@ -3,7 +3,10 @@
 An :class:`Outline` is the content of a worksheet before it is drawn: a title, the
 record's identifying lines, one :class:`Section` per USP element (a missing element
 says what is missing), and the signature lines. :mod:`compoundkit.records.render` draws
-it as Markdown, HTML or PDF.
+it as Markdown, HTML or PDF. The signature lines are followed by the record's
+electronic signatures as printed (name, date and time with zone, meaning, key id); a
+logged CR's worksheet also names its log entry and the log's head after it. (Over 500
+lines on purpose: the two outlines share their parts.)
 
 >>> from compoundkit.formulas import load_formula
 >>> from compoundkit.records.mfr import MasterFormulationRecord
