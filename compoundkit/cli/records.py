@@ -30,7 +30,14 @@ from compoundkit.cli._common import (
     write_file,
 )
 from compoundkit.cli.bud import RULE_SETS
-from compoundkit.cli.log import LOG_OPTION, log_target, open_log_readonly, resolve_entry_id
+from compoundkit.cli.log import (
+    LOG_OPTION,
+    WAIT_OPTION,
+    log_target,
+    log_wait,
+    open_log_readonly,
+    resolve_entry_id,
+)
 
 if TYPE_CHECKING:
     from compoundkit.formulas import Formulation
@@ -381,6 +388,7 @@ def _tolerance_option(value: str | None) -> float | None:
     metavar="PATH|URL",
     help="Append the record to this record log (a file, or postgresql://user@host:port/db).",
 )
+@WAIT_OPTION
 @output_options("Write to FILE (.html, .md, .json, .toml, .pdf).")
 @click.option(
     "--format",
@@ -495,7 +503,7 @@ def _log_cr(cr: CompoundingRecord, log_target: Path | str) -> None:
     from compoundkit.records.log import open_log
     from compoundkit.records.serialize import find_draft, log_record
 
-    with handle_errors(), open_log(log_target) as record_log:
+    with handle_errors(), open_log(log_target, timeout=log_wait()) as record_log:
         draft = find_draft(record_log, cr.internal_id)
         completes = draft.id if draft is not None and cr.is_final else None
         entry = log_record(record_log, cr, completes=completes)
@@ -616,7 +624,7 @@ def record_correct(
     where = log_target(log_path)
     if isinstance(where, Path) and not where.exists():
         raise InputError(f"--log: no record log at {log_path}")
-    with handle_errors(), open_log(where) as record_log:
+    with handle_errors(), open_log(where, timeout=log_wait()) as record_log:
         entry_id = resolve_entry_id(record_log, entry_id)
         tip, current = latest_version(record_log, entry_id)
         if not isinstance(current, CompoundingRecord):

@@ -97,6 +97,18 @@ def _storage_error(exc: sqlite3.Error, path: pathlib.Path, action: str) -> LogSt
     return LogStorageError(why)
 
 
+def _remove_if_empty(target: pathlib.Path) -> None:
+    """Remove the log file this process failed to create (a full disk, say), if still empty.
+
+    A file another process has meanwhile made into a log is not empty, so it stays.
+    """
+    with contextlib.suppress(OSError):
+        if target.stat().st_size == 0:
+            target.unlink()
+            for suffix in ("-wal", "-shm", "-journal"):
+                pathlib.Path(f"{target}{suffix}").unlink(missing_ok=True)
+
+
 class _SqliteTx(Tx):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -193,6 +205,8 @@ class SqliteRecordLog(RecordLog):
             self._open_schema(conn)
         except BaseException:
             self.close()
+            if mode == "rwc":
+                _remove_if_empty(target)
             raise
 
     # -- opening ------------------------------------------------------------------
