@@ -327,16 +327,6 @@ class SqliteRecordLog(RecordLog):
         """The log file (absolute)."""
         return self._path
 
-    @property
-    def closed(self) -> bool:
-        return self._conn is None
-
-    def close(self) -> None:
-        """Close the database connection (idempotent)."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
-
     def _check_file(self, conn: sqlite3.Connection) -> None:
         """Before the first append: SQLite's quick check, so a damaged file is never extended."""
         found = [str(row[0]) for row in conn.execute("PRAGMA quick_check(5)")]
