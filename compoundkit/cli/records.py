@@ -32,7 +32,14 @@ from compoundkit.cli._common import (
     write_file,
 )
 from compoundkit.cli.bud import RULE_SETS
-from compoundkit.cli.log import LOG_OPTION, log_target, open_log_readonly, resolve_entry_id
+from compoundkit.cli.log import (
+    LOG_OPTION,
+    WAIT_OPTION,
+    log_target,
+    log_wait,
+    open_log_readonly,
+    resolve_entry_id,
+)
 
 if TYPE_CHECKING:
     from compoundkit.formulas import Formulation
@@ -475,6 +482,7 @@ def _tolerance_option(value: str | None) -> float | None:
     metavar="PATH|URL",
     help="Append the record to this record log (a file, or postgresql://user@host:port/db).",
 )
+@WAIT_OPTION
 @output_options("Write to FILE (.html, .md, .json, .toml, .pdf).")
 @click.option(
     "--format",
@@ -622,7 +630,7 @@ def _log_cr(cr: CompoundingRecord, log_target: Path | str) -> LogEntry:
     from compoundkit.records.log import open_log
     from compoundkit.records.serialize import find_draft, log_record
 
-    with handle_errors(), open_log(log_target) as record_log:
+    with handle_errors(), open_log(log_target, timeout=log_wait()) as record_log:
         draft = find_draft(record_log, cr.internal_id)
         completes = draft.id if draft is not None and cr.is_final else None
         entry = log_record(record_log, cr, completes=completes)
@@ -781,7 +789,7 @@ def record_correct(
         raise InputError(f"--log: no record log at {log_path}")
     trusted = _trusted(trust)
     keys = _open_keys(sign_with, trusted)
-    with handle_errors(), open_log(where) as record_log:
+    with handle_errors(), open_log(where, timeout=log_wait()) as record_log:
         entry_id = resolve_entry_id(record_log, entry_id)
         tip, current = latest_version(record_log, entry_id)
         if trusted is not None:
