@@ -135,7 +135,9 @@ def _trusted(given: str | None) -> tuple[PublicKey, ...] | None:
         return load_trusted(path)
 
 
-def _open_keys(paths: tuple[str, ...], trusted: tuple[PublicKey, ...] | None) -> list[Any]:
+def _open_keys(
+    paths: tuple[str, ...], trusted: tuple[PublicKey, ...] | None
+) -> list[tuple[str, SigningKey]]:
     """The ``--sign-with`` keys, opened (a passphrase each); with trusted signers, a key
     that is not one of them is refused: what it signs would be refused when read."""
     from compoundkit.cli.keys import open_signing_key

@@ -581,26 +581,19 @@ class MasterFormulationRecord:
                 f"{where}: {message}", (Finding("CK310", Severity.ERROR, message, None, "", ""),)
             )
 
-    def sign(
-        self, key: SigningKey, *, meaning: Meaning = "prepared", at: _dt.datetime | None = None
-    ) -> MasterFormulationRecord:
-        """This version signed by its author (``prepared``); the approver signs through
-        :meth:`approve`. Refused (:class:`~compoundkit.errors.SignatureError`) when the
-        key is not the author's or the meaning is not ``prepared``."""
+    def sign(self, key: SigningKey, *, at: _dt.datetime | None = None) -> MasterFormulationRecord:
+        """This version signed by its author, meaning ``prepared`` (at ``at`` or now); the
+        approver signs through :meth:`approve`. Refused
+        (:class:`~compoundkit.errors.SignatureError`) when the key is not the author's."""
         from compoundkit.errors import SignatureError
 
-        where = f"MFR {self.record_id} v{self.version}"
-        if meaning != "prepared":
-            raise SignatureError(
-                f"{where}: meaning {meaning!r}: the author signs 'prepared'; an approval is "
-                "signed by approve(..., signer=KEY)"
-            )
         if not same_person(key.name, self.author):
             raise SignatureError(
-                f"{where}: the signing key {key.key_id} belongs to {key.name!r}, not to the "
-                f"author ({self.author!r})"
+                f"MFR {self.record_id} v{self.version}: the signing key {key.key_id} belongs "
+                f"to {key.name!r}, not to the author ({self.author!r}); the approver signs "
+                "through approve(..., signer=KEY)"
             )
-        return self._signed(key, meaning, at)
+        return self._signed(key, "prepared", at)
 
     def _signed(
         self, key: SigningKey, meaning: Meaning, at: _dt.datetime | None
