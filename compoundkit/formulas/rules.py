@@ -462,18 +462,28 @@ def _evidence(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     indication = formulation.indication
     if not indication:
         return
+    from compoundkit.ingredients import Evidence
+
+    route = formulation.route
     for component in formulation.ingredients:
-        uses = _uses_for(component.ingredient.uses, indication)
-        topical = [u for u in uses if "topical" in u.route.lower()] or uses
-        if not topical:
+        # Only uses by the preparation's route count: oral evidence never backs a cream.
+        uses = [u for u in _uses_for(component.ingredient.uses, indication) if u.on_route(route)]
+        if not uses:
             yield this.finding(
-                f"no evidence recorded for {component.name} in {indication}",
+                f"no evidence recorded for {component.name} in {indication} by the {route} route",
                 component=component.name,
                 hint="document the rationale for including it",
             )
             continue
-        best = max(topical, key=lambda u: u.evidence.rank)
-        if best.evidence.value in ("unsupported", "theoretical"):
+        best = max(uses, key=lambda u: u.evidence.rank)
+        if best.evidence is Evidence.AGAINST:
+            yield this.finding(
+                f"{component.name} for {indication} ({best.route}): the evidence is against "
+                f"this use; {best.summary}",
+                component=component.name,
+                hint="discuss with the prescriber; keep the claim off the label",
+            )
+        elif best.evidence in (Evidence.UNSUPPORTED, Evidence.THEORETICAL):
             yield this.finding(
                 f"{component.name} for {indication} ({best.route}): evidence "
                 f"'{best.evidence.value}'; {best.summary}",

@@ -27,6 +27,7 @@ from compoundkit.ingredients._facts import (
     VERIFY,
     Caution,
     Code,
+    Evidence,
     Label,
     Mechanism,
     Note,
@@ -382,6 +383,21 @@ class Ingredient(Checked):
         raise CatalogError(
             f"{self.name} has no reference {ref_id!r}", entry=self.id, field="references"
         )
+
+    def strongest_grade(self, use: Use) -> Evidence:
+        """The best grade the references ``use`` cites can back (see
+        :attr:`Reference.strongest_grade`): the best of its primary references, or
+        ``limited`` when it cites only compilations (``secondary``).
+
+        >>> from compoundkit import ingredients
+        >>> cbz = ingredients.get("cyclobenzaprine")
+        >>> topical = next(u for u in cbz.uses if u.on_route("topical"))
+        >>> cbz.strongest_grade(topical).value, topical.evidence.value
+        ('against', 'against')
+        """
+        grades = [self.reference(ref).strongest_grade for ref in use.sources]
+        primary = [g for g in grades if g is not None]
+        return max(primary) if primary else Evidence.LIMITED
 
     def indications(self) -> tuple[Use, ...]:
         """The uses with established or limited evidence that are not mere claims."""

@@ -8,7 +8,7 @@ The shipped ``catalog.schema.json`` is this schema; after changing the model,
 regenerate it with ``python -m compoundkit.ingredients._schema``.
 
 >>> json_schema()["$defs"]["Use"]["properties"]["evidence"]["enum"]
-['established', 'limited', 'theoretical', 'unsupported']
+['established', 'limited', 'theoretical', 'unsupported', 'against']
 """
 
 from __future__ import annotations

@@ -132,7 +132,7 @@ def test_muscle_spasm_cream_is_ok(spasm: Formulation) -> None:
     report = spasm.validate()
     assert report.ok
     # the expected notes on the shipped example: nothing else
-    assert Counter(report.codes()) == Counter({"CK111": 1, "CK112": 1, "CK114": 3})
+    assert Counter(report.codes()) == Counter({"CK111": 1, "CK112": 1, "CK114": 4})
     assert spasm.check() == report
 
 
@@ -497,7 +497,20 @@ def test_ck114_unsupported_use(spasm: Formulation) -> None:
     by_component = {f.component: f for f in found(spasm, "CK114")}
     assert_finding(by_component["Guaifenesin"], INFO, "Guaifenesin", "evidence 'unsupported'")
     assert_finding(by_component["Ketoprofen"], INFO, "Ketoprofen", "no evidence recorded")
-    assert "Cyclobenzaprine" not in by_component  # topical use: limited evidence
+    # a 399-patient trial found compounded cyclobenzaprine creams no better than placebo
+    assert_finding(
+        by_component["Cyclobenzaprine"], INFO, "Cyclobenzaprine", "evidence is against", "399"
+    )
+
+
+def test_ck114_oral_evidence_never_backs_a_topical_preparation() -> None:
+    """Regression: with no topical use, the oral uses were judged instead."""
+    oral = Use("muscle spasm", "oral", Evidence.ESTABLISHED, "A licensed use.", ("ck-domain",))
+    register_testofen(uses=(oral,))
+    spasm_cream = cream(ing("testofen", "2 % w/w"), head='indication = "muscle spasm"')
+    assert_finding(one(spasm_cream, "CK114"), INFO, "Testofen", "by the topical route")
+    syrup = spasm_cream.evolve(route="oral")
+    assert found(syrup, "CK114") == []
 
 
 def test_ck114_silent_without_an_indication_or_with_evidence(spasm: Formulation) -> None:
