@@ -155,11 +155,50 @@ def test_ck101_silent_with_the_density() -> None:
     assert f.lines[0].fraction == pytest.approx(0.05 / 1.25)
 
 
+def test_ck101_per_unit_strength_hints_a_fix_that_works() -> None:
+    """Regression: '5 mg/capsule' in a cream was told to give the cream's density."""
+    finding = one(cream(ing("ketoprofen", "5 mg/capsule")), "CK101")
+    assert_finding(finding, ERROR, "Ketoprofen", "5 mg/capsule", "topical and oral liquid")
+    assert "density" not in finding.hint
+    assert "20 mg/g" in finding.hint
+
+
+@pytest.mark.parametrize(
+    ("dosage_form", "route", "what"),
+    [
+        ("capsule", "oral", "capsules are out of scope"),
+        ("Capsules", "oral", "capsules are out of scope"),
+        ("tablet", "oral", "tablets are out of scope"),
+        ("troche", "buccal", "troches are out of scope"),
+        ("lozenge", "oral", "lozenges are out of scope"),
+        ("suppository", "rectal", "suppositories are out of scope"),
+        ("eye drops", "ophthalmic", "ophthalmic preparations are out of scope"),
+        ("solution", "ophthalmic", "route 'ophthalmic': sterile preparations are out of scope"),
+    ],
+)
+def test_ck116_refuses_dosage_forms_out_of_scope(dosage_form: str, route: str, what: str) -> None:
+    f = cream(ing("cyclobenzaprine", "5 mg/capsule")).evolve(dosage_form=dosage_form, route=route)
+    finding = one(f, "CK116")
+    assert_finding(finding, ERROR, None, what, "compoundkit handles topical and oral liquid")
+    assert finding.hint == ""  # nothing in the formula can fix it
+    assert found(f, "CK101") == []  # no per-line hint (density, w/w) that cannot work
+    assert found(f, "CK102") == []
+    assert not f.validate().ok
+    with pytest.raises(FormulationError):
+        f.batch("100 g")
+
+
+def test_ck116_silent_on_topical_and_oral_liquids() -> None:
+    for dosage_form, route in (("cream", "topical"), ("suspension", "oral"), ("gel", "topical")):
+        f = cream(ing("ketoprofen", "10 % w/w")).evolve(dosage_form=dosage_form, route=route)
+        assert found(f, "CK116") == [], dosage_form
+
+
 @pytest.mark.parametrize(
     ("entry", "fragment"),
     [
         (exc("ethanol", "5 % v/v"), "needs both densities"),
-        (exc("capsule filler", "5 mg/capsule"), "per unit strength cannot be part of a cream"),
+        (exc("capsule filler", "5 mg/capsule"), "a strength per dosage unit"),
         ('[[excipients]]\nname = "mineral oil"\namount = "8 mL"\n', "give its density"),
     ],
 )
