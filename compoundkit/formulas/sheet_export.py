@@ -6,12 +6,18 @@ The JSON shape is a contract: ``formula``, ``batch`` (``size``,
 ``weigh``), ``findings``; every quantity is ``{"value": <number>, "unit": "<pint unit>"}``.
 A few extra keys (``count``, ``prescribed``, ``expressed_as``, ``moiety``,
 ``rounded``, ``balance``, ``potency_policy``) add detail without changing those.
+
+Numbers are shown as :func:`presented` makes them, here and nowhere else: rounded to
+:data:`SIGNIFICANT_DIGITS` significant digits (grams to 0.1 mg up to 999 kg), so binary
+noise never reaches a file; the sheet itself keeps the full floats. Potency is a
+percent in every format.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from html import escape
 from typing import TYPE_CHECKING, Any, Final
@@ -24,12 +30,40 @@ if TYPE_CHECKING:
     from compoundkit.formulas.batch import BatchSheet
 
 __all__ = [
+    "SIGNIFICANT_DIGITS",
+    "presented",
     "sheet_to_csv",
     "sheet_to_dict",
     "sheet_to_html",
     "sheet_to_html_page",
     "sheet_to_markdown",
 ]
+
+
+#: Significant digits of the numbers in exports: enough for grams to 0.1 mg up to 999 kg,
+#: far fewer than the 15 to 17 where binary noise (12.600000000000001) lives.
+SIGNIFICANT_DIGITS: Final = 10
+
+
+def presented(value: Any) -> Any:
+    """``value`` as exports show it: a float rounded to :data:`SIGNIFICANT_DIGITS`
+    significant digits (written in its shortest form); containers are walked and
+    anything else is returned as it is.
+
+    >>> presented(0.1 * 126), presented(0.1 + 0.2), presented(12.765957446808512)
+    (12.6, 0.3, 12.76595745)
+    >>> presented({"value": [6.300000000000001, 2, True, "x"]})
+    {'value': [6.3, 2, True, 'x']}
+    """
+    if isinstance(value, float):
+        if not math.isfinite(value) or value == 0:
+            return value
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    if isinstance(value, dict):
+        return {key: presented(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [presented(item) for item in value]
+    return value
 
 
 def _q(value: float, unit: str = "gram") -> dict[str, Any]:
@@ -51,7 +85,7 @@ def _aliquot(plan: AliquotPlan | None) -> dict[str, Any] | None:
 
 
 def sheet_to_dict(sheet: BatchSheet) -> dict[str, Any]:
-    """The batch JSON contract for ``sheet``."""
+    """The batch JSON contract for ``sheet``, its numbers :func:`presented`."""
     excess = None
     if sheet.excess is not None:
         excess = (
@@ -59,7 +93,7 @@ def sheet_to_dict(sheet: BatchSheet) -> dict[str, Any]:
             if sheet.excess.percent is not None
             else _q(sheet.excess.extra_g or 0.0)
         )
-    return {
+    document: dict[str, Any] = {
         "formula": sheet.formulation.name,
         "batch": {
             "size": _q(sheet.size_g),
@@ -99,6 +133,8 @@ def sheet_to_dict(sheet: BatchSheet) -> dict[str, Any]:
         "potency_policy": sheet.potency_policy,
         "findings": sheet.findings.to_dict(),
     }
+    result: dict[str, Any] = presented(document)
+    return result
 
 
 def _figure(grams: float) -> str:
@@ -193,7 +229,7 @@ _CSV_HEAD: Final = (
     "form",
     "strength",
     "factor",
-    "potency",
+    "potency_percent",
     "weigh_g",
     "rounded_g",
     "below_minimum",
@@ -204,7 +240,7 @@ def sheet_to_csv(sheet: BatchSheet) -> str:
     """One row per line and the vehicle, in grams; text is never a spreadsheet formula.
 
     Text cells are quoted and neutralised (:func:`compoundkit._text.csv_cell`); figures
-    are bare numbers.
+    are bare numbers, :func:`presented`; potency is a percent (``potency_percent``).
     """
     out = io.StringIO()
     out.write(",".join(_CSV_HEAD) + "\n")  # the header as before: bare words
@@ -216,17 +252,13 @@ def sheet_to_csv(sheet: BatchSheet) -> str:
                 csv_cell(line.name),
                 csv_cell(line.form or ""),
                 csv_cell(strength or ""),
-                line.factor,
-                line.potency,
-                line.weigh_g,
-                line.rounded_g,
+                *presented([line.factor, line.potency * 100.0, line.weigh_g, line.rounded_g]),
                 "yes" if line.below_minimum else "no",
             ]
         )
     vehicle = sheet.vehicle
-    writer.writerow(
-        [csv_cell(vehicle.name), "", "q.s.", "", "", vehicle.weigh_g, vehicle.rounded_g, "no"]
-    )
+    grams = presented([vehicle.weigh_g, vehicle.rounded_g])
+    writer.writerow([csv_cell(vehicle.name), "", "q.s.", "", "", *grams, "no"])
     return out.getvalue()
 
 
