@@ -7,9 +7,9 @@ The JSON shape is a contract: ``formula``, ``batch`` (``size``,
 A few extra keys (``count``, ``prescribed``, ``expressed_as``, ``moiety``,
 ``rounded``, ``balance``, ``potency_policy``) add detail without changing those.
 
-Numbers are shown as :func:`presented` makes them, here and nowhere else: rounded to
-:data:`SIGNIFICANT_DIGITS` significant digits (grams to 0.1 mg up to 999 kg), so binary
-noise never reaches a file; the sheet itself keeps the full floats. Potency is a
+Numbers are shown as :func:`compoundkit.units.grammar.presented` makes them (the one
+place exports round): :data:`SIGNIFICANT_DIGITS` significant digits (grams to 0.1 mg up to
+999 kg), so binary noise never reaches a file; the sheet itself keeps the full floats. Potency is a
 percent in every format.
 """
 
@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from html import escape
 from typing import TYPE_CHECKING, Any, Final
 
 from compoundkit._text import csv_cell, markdown
 from compoundkit.notices import DISCLAIMER
+from compoundkit.units.grammar import SIGNIFICANT_DIGITS, presented
 
 if TYPE_CHECKING:
     from compoundkit.calc.weighing import AliquotPlan
@@ -38,32 +38,6 @@ __all__ = [
     "sheet_to_html_page",
     "sheet_to_markdown",
 ]
-
-
-#: Significant digits of the numbers in exports: enough for grams to 0.1 mg up to 999 kg,
-#: far fewer than the 15 to 17 where binary noise (12.600000000000001) lives.
-SIGNIFICANT_DIGITS: Final = 10
-
-
-def presented(value: Any) -> Any:
-    """``value`` as exports show it: a float rounded to :data:`SIGNIFICANT_DIGITS`
-    significant digits (written in its shortest form); containers are walked and
-    anything else is returned as it is.
-
-    >>> presented(0.1 * 126), presented(0.1 + 0.2), presented(12.765957446808512)
-    (12.6, 0.3, 12.76595745)
-    >>> presented({"value": [6.300000000000001, 2, True, "x"]})
-    {'value': [6.3, 2, True, 'x']}
-    """
-    if isinstance(value, float):
-        if not math.isfinite(value) or value == 0:
-            return value
-        return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
-    if isinstance(value, dict):
-        return {key: presented(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [presented(item) for item in value]
-    return value
 
 
 def _q(value: float, unit: str = "gram") -> dict[str, Any]:
