@@ -7,8 +7,10 @@ formulas do; both describe the same formulation. Everything is immutable: use
 
 Strengths are normalised once, when a formulation is built, to a float: grams of
 the form weighed per gram of preparation (``weigh_fraction``). Batch sheets and
-validation work from those floats. (Over 500 lines on purpose: the four model
-classes and the one normalisation of lines belong together.)
+validation work from those floats. What compoundkit makes at all (topical and oral
+liquid preparations, by weight or volume) is :func:`out_of_scope`. (Over 500 lines on
+purpose: the four model classes, the one normalisation of lines and the scope it assumes
+belong together.)
 """
 
 from __future__ import annotations
