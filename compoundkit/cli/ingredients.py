@@ -32,14 +32,21 @@ def _echo_json(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def _summary_rows(items: tuple[Ingredient, ...]) -> list[tuple[str, ...]]:
+def _summary_rows(items: tuple[Ingredient, ...], route: str | None = None) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for ing in items:
         typical = "-" if ing.typical_strength is None else str(ing.typical_strength)
+        on_route = [u for u in ing.uses if route is None or u.on_route(route)]
         best = max(
-            (u for u in ing.uses if not u.claim), key=lambda u: u.evidence.rank, default=None
+            (u for u in on_route if not u.claim), key=lambda u: u.evidence.rank, default=None
         )
-        use = "-" if best is None else f"{best.condition} ({best.evidence.value})"
+        claim = next((u for u in on_route if u.claim), None) if best is None else None
+        if best is not None:
+            use = f"{best.condition} ({best.evidence.value})"
+        elif claim is not None:
+            use = f"{claim.condition} ({claim.evidence.value} claim)"
+        else:
+            use = "-"
         rows.append((ing.id, ing.name, ing.drug_class, ing.default_form, typical, use))
     return rows
 
@@ -47,14 +54,18 @@ def _summary_rows(items: tuple[Ingredient, ...]) -> list[tuple[str, ...]]:
 _HEADERS = ("id", "name", "class", "weighed form", "typical topical strength", "best-supported use")
 
 
-def _print_table(items: tuple[Ingredient, ...]) -> None:
-    """The catalog table: ids and forms whole, descriptions shortened to fit the terminal."""
+def _print_table(items: tuple[Ingredient, ...], route: str | None = None) -> None:
+    """The catalog table: ids and forms whole, descriptions shortened to fit the terminal.
+
+    With ``route``, the best-supported use is the best use by that route.
+    """
     from compoundkit.cli._table import flow, format_table, terminal_width
 
     width = terminal_width()
+    headers = _HEADERS if route is None else (*_HEADERS[:-1], f"best-supported {route} use")
     lines = format_table(
-        _HEADERS,
-        _summary_rows(items),
+        headers,
+        _summary_rows(items, route),
         width=width,
         whole={0, 3},  # the id and the form a user types
         shorten={2, 5},  # class and use: `ingredients show ID` has them in full
@@ -112,8 +123,14 @@ def show(name: str, fmt: str) -> None:
 @click.option("--class", "drug_class", help="Match the drug class.")
 @click.option(
     "--min-evidence",
-    type=click.Choice(["established", "limited", "theoretical", "unsupported"]),
-    help="Only uses graded at least this.",
+    type=click.Choice(["established", "limited", "theoretical", "unsupported", "against"]),
+    help="Only uses graded at least this ('against': evidence of no benefit, the lowest).",
+)
+@click.option(
+    "--route",
+    callback=lambda _ctx, _param, value: _route(value),
+    help="Only uses by this route: topical, oral... (oral evidence never answers a "
+    "topical search).",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def search(
@@ -121,22 +138,39 @@ def search(
     condition: str | None,
     drug_class: str | None,
     min_evidence: str | None,
+    route: str | None,
     fmt: str,
 ) -> None:
     """Find ingredients by use/condition or drug class (TEXT matches either)."""
     from compoundkit import ingredients as catalog
 
-    if text is None and condition is None and drug_class is None:
-        raise click.UsageError("give TEXT, --condition or --class")
+    if text is None and condition is None and drug_class is None and route is None:
+        raise click.UsageError("give TEXT, --condition, --class or --route")
     found = catalog.search(
-        text, condition=condition, drug_class=drug_class, min_evidence=min_evidence
+        text,
+        condition=condition,
+        drug_class=drug_class,
+        min_evidence=min_evidence,
+        route=route,
     )
     if fmt == "json":
         _echo_json(catalog.export_dict(found)["ingredients"])
     elif not found:
         click.echo("no ingredient matches")
     else:
-        _print_table(found)
+        _print_table(found, route)
+
+
+def _route(value: str | None) -> str | None:
+    """``--route`` checked against the catalog's routes (read only when given)."""
+    if value is None:
+        return None
+    from compoundkit.ingredients import ROUTES
+    from compoundkit.names import name_key
+
+    if name_key(value) not in ROUTES:
+        raise click.BadParameter(f"{value!r}; allowed: {', '.join(ROUTES)}", param_hint="--route")
+    return name_key(value)
 
 
 def render_card(ing: Ingredient) -> str:

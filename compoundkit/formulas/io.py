@@ -169,7 +169,9 @@ class FormulaFile:
     name: str = field(metadata=_NAME)
     """The preparation's name, as sheets and records print it."""
     dosage_form: Text
-    """``cream``, ``gel``, ``ointment``...: it decides what a bare ``%`` means."""
+    """``cream``, ``gel``, ``ointment``, ``solution``...: it decides what a bare ``%`` means.
+    Capsules, tablets, troches, lozenges, suppositories and ophthalmics are out of scope
+    (CK116)."""
     vehicle: Vehicle = field(metadata=field_hooks(read_vehicle, write_vehicle))
     """The base made up to 100 % (q.s.); ``compoundkit vehicles`` lists the catalog's."""
     route: Text = "topical"

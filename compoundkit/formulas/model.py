@@ -7,8 +7,10 @@ formulas do; both describe the same formulation. Everything is immutable: use
 
 Strengths are normalised once, when a formulation is built, to a float: grams of
 the form weighed per gram of preparation (``weigh_fraction``). Batch sheets and
-validation work from those floats. (Over 500 lines on purpose: the four model
-classes and the one normalisation of lines belong together.)
+validation work from those floats. What compoundkit makes at all (topical and oral
+liquid preparations, by weight or volume) is :func:`out_of_scope`. (Over 500 lines on
+purpose: the four model classes, the one normalisation of lines and the scope it assumes
+belong together.)
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_TOLERANCE",
+    "SCOPE",
     "Amount",
     "Component",
     "Excipient",
@@ -55,6 +58,57 @@ __all__ = [
 
 #: The problem of an amount line when the formula states no reference batch (rule CK115).
 NO_MAKES: Final = "an amount needs the reference batch size ('makes')"
+#: What compoundkit makes; said whenever a preparation or strength is out of scope.
+SCOPE: Final = (
+    "compoundkit handles topical and oral liquid preparations (creams, gels, ointments, "
+    "solutions, suspensions...), made by weight or volume"
+)
+#: Dosage forms outside :data:`SCOPE`: made and checked per dosage unit, or sterile.
+_OUT_OF_SCOPE_FORMS: Final = {
+    "capsule": "capsules",
+    "tablet": "tablets",
+    "troche": "troches",
+    "lozenge": "lozenges",
+    "suppository": "suppositories",
+    "ophthalmic": "ophthalmic preparations",
+    "eye drops": "ophthalmic preparations",
+    "eye drop": "ophthalmic preparations",
+    "ophthalmic solution": "ophthalmic preparations",
+    "ophthalmic suspension": "ophthalmic preparations",
+    "ophthalmic ointment": "ophthalmic preparations",
+    "eye ointment": "ophthalmic preparations",
+}
+#: Routes outside :data:`SCOPE` (sterile preparations).
+_OUT_OF_SCOPE_ROUTES: Final = frozenset(
+    {"ophthalmic", "injection", "intravenous", "intramuscular", "subcutaneous", "parenteral"}
+)
+
+
+def out_of_scope(dosage_form: str, route: str = "topical") -> str | None:
+    """Why a preparation is outside what compoundkit makes, or None when it is within.
+
+    >>> out_of_scope("cream") is None
+    True
+    >>> print(out_of_scope("Capsules", "oral"))
+    dosage form 'Capsules': capsules are out of scope; compoundkit handles topical and ...
+    """
+    form = " ".join(str(dosage_form).lower().replace("_", " ").replace("-", " ").split())
+    singular = form[:-1] if form.endswith("s") and form[:-1] in _OUT_OF_SCOPE_FORMS else form
+    if singular in _OUT_OF_SCOPE_FORMS:
+        what = f"dosage form {dosage_form!r}: {_OUT_OF_SCOPE_FORMS[singular]}"
+    elif name_key(route) in _OUT_OF_SCOPE_ROUTES:
+        what = f"route {route!r}: sterile preparations"
+    else:
+        return None
+    return f"{what} are out of scope; {SCOPE}"
+
+
+#: The problem of a strength per dosage unit (5 mg/capsule) in a preparation.
+PER_UNIT_PROBLEM: Final = (
+    "a strength per dosage unit (per capsule, tablet, dose...) does not fit a preparation "
+    f"made by weight or volume; {SCOPE.removesuffix(', made by weight or volume')}"
+)
+
 #: Weighing tolerance, in percent of the target, when neither the formula nor the run sets
 #: one: the +/- 5 % that compounding teaching allows for most weighings.
 DEFAULT_TOLERANCE: Final = 5.0
@@ -346,7 +400,7 @@ def _line_fraction(
         if density is None or item_density is None:
             return resolved, None, "a v/v strength needs both densities"
         return resolved, resolved.canonical * item_density / density, None
-    return resolved, None, f"a {basis.value} strength cannot be part of a {dosage_form}"
+    return resolved, None, PER_UNIT_PROBLEM  # the one basis left: per dosage unit
 
 
 def _same_name(written: str, *names: str) -> bool:
@@ -448,8 +502,17 @@ class Formulation:
             item.tolerance if item.tolerance is not None else self.tolerance for item in items
         )
 
+    @property
+    def out_of_scope(self) -> str | None:
+        """Why compoundkit cannot make this preparation (a capsule, tablet, suppository,
+        ophthalmic...), or None; validation reports it as an error (rule CK116)."""
+        return out_of_scope(self.dosage_form, self.route)
+
     def bare_percent_basis(self) -> Basis | None:
-        """The basis a bare percent takes in this dosage form, or None if the form is unknown."""
+        """The basis a bare percent takes in this dosage form, or None if the form is unknown
+        or out of scope."""
+        if self.out_of_scope:
+            return None
         try:
             return resolve_basis(self.dosage_form)
         except DosageFormError:

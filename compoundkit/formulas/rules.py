@@ -20,7 +20,7 @@ from attrs import frozen
 
 from compoundkit.errors import CompoundkitError
 from compoundkit.formulas.findings import Finding, Report, Severity
-from compoundkit.formulas.model import NO_MAKES
+from compoundkit.formulas.model import NO_MAKES, PER_UNIT_PROBLEM
 from compoundkit.names import name_key
 from compoundkit.units import Basis, Notation, Strength, resolve_basis
 
@@ -126,8 +126,17 @@ def _actives(formulation: Formulation) -> Iterator[tuple[Component, float | None
 
 @rule("CK101", "strength basis fits the dosage form", Severity.ERROR, USP_PERCENT)
 def _basis_fits(formulation: Formulation, this: Rule) -> Iterator[Finding]:
+    if formulation.out_of_scope:
+        return  # CK116 refuses the whole preparation: no per-line fix can work
     for line in formulation.lines:
-        if line.problem and line.problem != NO_MAKES:
+        if line.problem == PER_UNIT_PROBLEM:
+            yield this.finding(
+                f"{line.strength}: {line.problem} (in a {formulation.dosage_form})",
+                component=line.name,
+                hint="state the strength per gram or per millilitre of the preparation "
+                "(e.g. '2 % w/w' or '20 mg/g')",
+            )
+        elif line.problem and line.problem != NO_MAKES:
             yield this.finding(
                 f"{line.strength or 'amount'}: {line.problem} (in a {formulation.dosage_form})",
                 component=line.name,
@@ -462,18 +471,28 @@ def _evidence(formulation: Formulation, this: Rule) -> Iterator[Finding]:
     indication = formulation.indication
     if not indication:
         return
+    from compoundkit.ingredients import Evidence
+
+    route = formulation.route
     for component in formulation.ingredients:
-        uses = _uses_for(component.ingredient.uses, indication)
-        topical = [u for u in uses if "topical" in u.route.lower()] or uses
-        if not topical:
+        # Only uses by the preparation's route count: oral evidence never backs a cream.
+        uses = [u for u in _uses_for(component.ingredient.uses, indication) if u.on_route(route)]
+        if not uses:
             yield this.finding(
-                f"no evidence recorded for {component.name} in {indication}",
+                f"no evidence recorded for {component.name} in {indication} by the {route} route",
                 component=component.name,
                 hint="document the rationale for including it",
             )
             continue
-        best = max(topical, key=lambda u: u.evidence.rank)
-        if best.evidence.value in ("unsupported", "theoretical"):
+        best = max(uses, key=lambda u: u.evidence.rank)
+        if best.evidence is Evidence.AGAINST:
+            yield this.finding(
+                f"{component.name} for {indication} ({best.route}): the evidence is against "
+                f"this use; {best.summary}",
+                component=component.name,
+                hint="discuss with the prescriber; keep the claim off the label",
+            )
+        elif best.evidence in (Evidence.UNSUPPORTED, Evidence.THEORETICAL):
             yield this.finding(
                 f"{component.name} for {indication} ({best.route}): evidence "
                 f"'{best.evidence.value}'; {best.summary}",
@@ -499,8 +518,12 @@ def _makes(formulation: Formulation, this: Rule) -> Iterator[Finding]:
             )
 
 
-@rule("CK116", "the dosage form is known", Severity.ERROR, USP_PERCENT)
+@rule("CK116", "the dosage form is known and within scope", Severity.ERROR, USP_PERCENT)
 def _dosage_form(formulation: Formulation, this: Rule) -> Iterator[Finding]:
+    refused = formulation.out_of_scope
+    if refused:
+        yield this.finding(refused)  # no hint: nothing in the formula can fix it
+        return
     try:
         resolve_basis(formulation.dosage_form)
     except CompoundkitError as exc:

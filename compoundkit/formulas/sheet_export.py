@@ -6,6 +6,11 @@ The JSON shape is a contract: ``formula``, ``batch`` (``size``,
 ``weigh``), ``findings``; every quantity is ``{"value": <number>, "unit": "<pint unit>"}``.
 A few extra keys (``count``, ``prescribed``, ``expressed_as``, ``moiety``,
 ``rounded``, ``balance``, ``potency_policy``) add detail without changing those.
+
+Numbers are shown as :func:`compoundkit.units.grammar.presented` makes them (the one
+place exports round): :data:`SIGNIFICANT_DIGITS` significant digits (grams to 0.1 mg up to
+999 kg), so binary noise never reaches a file; the sheet itself keeps the full floats. Potency is a
+percent in every format.
 """
 
 from __future__ import annotations
@@ -18,12 +23,15 @@ from typing import TYPE_CHECKING, Any, Final
 
 from compoundkit._text import csv_cell, markdown
 from compoundkit.notices import DISCLAIMER
+from compoundkit.units.grammar import SIGNIFICANT_DIGITS, presented
 
 if TYPE_CHECKING:
     from compoundkit.calc.weighing import AliquotPlan
     from compoundkit.formulas.batch import BatchSheet
 
 __all__ = [
+    "SIGNIFICANT_DIGITS",
+    "presented",
     "sheet_to_csv",
     "sheet_to_dict",
     "sheet_to_html",
@@ -51,7 +59,7 @@ def _aliquot(plan: AliquotPlan | None) -> dict[str, Any] | None:
 
 
 def sheet_to_dict(sheet: BatchSheet) -> dict[str, Any]:
-    """The batch JSON contract for ``sheet``."""
+    """The batch JSON contract for ``sheet``, its numbers :func:`presented`."""
     excess = None
     if sheet.excess is not None:
         excess = (
@@ -59,7 +67,7 @@ def sheet_to_dict(sheet: BatchSheet) -> dict[str, Any]:
             if sheet.excess.percent is not None
             else _q(sheet.excess.extra_g or 0.0)
         )
-    return {
+    document: dict[str, Any] = {
         "formula": sheet.formulation.name,
         "batch": {
             "size": _q(sheet.size_g),
@@ -99,6 +107,8 @@ def sheet_to_dict(sheet: BatchSheet) -> dict[str, Any]:
         "potency_policy": sheet.potency_policy,
         "findings": sheet.findings.to_dict(),
     }
+    result: dict[str, Any] = presented(document)
+    return result
 
 
 def _figure(grams: float) -> str:
@@ -193,7 +203,7 @@ _CSV_HEAD: Final = (
     "form",
     "strength",
     "factor",
-    "potency",
+    "potency_percent",
     "weigh_g",
     "rounded_g",
     "below_minimum",
@@ -204,7 +214,7 @@ def sheet_to_csv(sheet: BatchSheet) -> str:
     """One row per line and the vehicle, in grams; text is never a spreadsheet formula.
 
     Text cells are quoted and neutralised (:func:`compoundkit._text.csv_cell`); figures
-    are bare numbers.
+    are bare numbers, :func:`presented`; potency is a percent (``potency_percent``).
     """
     out = io.StringIO()
     out.write(",".join(_CSV_HEAD) + "\n")  # the header as before: bare words
@@ -216,17 +226,13 @@ def sheet_to_csv(sheet: BatchSheet) -> str:
                 csv_cell(line.name),
                 csv_cell(line.form or ""),
                 csv_cell(strength or ""),
-                line.factor,
-                line.potency,
-                line.weigh_g,
-                line.rounded_g,
+                *presented([line.factor, line.potency * 100.0, line.weigh_g, line.rounded_g]),
                 "yes" if line.below_minimum else "no",
             ]
         )
     vehicle = sheet.vehicle
-    writer.writerow(
-        [csv_cell(vehicle.name), "", "q.s.", "", "", vehicle.weigh_g, vehicle.rounded_g, "no"]
-    )
+    grams = presented([vehicle.weigh_g, vehicle.rounded_g])
+    writer.writerow([csv_cell(vehicle.name), "", "q.s.", "", "", *grams, "no"])
     return out.getvalue()
 
 

@@ -32,11 +32,13 @@ from typing import Any
 from compoundkit.ingredients import _io
 from compoundkit.ingredients._catalog import ENTRY_POINT_GROUP, Catalog, ConfusableNameError
 from compoundkit.ingredients._facts import (
+    ROUTES,
     Caution,
     CautionCategory,
     Code,
     Evidence,
     Fact,
+    Finding,
     Flag,
     Label,
     Mechanism,
@@ -48,6 +50,7 @@ from compoundkit.ingredients._facts import (
     ReferenceKind,
     Solubility,
     StrengthRange,
+    Subjects,
     Use,
     Valence,
     Value,
@@ -58,6 +61,7 @@ from compoundkit.ingredients._schema import json_schema
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "ROUTES",
     "SCHEMA_FILE",
     "SCHEMA_VERSION",
     "Catalog",
@@ -67,6 +71,7 @@ __all__ = [
     "ConfusableNameError",
     "Evidence",
     "Fact",
+    "Finding",
     "Flag",
     "Form",
     "Ingredient",
@@ -80,6 +85,7 @@ __all__ = [
     "ReferenceKind",
     "Solubility",
     "StrengthRange",
+    "Subjects",
     "UnknownFormError",
     "Use",
     "Valence",

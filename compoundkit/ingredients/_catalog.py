@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from compoundkit.errors import CompoundkitError, UnknownIngredientError
-from compoundkit.ingredients._facts import Evidence, Use
+from compoundkit.errors import CatalogError, CompoundkitError, UnknownIngredientError
+from compoundkit.ingredients._facts import ROUTES, Evidence, Use
 from compoundkit.ingredients._fields import refusal
 from compoundkit.ingredients._model import Ingredient
 from compoundkit.names import name_key
@@ -252,23 +252,29 @@ class Catalog:
         drug_class: str | None = None,
         min_evidence: Evidence | str | None = None,
         include_claims: bool = True,
+        route: str | None = None,
     ) -> tuple[Ingredient, ...]:
         """Ingredients matching every criterion given.
 
         ``condition`` matches a use (condition, keywords or summary), optionally only
-        uses with at least ``min_evidence`` and, with ``include_claims=False``, no
-        promotional claims; ``drug_class`` matches the class or its terms; ``text``
-        matches either.
+        uses with at least ``min_evidence``, by ``route`` (one of
+        :data:`~compoundkit.ingredients.ROUTES`: oral evidence never answers a topical
+        search) and, with ``include_claims=False``, no promotional claims;
+        ``drug_class`` matches the class or its terms; ``text`` matches either. With
+        ``route``, an ingredient also needs a use by that route meeting ``min_evidence``.
 
         >>> c = Catalog(entry_points=False)
         >>> [i.id for i in c.search(condition="muscle spasm", min_evidence="limited")]
-        ['cyclobenzaprine', 'guaifenesin']
+        ['cyclobenzaprine']
+        >>> [i.id for i in c.search(condition="spasm", min_evidence="limited", route="topical")]
+        []
         >>> [i.id for i in c.search(drug_class="nsaid")]
         ['ketoprofen']
         """
+        on_route = None if route is None else _route(route)
 
         def uses(ing: Ingredient, text: str) -> bool:
-            return bool(self._uses(ing, text, min_evidence, include_claims))
+            return bool(self._uses(ing, text, min_evidence, include_claims, on_route))
 
         return tuple(
             ing
@@ -276,6 +282,7 @@ class Catalog:
             if (condition is None or uses(ing, condition))
             and (drug_class is None or _class_matches(ing, drug_class))
             and (text is None or _class_matches(ing, text) or uses(ing, text))
+            and (on_route is None or uses(ing, ""))
         )
 
     def search_uses(
@@ -284,23 +291,32 @@ class Catalog:
         *,
         min_evidence: Evidence | str | None = None,
         include_claims: bool = True,
+        route: str | None = None,
     ) -> tuple[tuple[Ingredient, Use], ...]:
-        """``(ingredient, use)`` pairs whose use matches ``condition``, strongest evidence first.
+        """``(ingredient, use)`` pairs whose use matches ``condition`` (and ``route``, when
+        given), strongest evidence first.
 
         >>> c = Catalog(entry_points=False)
         >>> [(i.id, u.evidence.value) for i, u in c.search_uses("spasm")][:1]
         [('cyclobenzaprine', 'established')]
+        >>> [(i.id, u.evidence.value) for i, u in c.search_uses("spasm", route="topical")][:2]
+        [('guaifenesin', 'unsupported'), ('cyclobenzaprine', 'against')]
         """
+        on_route = None if route is None else _route(route)
         pairs = [
             (ing, use)
             for ing in self.all()
-            for use in self._uses(ing, condition, min_evidence, include_claims)
+            for use in self._uses(ing, condition, min_evidence, include_claims, on_route)
         ]
         return tuple(sorted(pairs, key=lambda pair: -pair[1].evidence.rank))
 
     @staticmethod
     def _uses(
-        ing: Ingredient, text: str, min_evidence: Evidence | str | None, include_claims: bool
+        ing: Ingredient,
+        text: str,
+        min_evidence: Evidence | str | None,
+        include_claims: bool,
+        route: str | None = None,
     ) -> list[Use]:
         floor = None if min_evidence is None else Evidence(min_evidence)
         return [
@@ -309,6 +325,7 @@ class Catalog:
             if u.matches(text)
             and (floor is None or u.evidence >= floor)
             and (include_claims or not u.claim)
+            and (route is None or u.on_route(route))
         ]
 
     # ----------------------------------------------------------------- registration
@@ -396,3 +413,11 @@ def _resolve_plugin_value(obj: object, label: str) -> tuple[Ingredient, ...]:
         "iterable of them (or a callable returning one of these)",
         label,
     )
+
+
+def _route(route: str) -> str:
+    """``route`` checked against :data:`ROUTES` (any case)."""
+    key = name_key(route)
+    if key not in ROUTES:
+        raise CatalogError(f"unknown route {route!r}; allowed: {', '.join(ROUTES)}", field="route")
+    return key

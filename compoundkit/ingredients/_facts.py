@@ -20,7 +20,7 @@ import functools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final, overload
 
-from attrs import field, frozen
+from attrs import converters, field, frozen
 
 from compoundkit.errors import CompoundkitError, Problem
 from compoundkit.ingredients._fields import Checked, doc, optional
@@ -33,11 +33,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FLAGS",
+    "ROUTES",
     "Caution",
     "CautionCategory",
     "Code",
     "Evidence",
     "Fact",
+    "Finding",
     "Flag",
     "Label",
     "Mechanism",
@@ -49,6 +51,7 @@ __all__ = [
     "ReferenceKind",
     "Solubility",
     "StrengthRange",
+    "Subjects",
     "Use",
     "Valence",
     "Value",
@@ -78,9 +81,12 @@ class Evidence(enum.Enum):
 
     ``established``: approved labelling or a systematic review; ``limited``: small or
     low-quality studies; ``theoretical``: mechanism or animal data only;
-    ``unsupported``: no supporting study found (kept visible as a claim).
+    ``unsupported``: no supporting study found (kept visible as a claim); ``against``:
+    the studies found no benefit (a negative or null trial, a review finding no
+    meaningful effect). ``against`` is evidence that the use does not work, so it ranks
+    below ``unsupported``, where evidence is merely missing.
 
-    >>> Evidence("limited") > Evidence.UNSUPPORTED
+    >>> Evidence("limited") > Evidence.UNSUPPORTED > Evidence.AGAINST
     True
     """
 
@@ -88,16 +94,69 @@ class Evidence(enum.Enum):
     LIMITED = "limited"
     THEORETICAL = "theoretical"
     UNSUPPORTED = "unsupported"
+    AGAINST = "against"
 
     @property
     def rank(self) -> int:
-        """3 for established down to 0 for unsupported."""
+        """3 for established down to 0 for unsupported and -1 for against."""
         return 3 - list(Evidence).index(self)
 
     def __lt__(self, other: Evidence) -> bool:
         if not isinstance(other, Evidence):
             return NotImplemented
         return self.rank < other.rank
+
+
+class Finding(enum.StrEnum):
+    """What a study or review found for the use it is cited for.
+
+    ``positive``: a benefit was shown; ``negative``: no benefit was shown (no better
+    than placebo, no significant change, or a review finding no meaningful effect).
+    """
+
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+
+
+class Subjects(enum.StrEnum):
+    """Who or what a study was done in: people, animals, or in vitro (cells, skin samples)."""
+
+    HUMAN = "human"
+    ANIMAL = "animal"
+    IN_VITRO = "in-vitro"
+
+
+#: Routes a use may name (several joined by " and ", e.g. "oral and topical").
+ROUTES: Final = (
+    "buccal",
+    "dermal",
+    "inhalation",
+    "intramuscular",
+    "intravenous",
+    "mucosal",
+    "nasal",
+    "ophthalmic",
+    "oral",
+    "otic",
+    "rectal",
+    "subcutaneous",
+    "sublingual",
+    "topical",
+    "transdermal",
+    "urethral",
+    "vaginal",
+)
+
+
+def route_names(route: str) -> tuple[str, ...]:
+    """The routes a use's ``route`` text names, as :func:`name_key` keys.
+
+    >>> route_names("Oral and topical")
+    ('oral', 'topical')
+    """
+    return tuple(
+        name_key(part) for part in route.replace(",", " and ").split(" and ") if part.strip()
+    )
 
 
 class ReferenceKind(enum.StrEnum):
@@ -137,8 +196,57 @@ class Reference(Checked):
     doi: str | None = optional("DOI.", pattern=r"^10\.[0-9]+/")
     pubmed: str | None = optional("PubMed id.", pattern=r"^[0-9]+$")
     pmc: str | None = optional("PubMed Central id.", pattern=r"^PMC[0-9]+$")
+    finding: Finding | None = field(
+        default=None,
+        converter=converters.optional(Finding),
+        metadata=doc(
+            "For a trial, study or review: 'positive' (a benefit shown) or 'negative' (none)."
+        ),
+    )
+    subjects: Subjects | None = field(
+        default=None,
+        converter=converters.optional(Subjects),
+        metadata=doc("Who a study was done in: human, animal or in-vitro."),
+    )
     note: str | None = field(default=None, metadata=NOTE)
     verify: bool = field(default=False, metadata=VERIFY)
+
+    @property
+    def strongest_grade(self) -> Evidence | None:
+        """The best evidence grade this reference alone can back; None for a compilation
+        (``secondary``), which backs what its own sources back.
+
+        A negative finding backs ``against``; animal or in-vitro data ``theoretical``;
+        promotional material ``unsupported``; a trial or study in people ``limited``;
+        labelling, a regulatory text, a review or a compendium ``established``; a
+        monograph, standard or database (identity and quality, not efficacy)
+        ``theoretical``.
+
+        >>> Reference("t", "A trial.", "trial", finding="negative").strongest_grade
+        <Evidence.AGAINST: 'against'>
+        """
+        if self.kind is ReferenceKind.SECONDARY:
+            return None
+        if self.finding is Finding.NEGATIVE:
+            return Evidence.AGAINST
+        if self.kind is ReferenceKind.MARKETING:
+            return Evidence.UNSUPPORTED
+        if self.subjects in (Subjects.ANIMAL, Subjects.IN_VITRO):
+            return Evidence.THEORETICAL
+        return _GRADE_OF_KIND[self.kind]
+
+
+_GRADE_OF_KIND: Final = {
+    ReferenceKind.LABEL: Evidence.ESTABLISHED,
+    ReferenceKind.REGULATORY: Evidence.ESTABLISHED,
+    ReferenceKind.REVIEW: Evidence.ESTABLISHED,
+    ReferenceKind.COMPENDIUM: Evidence.ESTABLISHED,
+    ReferenceKind.TRIAL: Evidence.LIMITED,
+    ReferenceKind.STUDY: Evidence.LIMITED,
+    ReferenceKind.MONOGRAPH: Evidence.THEORETICAL,
+    ReferenceKind.STANDARD: Evidence.THEORETICAL,
+    ReferenceKind.DATABASE: Evidence.THEORETICAL,
+}
 
 
 @frozen
@@ -255,7 +363,9 @@ class Use(Checked):
     """
 
     condition: str = field(metadata=doc("Condition or purpose."))
-    route: str = field(metadata=doc("Route (topical, oral, ...)."))
+    route: str = field(
+        metadata=doc("Route of the use (topical, oral, intravenous...; several joined by ' and ').")
+    )
     evidence: Evidence = field(converter=Evidence, metadata=doc("Evidence grade."))
     summary: str = field(metadata=doc("What the evidence says, in words."))
     sources: Sources = field(converter=texts, metadata=SOURCES)
@@ -266,6 +376,23 @@ class Use(Checked):
     dosing: str | None = optional("Dosing as given by the source.")
     note: str | None = field(default=None, metadata=NOTE)
     verify: bool = field(default=False, metadata=VERIFY)
+
+    def _problems(self) -> Iterator[Problem]:
+        unknown = [r for r in route_names(self.route) if r not in ROUTES]
+        if unknown or not route_names(self.route):
+            yield Problem(
+                ("route",),
+                f"unknown route {self.route!r}; allowed: {', '.join(ROUTES)} "
+                "(several joined by ' and ')",
+            )
+
+    def on_route(self, route: str) -> bool:
+        """True when this use is by ``route`` (one of :data:`ROUTES`, any case).
+
+        >>> Use("pain", "oral and topical", "limited", "Eases pain.", ("r",)).on_route("Topical")
+        True
+        """
+        return name_key(route) in route_names(self.route)
 
     @property
     def is_indication(self) -> bool:

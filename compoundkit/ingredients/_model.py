@@ -27,6 +27,7 @@ from compoundkit.ingredients._facts import (
     VERIFY,
     Caution,
     Code,
+    Evidence,
     Label,
     Mechanism,
     Note,
@@ -137,12 +138,19 @@ class Form(Checked):
                 f"recorded {self.molecular_weight:g} g/mol disagrees with {computed:.3f} g/mol "
                 f"computed from {self.formula!r} (more than {MW_TOLERANCE} g/mol apart)",
             )
-        if not abs(self.computed_molecular_weight - computed) <= 1e-6:
+        # an export shows it to 10 significant digits (units.grammar.presented)
+        if not math.isclose(self.computed_molecular_weight, computed, rel_tol=1e-9):
             yield Problem(
                 ("computed_molecular_weight",),
                 f"{self.computed_molecular_weight!r} is not the {computed!r} g/mol compoundkit "
                 "computes from the formula",
             )
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        # checked above; factors use compoundkit's own float, not the exported figure
+        computed = _weight_of_formula(self)
+        object.__setattr__(self, "computed_molecular_weight", computed)  # attrs-documented
 
     def __repr__(self) -> str:
         return f"<Form {self.ingredient_id}:{self.id} {self.formula} {self.molecular_weight} g/mol>"
@@ -382,6 +390,21 @@ class Ingredient(Checked):
         raise CatalogError(
             f"{self.name} has no reference {ref_id!r}", entry=self.id, field="references"
         )
+
+    def strongest_grade(self, use: Use) -> Evidence:
+        """The best grade the references ``use`` cites can back (see
+        :attr:`Reference.strongest_grade`): the best of its primary references, or
+        ``limited`` when it cites only compilations (``secondary``).
+
+        >>> from compoundkit import ingredients
+        >>> cbz = ingredients.get("cyclobenzaprine")
+        >>> topical = next(u for u in cbz.uses if u.on_route("topical"))
+        >>> cbz.strongest_grade(topical).value, topical.evidence.value
+        ('against', 'against')
+        """
+        grades = [self.reference(ref).strongest_grade for ref in use.sources]
+        primary = [g for g in grades if g is not None]
+        return max(primary) if primary else Evidence.LIMITED
 
     def indications(self) -> tuple[Use, ...]:
         """The uses with established or limited evidence that are not mere claims."""

@@ -8,7 +8,7 @@ The shipped ``catalog.schema.json`` is this schema; after changing the model,
 regenerate it with ``python -m compoundkit.ingredients._schema``.
 
 >>> json_schema()["$defs"]["Use"]["properties"]["evidence"]["enum"]
-['established', 'limited', 'theoretical', 'unsupported']
+['established', 'limited', 'theoretical', 'unsupported', 'against']
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ def configure(made: cattrs.Converter) -> None:
     ``always`` even at their default."""
     from cattrs.gen import make_dict_unstructure_fn, override
 
+    from compoundkit.units.grammar import presented
+
     def export_hook(cls: type) -> Callable[[Any], dict[str, Any]]:
         fields = attrs.fields(cls)
         always: dict[str, Any] = {
@@ -68,7 +70,8 @@ def configure(made: cattrs.Converter) -> None:
             cls, made, _cattrs_omit_if_default=made.omit_if_default, **always
         )
         keys = [a.alias for a in fields]
-        return lambda obj: dict(_ordered(hook(obj), keys))
+        # numbers as every export shows them: no binary noise (254.285, not 254.28499999999997)
+        return lambda obj: presented(dict(_ordered(hook(obj), keys)))
 
     made.register_unstructure_hook_factory(model_classes().__contains__, export_hook)
 

@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 from compoundkit.errors import StrengthParseError
 
@@ -29,11 +29,13 @@ __all__ = [
     "FACTOR",
     "MAX_TEXT",
     "PINT_NAME",
+    "SIGNIFICANT_DIGITS",
     "US_FLUID_OUNCE_ML",
     "Scanner",
     "amount_as_given",
     "format_number",
     "parse_amount",
+    "presented",
     "unit_symbol",
 ]
 
@@ -200,6 +202,32 @@ def format_number(value: float) -> str:
         return str(int(value))
     text = format(Decimal(repr(value)), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+#: Significant digits of the numbers in exports: enough for grams to 0.1 mg up to 999 kg,
+#: far fewer than the 15 to 17 where binary noise (12.600000000000001) lives.
+SIGNIFICANT_DIGITS: Final = 10
+
+
+def presented(value: Any) -> Any:
+    """``value`` as exports show it: a float rounded to :data:`SIGNIFICANT_DIGITS`
+    significant digits (written in its shortest form); containers are walked and
+    anything else is returned as it is.
+
+    >>> presented(0.1 * 126), presented(0.1 + 0.2), presented(12.765957446808512)
+    (12.6, 0.3, 12.76595745)
+    >>> presented({"value": [6.300000000000001, 2, True, "x"]})
+    {'value': [6.3, 2, True, 'x']}
+    """
+    if isinstance(value, float):
+        if not math.isfinite(value) or value == 0:
+            return value
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    if isinstance(value, dict):
+        return {key: presented(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [presented(item) for item in value]
+    return value
 
 
 class Scanner:

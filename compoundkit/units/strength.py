@@ -122,7 +122,10 @@ class Strength:
         Accepted: ``10 % w/w``, ``10% (w/w)``, ``10 %w/v``, ``2 % v/v``, bare ``10 %``,
         ``1:1000`` (optionally ``1:1000 w/v``), ``20 mg/g``, ``2 mg/mL``,
         ``0.5 g/100 g``, ``5 mg/capsule``. Numbers are plain positive decimals; no
-        exponents, signs, nan, inf or expressions.
+        exponents, signs, nan, inf or expressions. A strength per dosage unit
+        (``5 mg/capsule``) parses, for arithmetic such as
+        :func:`compoundkit.calc.total_for_active`, but a formulation refuses it (rule
+        CK101): compoundkit makes topical and oral liquid preparations, by weight or volume.
 
         >>> Strength.parse("10% (w/w)")
         Strength.parse('10 % w/w')

@@ -71,11 +71,26 @@ def test_csv_and_markdown(runner: CliRunner) -> None:
     csv_out = runner.invoke(main, ["batch", CREAM, "--size", "120g", "--format", "csv"])
     assert csv_out.exit_code == 0
     rows = csv_out.output.strip().splitlines()
-    assert rows[0].startswith("name,form,strength")
+    assert rows[0] == ("name,form,strength,factor,potency_percent,weigh_g,rounded_g,below_minimum")
     assert len(rows) == 6  # header, 4 lines, vehicle
     md = runner.invoke(main, ["batch", CREAM, "--size", "120g", "--format", "markdown"])
     assert md.exit_code == 0
     assert md.output.startswith("# Weigh sheet: Muscle spasm cream")
+
+
+def test_json_and_csv_numbers_have_no_binary_noise(runner: CliRunner) -> None:
+    """Regression: 126 g x 10 % was printed as 12.600000000000001; CSV potency was 0.985."""
+    base = ["batch", CREAM, "--size", "126g", "--potency", "ketoprofen=98.5%"]
+    as_json = runner.invoke(main, [*base, "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert "0000000" not in as_json.output
+    lines = {line["name"]: line for line in json.loads(as_json.output)["lines"]}
+    assert lines["Guaifenesin"]["weigh"]["value"] == 12.6
+    as_csv = runner.invoke(main, [*base, "--format", "csv"])
+    assert as_csv.exit_code == 0, as_csv.output
+    assert "0000000" not in as_csv.output
+    assert '"Guaifenesin","base","10 % w/w",1.0,100.0,12.6,12.6,"no"' in as_csv.output
+    assert '"Ketoprofen","free-acid","10 % w/w",1.0,98.5,' in as_csv.output
 
 
 def test_potency_excess_and_balance_options(runner: CliRunner) -> None:

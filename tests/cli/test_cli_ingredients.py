@@ -47,7 +47,7 @@ def test_show_card(runner: CliRunner) -> None:
     assert out.startswith("Cyclobenzaprine (cyclobenzaprine)")
     assert "Mechanism:" in out
     assert "brainstem" in out
-    assert "topical: limited" in out
+    assert "topical: against" in out
     assert "1 g = 1.1324 g hydrochloride" in out  # base -> HCl (the weighed form)
     assert "1 g hydrochloride = 0.8831 g" in out
     assert "Cautions" in out
@@ -178,3 +178,25 @@ def test_main_bad_catalog_file_exits_2(
         result.stderr
     )
     assert "example-active" not in catalog.ids()
+
+
+def test_search_route_filter(runner: CliRunner) -> None:
+    result = runner.invoke(ingredients, ["search", "spasm", "--route", "topical"])
+    assert result.exit_code == 0, result.output
+    assert "best-supported topical use" in result.output
+    assert "(compounded topical) (against)" in result.output
+    assert "short-term adjunct" not in result.output  # the oral use is not shown
+    strong = runner.invoke(
+        ingredients, ["search", "spasm", "--route", "topical", "--min-evidence", "limited"]
+    )
+    assert (strong.exit_code, strong.output.strip()) == (0, "no ingredient matches")
+    data = runner.invoke(ingredients, ["search", "--route", "intravenous", "--format", "json"])
+    assert [i["id"] for i in json.loads(data.output)] == ["guaifenesin"]
+
+
+def test_search_bad_route_is_a_usage_error(runner: CliRunner) -> None:
+    result = runner.invoke(ingredients, ["search", "spasm", "--route", "skin"])
+    assert result.exit_code == 2
+    assert "--route" in result.output
+    assert "'skin'" in result.output
+    assert "topical" in result.output  # the allowed routes are listed

@@ -14,6 +14,7 @@ from compoundkit.errors import CatalogError, CompoundkitError, UnknownIngredient
 from compoundkit.ingredients import (
     Catalog,
     ConfusableNameError,
+    Evidence,
     Ingredient,
     UnknownFormError,
     _catalog,
@@ -163,10 +164,36 @@ def test_search_by_condition(catalog: Catalog) -> None:
     ids = [i.id for i in catalog.search(condition="muscle spasm")]
     assert ids == ["cyclobenzaprine", "guaifenesin", "magnesium-chloride"]
     strong = [i.id for i in catalog.search(condition="muscle spasm", min_evidence="limited")]
-    assert strong == ["cyclobenzaprine", "guaifenesin"]
+    assert strong == ["cyclobenzaprine"]  # guaifenesin's oral trial was negative
     no_claims = catalog.search(condition="migraine", include_claims=False)
     assert no_claims == ()
     assert [i.id for i in catalog.search(condition="migraine")] == ["magnesium-chloride"]
+
+
+def test_search_by_route_never_mixes_routes(catalog: Catalog) -> None:
+    """Oral evidence never answers a topical search."""
+    topical = catalog.search(condition="spasm", min_evidence="limited", route="topical")
+    assert topical == ()  # the oral cyclobenzaprine use does not count for a cream
+    oral = catalog.search(condition="spasm", min_evidence="limited", route="Oral")
+    assert [i.id for i in oral] == ["cyclobenzaprine"]
+    pairs = catalog.search_uses("spasm", route="topical")
+    assert pairs
+    assert all(use.on_route("topical") for _, use in pairs)
+    assert {(i.id, u.evidence.value) for i, u in pairs} >= {("cyclobenzaprine", "against")}
+    by_route = [i.id for i in catalog.search(route="intravenous")]
+    assert by_route == ["guaifenesin"]
+    # ketoprofen's "oral and topical" use answers both routes
+    assert catalog.search(condition="arthritis", route="topical")
+    assert catalog.search(condition="arthritis", route="oral")
+    with pytest.raises(CatalogError, match="unknown route 'skin'; allowed: buccal"):
+        catalog.search(condition="spasm", route="skin")
+
+
+def test_search_against_ranks_below_unsupported(catalog: Catalog) -> None:
+    at_least_unsupported = catalog.search_uses("cramp", min_evidence="unsupported")
+    assert all(u.evidence is not Evidence.AGAINST for _, u in at_least_unsupported)
+    every = catalog.search_uses("cramp", min_evidence="against")
+    assert ("magnesium-chloride", Evidence.AGAINST) in {(i.id, u.evidence) for i, u in every}
 
 
 def test_search_by_class_and_text(catalog: Catalog) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from compoundkit.errors import CatalogError
-from compoundkit.ingredients import Catalog, Evidence, Ingredient
+from compoundkit.ingredients import ROUTES, Catalog, Evidence, Ingredient, Reference, Use
 from compoundkit.units import Basis, Strength
 
 CATALOG = Catalog(entry_points=False)
@@ -207,7 +207,7 @@ def test_typical_strengths() -> None:
 
 
 def test_uses_and_evidence() -> None:
-    allowed = {"established", "limited", "theoretical", "unsupported"}
+    allowed = {"established", "limited", "theoretical", "unsupported", "against"}
     for ing in CATALOG.all():
         assert ing.uses
         for use in ing.uses:
@@ -228,11 +228,103 @@ def test_uses_and_evidence() -> None:
     expectorant = next(u for u in gg.uses if "expectorant" in u.condition)
     assert expectorant.evidence is Evidence.ESTABLISHED
     cbz = CATALOG.get("cyclobenzaprine")
-    assert any(u.route == "topical" and u.evidence is Evidence.LIMITED for u in cbz.uses)
+    assert [u.evidence for u in cbz.uses if u.on_route("topical")] == [Evidence.AGAINST]
     ket = CATALOG.get("ketoprofen")
     strain = next(u for u in ket.uses if "sprain" in u.condition)
     assert strain.evidence is Evidence.ESTABLISHED
     assert "2.5" in strain.summary
+
+
+def test_negative_trials_grade_uses_against() -> None:
+    """The grades a careful pharmacist gives the four actives' disputed uses."""
+    cbz, gg, mg = (CATALOG.get(n) for n in ("cyclobenzaprine", "guaifenesin", "magnesium chloride"))
+    topical_cbz = next(u for u in cbz.uses if u.on_route("topical"))
+    assert topical_cbz.evidence is Evidence.AGAINST
+    trial = cbz.reference("brutcher-2019")
+    assert (trial.finding, trial.subjects, trial.doi) == ("negative", "human", "10.7326/M18-2736")
+    assert "399" in trial.citation
+    assert "399" in topical_cbz.summary
+    oral_gg = next(u for u in gg.uses if u.condition == "muscle relaxation")
+    assert (oral_gg.route, oral_gg.evidence) == ("oral", Evidence.AGAINST)
+    assert oral_gg.sources == ("collaku-2017",)
+    collaku = gg.reference("collaku-2017")
+    assert (collaku.pubmed, collaku.doi) == ("28356767", "10.2147/JPR.S126296")
+    assert "77" in oral_gg.summary
+    assert "77" in collaku.citation
+    animal = next(u for u in gg.uses if u.on_route("intravenous"))
+    assert animal.evidence is Evidence.THEORETICAL  # veterinary use: animal data only
+    transdermal = next(u for u in mg.uses if "transdermal" in u.condition)
+    assert (transdermal.route, transdermal.evidence) == ("topical", Evidence.AGAINST)
+    cramps = next(u for u in mg.uses if u.condition == "muscle cramps")
+    assert cramps.evidence is Evidence.AGAINST
+    assert not any(u.evidence is Evidence.AGAINST for u in CATALOG.get("ketoprofen").uses)
+    for ing in CATALOG.all():  # evidence against is never an indication
+        assert all(u.evidence is not Evidence.AGAINST for u in ing.indications())
+
+
+def test_no_use_is_graded_better_than_its_references_allow() -> None:
+    for ing in CATALOG.all():
+        for use in ing.uses:
+            refs = [ing.reference(r) for r in use.sources]
+            where = f"{ing.id}: {use.condition}"
+            assert use.evidence <= ing.strongest_grade(use), where
+            primary = [r for r in refs if r.kind != "secondary"]
+            if primary and all(r.finding == "negative" for r in primary):
+                assert use.evidence is Evidence.AGAINST, where
+            if primary and all(r.subjects in ("animal", "in-vitro") for r in primary):
+                assert use.evidence <= Evidence.THEORETICAL, where
+            if use.evidence is Evidence.ESTABLISHED:  # labelling, regulation or a review
+                assert {r.kind for r in primary} & {"label", "regulatory", "review"}, where
+            if use.claim:
+                assert any(r.kind == "marketing" for r in refs), where
+
+
+def test_strongest_grade_of_a_reference() -> None:
+    def grade(**kw: str) -> Evidence | None:
+        return Reference(id="r", citation="c", **kw).strongest_grade  # type: ignore[arg-type]
+
+    assert grade(kind="trial", finding="negative") is Evidence.AGAINST
+    assert grade(kind="review", finding="negative") is Evidence.AGAINST
+    assert grade(kind="review") is Evidence.ESTABLISHED
+    assert grade(kind="trial", subjects="human") is Evidence.LIMITED
+    assert grade(kind="study", subjects="animal") is Evidence.THEORETICAL
+    assert grade(kind="compendium", subjects="animal") is Evidence.THEORETICAL
+    assert grade(kind="marketing") is Evidence.UNSUPPORTED
+    assert grade(kind="secondary") is None
+    assert sorted(Evidence)[0] is Evidence.AGAINST
+
+
+def test_cyclobenzaprine_label_contraindications() -> None:
+    cbz = CATALOG.get("cyclobenzaprine")
+    contra = [c for c in cbz.cautions if c.category == "contraindication"]
+    text = " ".join(c.text.lower() for c in contra)
+    for words in (
+        "hyperthyroidism",
+        "arrhythmias",
+        "heart block",
+        "heart failure",
+        "myocardial infarction",
+        "mao inhibitors",
+        "14 days",
+    ):
+        assert words in text, words
+    assert all("fda-label" in c.sources for c in contra)
+    assert cbz.reference("fda-label").url.startswith("https://dailymed.nlm.nih.gov/")
+
+
+def test_guaifenesin_mechanism_states_human_use_and_animal_origin() -> None:
+    mechanism = CATALOG.get("guaifenesin").mechanism
+    assert "expectorant" in mechanism.summary
+    assert "high intravenous doses in animals" in mechanism.summary
+    assert {"cfr-341-18", "noah-compendium"} <= set(mechanism.sources)
+
+
+def test_routes_are_known() -> None:
+    for ing in CATALOG.all():
+        for use in ing.uses:
+            assert use.route.split(" and ")[0] in ROUTES, (ing.id, use.route)
+    with pytest.raises(CatalogError, match="unknown route 'skin'; allowed: buccal"):
+        Use("pain", "skin", "limited", "Eases pain.", ("r",))
 
 
 def test_every_fact_cites_known_references() -> None:

@@ -98,6 +98,29 @@ def test_schema_rejects_what_the_loader_rejects(path: tuple[str | int, ...], val
         ingredients.from_dict(data)
 
 
+def test_export_numbers_have_no_binary_noise() -> None:
+    """Regression: computed weights were exported as 254.28499999999997."""
+    text = ingredients.export_json()
+    assert "0000000" not in text
+    assert "9999999" not in text
+    data = json.loads(text)
+    weights = {
+        form["id"]: form["computed_molecular_weight"]
+        for ing in data["ingredients"]
+        for form in ing["forms"]
+    }
+    assert weights["free-acid"] == 254.285
+    assert weights["anhydrous"] == 95.205
+    # loaded back, compoundkit uses its own computed float, not the shown figure
+    again = ingredients.from_dict(data)
+    ket = next(i for i in again if i.id == "ketoprofen")
+    assert ket == ingredients.get("ketoprofen")
+    assert (
+        ket.form().computed_molecular_weight
+        == ingredients.get("ketoprofen").form().computed_molecular_weight
+    )
+
+
 def test_tampered_computed_weight_refused() -> None:
     data = ingredients.export_dict()
     data["ingredients"][0]["forms"][0]["computed_molecular_weight"] = 250.0

@@ -132,7 +132,7 @@ def test_muscle_spasm_cream_is_ok(spasm: Formulation) -> None:
     report = spasm.validate()
     assert report.ok
     # the expected notes on the shipped example: nothing else
-    assert Counter(report.codes()) == Counter({"CK111": 1, "CK112": 1, "CK114": 3})
+    assert Counter(report.codes()) == Counter({"CK111": 1, "CK112": 1, "CK114": 4})
     assert spasm.check() == report
 
 
@@ -155,11 +155,50 @@ def test_ck101_silent_with_the_density() -> None:
     assert f.lines[0].fraction == pytest.approx(0.05 / 1.25)
 
 
+def test_ck101_per_unit_strength_hints_a_fix_that_works() -> None:
+    """Regression: '5 mg/capsule' in a cream was told to give the cream's density."""
+    finding = one(cream(ing("ketoprofen", "5 mg/capsule")), "CK101")
+    assert_finding(finding, ERROR, "Ketoprofen", "5 mg/capsule", "topical and oral liquid")
+    assert "density" not in finding.hint
+    assert "20 mg/g" in finding.hint
+
+
+@pytest.mark.parametrize(
+    ("dosage_form", "route", "what"),
+    [
+        ("capsule", "oral", "capsules are out of scope"),
+        ("Capsules", "oral", "capsules are out of scope"),
+        ("tablet", "oral", "tablets are out of scope"),
+        ("troche", "buccal", "troches are out of scope"),
+        ("lozenge", "oral", "lozenges are out of scope"),
+        ("suppository", "rectal", "suppositories are out of scope"),
+        ("eye drops", "ophthalmic", "ophthalmic preparations are out of scope"),
+        ("solution", "ophthalmic", "route 'ophthalmic': sterile preparations are out of scope"),
+    ],
+)
+def test_ck116_refuses_dosage_forms_out_of_scope(dosage_form: str, route: str, what: str) -> None:
+    f = cream(ing("cyclobenzaprine", "5 mg/capsule")).evolve(dosage_form=dosage_form, route=route)
+    finding = one(f, "CK116")
+    assert_finding(finding, ERROR, None, what, "compoundkit handles topical and oral liquid")
+    assert finding.hint == ""  # nothing in the formula can fix it
+    assert found(f, "CK101") == []  # no per-line hint (density, w/w) that cannot work
+    assert found(f, "CK102") == []
+    assert not f.validate().ok
+    with pytest.raises(FormulationError):
+        f.batch("100 g")
+
+
+def test_ck116_silent_on_topical_and_oral_liquids() -> None:
+    for dosage_form, route in (("cream", "topical"), ("suspension", "oral"), ("gel", "topical")):
+        f = cream(ing("ketoprofen", "10 % w/w")).evolve(dosage_form=dosage_form, route=route)
+        assert found(f, "CK116") == [], dosage_form
+
+
 @pytest.mark.parametrize(
     ("entry", "fragment"),
     [
         (exc("ethanol", "5 % v/v"), "needs both densities"),
-        (exc("capsule filler", "5 mg/capsule"), "per unit strength cannot be part of a cream"),
+        (exc("capsule filler", "5 mg/capsule"), "a strength per dosage unit"),
         ('[[excipients]]\nname = "mineral oil"\namount = "8 mL"\n', "give its density"),
     ],
 )
@@ -497,7 +536,20 @@ def test_ck114_unsupported_use(spasm: Formulation) -> None:
     by_component = {f.component: f for f in found(spasm, "CK114")}
     assert_finding(by_component["Guaifenesin"], INFO, "Guaifenesin", "evidence 'unsupported'")
     assert_finding(by_component["Ketoprofen"], INFO, "Ketoprofen", "no evidence recorded")
-    assert "Cyclobenzaprine" not in by_component  # topical use: limited evidence
+    # a 399-patient trial found compounded cyclobenzaprine creams no better than placebo
+    assert_finding(
+        by_component["Cyclobenzaprine"], INFO, "Cyclobenzaprine", "evidence is against", "399"
+    )
+
+
+def test_ck114_oral_evidence_never_backs_a_topical_preparation() -> None:
+    """Regression: with no topical use, the oral uses were judged instead."""
+    oral = Use("muscle spasm", "oral", Evidence.ESTABLISHED, "A licensed use.", ("ck-domain",))
+    register_testofen(uses=(oral,))
+    spasm_cream = cream(ing("testofen", "2 % w/w"), head='indication = "muscle spasm"')
+    assert_finding(one(spasm_cream, "CK114"), INFO, "Testofen", "by the topical route")
+    syrup = spasm_cream.evolve(route="oral")
+    assert found(syrup, "CK114") == []
 
 
 def test_ck114_silent_without_an_indication_or_with_evidence(spasm: Formulation) -> None:
