@@ -105,6 +105,16 @@ def is_record_log(path: str | os.PathLike[str]) -> bool:
         return False
 
 
+def _log_side_file(target: Path) -> Path | None:
+    """The SQLite database whose ``-journal``, ``-wal`` or ``-shm`` file ``target`` is."""
+    for suffix in ("-journal", "-wal", "-shm"):
+        if target.name.endswith(suffix):
+            database = target.with_name(target.name.removesuffix(suffix))
+            if is_record_log(database):
+                return database
+    return None
+
+
 def _same_file(first: Path, second: str) -> bool:
     """True when two paths name one file (the same path, a link, or a hard link)."""
     if os.path.realpath(first) == os.path.realpath(second):
@@ -168,6 +178,12 @@ def check_output_path(
             raise OutputPathError(
                 f"{what} {raw!r} is the {role} this command reads; write to another file"
             )
+    log_file = _log_side_file(target)
+    if log_file is not None:
+        raise OutputPathError(
+            f"{what} {raw!r} belongs to the record log {str(log_file)!r} (SQLite keeps its "
+            "journal there); write to another file"
+        )
     if target.exists():
         if is_record_log(target):
             raise OutputPathError(

@@ -38,12 +38,17 @@ def passphrase(*, confirm: bool = False, prompt: str = "Passphrase") -> str:
     return value
 
 
+def _why_not_a_file(path: str) -> str:
+    """Why ``path`` cannot be read as a key file: ``does not exist``, ``is a FIFO``..."""
+    return "does not exist" if not Path(path).exists() else "is not a regular file"
+
+
 def open_signing_key(path: str, option: str = "--sign-with") -> SigningKey:
     """Open key file ``path`` (for ``--sign-with``) with the passphrase."""
     from compoundkit.records.signing import load_key
 
     if not Path(path).is_file():
-        raise InputError(f"{option}: key file {path} does not exist")
+        raise InputError(f"{option}: key file {path} {_why_not_a_file(path)}")
     with handle_errors():
         return load_key(path, passphrase(prompt=f"Passphrase of {path}"))
 
@@ -127,7 +132,7 @@ def keys_export_public(keyfile: str | None, output: str | None, force: bool) -> 
             public = found[0][1]
         else:
             if not Path(keyfile).is_file():
-                raise InputError(f"KEYFILE: {keyfile} does not exist")
+                raise InputError(f"KEYFILE: {keyfile} {_why_not_a_file(keyfile)}")
             public = read_public(keyfile)
         text = public_json(public)
         if output is None:

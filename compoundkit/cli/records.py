@@ -21,7 +21,6 @@ import click
 from compoundkit.cli._common import (
     WHOLE_NUMBER,
     InputError,
-    checked_path,
     clock_time,
     handle_errors,
     iso_date,
@@ -681,16 +680,19 @@ def record_approve(
     trust: str | None,
 ) -> None:
     """Approve a saved master formulation record (a second person)."""
+    from compoundkit._files import write_atomic
     from compoundkit.errors import RecordRefusedError
     from compoundkit.records.mfr import MasterFormulationRecord, same_person
-    from compoundkit.records.serialize import save_record
+    from compoundkit.records.serialize import dumps_record
 
     on = iso_date(day, "--date")
     source = Path(mfr_file)
     wanted = output or str(source.with_name(f"{source.stem}.approved{source.suffix}"))
-    target = checked_path(wanted, "output file")
-    if target.exists() and not force:
-        raise InputError(f"-o: {wanted} exists; give --force to replace it")
+    if Path(wanted).suffix.lower() not in (".json", ".toml"):
+        raise InputError(f"-o: {wanted!r}: an approved MFR is saved as .toml or .json")
+    read = {mfr_file: "MFR_FILE", sign_with: "--sign-with", trust: "--trust"}
+    target = output_target(wanted, force=force, inputs={k: v for k, v in read.items() if k})
+    assert target is not None
     trusted = _trusted(trust)
     signer = None
     if sign_with is not None:
@@ -713,7 +715,8 @@ def record_approve(
         except RecordRefusedError as exc:
             _refused(f"MFR {mfr.record_id} v{mfr.version} not approved", exc.findings,
                      "nothing written")  # fmt: skip
-        save_record(approved, target)
+        data = dumps_record(approved, "json" if target.suffix.lower() == ".json" else "toml")
+        write_atomic(target, data, replace=force)
     click.echo(
         f"wrote {target}: MFR {approved.record_id} v{approved.version} approved by "
         f"{approved.approved_by} on {on.isoformat()} (content {approved.content_hash[:16]}...)",

@@ -121,7 +121,7 @@ def not_verified_finding(state: str) -> Finding:
         Severity.ERROR,
         f"not verified (the record is {state}); the second person verifies it first",
         None,
-        "verify() it, then release()",
+        "the verifier verifies it, then releases it (--verified-by NAME)",
         _USP_REVIEW,
     )
 

@@ -391,7 +391,8 @@ class MasterFormulationRecord:
             raise StoredFigureError(
                 f"MFR {self.record_id} v{self.version} was changed after its "
                 f"approval (approved content {self.approved_hash[:12]}..., now "
-                f"{self._content_hash[:12]}...): use revise() to make a new version",
+                f"{self._content_hash[:12]}...): make a new version "
+                "(MasterFormulationRecord.revise(), or compoundkit record mfr from the formula)",
                 field="approved_hash",
             )
 
@@ -535,7 +536,8 @@ class MasterFormulationRecord:
         if self.is_approved:
             raise refuse(
                 f"already approved by {self.approved_by} on {self.approved_on}; "
-                "revise() it to make a new version"
+                "make a new version (MasterFormulationRecord.revise(), or compoundkit record "
+                "mfr from the formula)"
             )
         if self.author is None:
             raise refuse("has no author; record who wrote it before approval")

@@ -165,10 +165,13 @@ def load_record(
 
 
 def save_record(record: Record, path: str | os.PathLike[str]) -> Path:
-    """Write ``record`` to a ``.json`` or ``.toml`` file, atomically (never half-written)."""
+    """Write ``record`` to a ``.json`` or ``.toml`` file, atomically (never half-written).
+
+    An existing record file is replaced; a record log (or its journal) never is.
+    """
     from compoundkit._files import check_output_path, write_atomic
 
-    target = check_output_path(path, what="record file")
+    target = check_output_path(path, what="record file", force=True)
     write_atomic(target, dumps_record(record, _format_of(target)))
     return target
 

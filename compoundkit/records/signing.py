@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
 
 from attrs import field, frozen
 
+from compoundkit._files import read_regular_file
 from compoundkit.errors import DocumentError, MissingDependencyError, SignatureError
 
 if TYPE_CHECKING:
@@ -261,8 +262,7 @@ def _write_private(target: Path, text: str, *, replace: bool) -> None:
 def _read_json(path: str | os.PathLike[str], what: str) -> Any:
     name = os.fspath(path)
     try:
-        with open(name, "rb") as handle:
-            raw = handle.read(_MAX_BYTES + 1)
+        raw = read_regular_file(name, _MAX_BYTES)  # a FIFO is an error at once
     except OSError as exc:
         raise SignatureError(f"{what} {name}: cannot be read ({exc.strerror})") from None
     if len(raw) > _MAX_BYTES:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from attrs import frozen
 
+from compoundkit._files import read_regular_file
 from compoundkit.errors import DocumentError, LogStorageError
 from compoundkit.records.log._model import Checkpoint
 from compoundkit.records.signing import Signature
@@ -136,8 +137,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> SavedCheckpoint:
 
     name = os.fspath(path)
     try:
-        with open(name, "rb") as handle:
-            raw = handle.read(_MAX_BYTES + 1)
+        raw = read_regular_file(name, _MAX_BYTES)  # a FIFO is an error at once
     except OSError as exc:
         raise LogStorageError(f"checkpoint {name}: cannot be read ({exc.strerror})") from None
     if len(raw) > _MAX_BYTES:

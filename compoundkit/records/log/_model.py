@@ -285,7 +285,8 @@ def row_entry(row: Row, location: str) -> LogEntry:
     if problem is not None:
         raise LogIntegrityError(
             f"record log {location}: entry #{row.seq} {row.label()} is {problem[0]} "
-            f"({problem[1]}); run verify()"
+            f"({problem[1]}); compoundkit log verify (RecordLog.verify() in Python) names "
+            "the first bad entry"
         )
     return LogEntry(
         seq=int(row.seq),

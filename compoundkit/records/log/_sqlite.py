@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final, Literal
 
+from compoundkit._files import is_record_log
 from compoundkit.errors import LogStorageError
 from compoundkit.records._canonical import GENESIS_HASH
 from compoundkit.records.log._chain import Mode, RecordLog
@@ -179,6 +180,13 @@ class SqliteRecordLog(RecordLog):
         if target.exists():
             if not target.is_file():
                 raise LogStorageError(f"record log path {target} is not a regular file")
+            if target.stat().st_size and not is_record_log(target):
+                # SQLite would take a file shorter than its header for an empty database
+                # and write over it.
+                raise LogStorageError(
+                    f"{target} is not a SQLite database, so not a compoundkit record log; "
+                    "nothing was written"
+                )
             if not (_writable(target) and _writable(parent)):
                 self._readonly = True
                 # Without write access SQLite cannot create the -shm file a WAL reader

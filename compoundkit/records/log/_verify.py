@@ -93,7 +93,8 @@ class ChainCheck:
             seq, entry_id, reason = point.entries, row.label(), "edited"
             detail = (
                 f"entry #{point.entries} is not the one the checkpoint recorded: the log was "
-                "changed at or before it (run a full verify())"
+                "changed at or before it (compoundkit log verify without --against names the "
+                "first bad entry)"
             )
         else:
             self.prev_hash, self.prev_seq, self.prev_id = row.hash, point.entries, row.label()
