@@ -225,6 +225,25 @@ def _place_new(temp: str, target: Path) -> None:
     os.unlink(temp)
 
 
+def trial_write(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write ``data`` beside ``path`` and remove it again: a full disk or a folder that
+    cannot be written fails here (:class:`OSError` naming ``path``), before a command does
+    something it cannot undo (append to a record log) and then fails to write its file.
+    """
+    target = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile(prefix=f".{target.name}.", dir=target.parent) as trial:
+            trial.write(payload)
+            trial.flush()
+            os.fsync(trial.fileno())
+    except OSError as exc:
+        exc.filename = os.fspath(target)
+        raise
+
+
 def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, replace: bool = True) -> None:
     """Write ``data`` to ``path`` atomically (temporary file + rename).
 

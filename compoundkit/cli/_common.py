@@ -23,7 +23,7 @@ from typing import Any, Final, TypeVar
 import click
 
 from compoundkit._text import terminal
-from compoundkit.errors import CompoundkitError
+from compoundkit.errors import CompoundkitError, LogIntegrityError
 
 __all__ = [
     "InputError",
@@ -140,6 +140,10 @@ def handle_errors() -> Iterator[None]:
         raise
     except BrokenPipeError:
         raise
+    except LogIntegrityError as exc:  # a broken chain is a finding (exit 1), not bad input
+        click.echo(f"compoundkit: error: {terminal(str(exc))}", err=True)
+        click.echo("  hint: compoundkit log verify --log PATH names the first bad entry", err=True)
+        raise SystemExit(1) from None
     except CompoundkitError as exc:
         name = type(exc).__name__
         hint = _HINTS.get(name)

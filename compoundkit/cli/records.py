@@ -22,6 +22,7 @@ from compoundkit.cli._common import (
     WHOLE_NUMBER,
     InputError,
     clock_time,
+    echo,
     handle_errors,
     iso_date,
     key_values,
@@ -589,11 +590,25 @@ def record_cr(
     cr = _sign_cr(cr, keys)
     with handle_errors():
         data = _render(cr, kind)  # a worksheet that cannot be made stops before the log
-    if where is not None:
+        if where is not None and target is not None:
+            from compoundkit._files import trial_write
+
+            trial_write(target, data)  # nor one that cannot be written (a full disk)
+    if where is None:
+        _emit(data, target, force=force)
+    else:
         entry = _log_cr(cr, where)
-        with handle_errors():
-            data = _render(cr, kind, entry)  # with the log's head after its entry
-    _emit(data, target, force=force)
+        try:
+            with handle_errors():
+                data = _render(cr, kind, entry)  # with the log's head after its entry
+            _emit(data, target, force=force)
+        except SystemExit:
+            echo(
+                f"note: the record IS logged as {entry.id}; do not log it again: print its "
+                f"worksheet with compoundkit log show {entry.id} --log {log_path}",
+                err=True,
+            )
+            raise
     state = "final (released)" if cr.is_final else f"DRAFT ({cr.state})"
     click.echo(
         f"{state}; BUD {cr.bud.date.isoformat()} ({cr.bud.storage}); ID {cr.internal_id}",
@@ -795,6 +810,9 @@ def record_correct(
     trusted = _trusted(trust)
     keys = _open_keys(sign_with, trusted)
     with handle_errors(), open_log(where, timeout=log_wait()) as record_log:
+        # A correction extends the chain: never one that is broken anywhere (a record
+        # appended to a tampered log would look as trustworthy as the rest).
+        record_log.verify().raise_if_broken()
         entry_id = resolve_entry_id(record_log, entry_id)
         tip, current = latest_version(record_log, entry_id)
         if trusted is not None:

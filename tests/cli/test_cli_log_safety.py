@@ -101,7 +101,7 @@ def test_a_new_log_on_a_full_disk_says_so_and_leaves_no_file(
     # Fault injection: SQLite's own error for a disk that fills while the tables are made.
     monkeypatch.setattr(_sqlite.SqliteRecordLog, "_initialise", full)
     path = tmp_path / "records.db"
-    with pytest.raises(LogStorageError, match=r"disk full .* nothing was written"):
+    with pytest.raises(LogStorageError, match=r"disk full: .* nothing was written"):
         open_log(path)
     assert list(tmp_path.iterdir()) == []
 

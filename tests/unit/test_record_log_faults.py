@@ -416,7 +416,7 @@ def test_full_disk_writes_nothing(made: tuple[Path, list[LogEntry]]) -> None:
         assert conn is not None
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
         conn.execute(f"PRAGMA max_page_count = {pages}")
-        with pytest.raises(LogStorageError, match=r"disk full .* nothing was written"):
+        with pytest.raises(LogStorageError, match=r"disk full: .* nothing was written"):
             log.append("note", {"big": "x" * 200_000})
         assert (len(log), log.head()) == (count, head)
         assert log.verify().ok

@@ -26,6 +26,7 @@ from compoundkit.errors import (
 from compoundkit.records._canonical import GENESIS_HASH
 from compoundkit.records.log._model import (
     COLUMNS,
+    BadEntry,
     Checkpoint,
     Draft,
     LogEntry,
@@ -43,7 +44,13 @@ from compoundkit.records.log._model import (
 from compoundkit.records.log._model import (
     json_text as _json_text,
 )
-from compoundkit.records.log._verify import CHUNK, ChainCheck, Tx, checkpoint
+from compoundkit.records.log._verify import (
+    CHUNK,
+    ChainCheck,
+    Tx,
+    checkpoint,
+    lot_index_report,
+)
 
 __all__ = ["RecordLog", "copy_log", "is_log_url", "open_log"]
 
@@ -127,6 +134,11 @@ class RecordLog(abc.ABC):
         """A session on the open log: ``read`` (statements on their own), ``snapshot`` (one
         consistent read transaction) or ``write`` (one transaction, serialised with every
         other writer). Database errors leave it as :class:`LogStorageError`."""
+
+    def _file_problem(self, tx: Tx) -> str | None:
+        """What a backend's own check of its storage finds wrong, or None (a full verify
+        runs it first)."""
+        return None
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -427,6 +439,16 @@ class RecordLog(abc.ABC):
         """
         start = None if since is None else checkpoint(since)
         with self._session("snapshot", "read") as tx:
+            damaged = self._file_problem(tx) if start is None else None
+            if damaged is not None:
+                return VerifyReport(
+                    self._location,
+                    0,
+                    BadEntry(0, "(the file)", "edited"),
+                    f"the database file is damaged ({damaged}); restore the log from a "
+                    "backup or a copy (compoundkit log copy), then verify it",
+                    GENESIS_HASH,
+                )
             check = ChainCheck(self._location, tx)
             if start is not None and start.entries > 0:
                 found = tx.one(f"SELECT {COLUMNS} FROM entries WHERE seq = ?", (start.entries,))
@@ -438,7 +460,10 @@ class RecordLog(abc.ABC):
             ):
                 if check.feed(Row(*raw)):
                     break
-            return check.finish()
+            report = check.finish()
+            if report.ok and start is None and self._lot_index:
+                return lot_index_report(tx, check, report)
+            return report
 
 
 def _draft_of(item: object, today: _dt.date) -> Draft:

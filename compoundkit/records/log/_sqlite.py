@@ -16,6 +16,7 @@ import contextlib
 import os
 import pathlib
 import random
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -82,13 +83,22 @@ def _writable(path: pathlib.Path) -> bool:
     return bool(mode & 0o222) and os.access(path, os.W_OK)
 
 
+def _no_space_left(path: pathlib.Path) -> bool:
+    """True when the log's file system has no free block (SQLite then reports an I/O
+    error, not a full disk, for the shared-memory file a reader needs)."""
+    try:
+        return shutil.disk_usage(path.parent).free == 0
+    except OSError:
+        return False
+
+
 def _storage_error(exc: sqlite3.Error, path: pathlib.Path, action: str) -> LogStorageError:
     name = getattr(exc, "sqlite_errorname", None) or ""
     text = str(exc)
     if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
         why = f"record log {path} is read-only ({text}); nothing was written"
-    elif name == "SQLITE_FULL" or "disk is full" in text:
-        why = f"disk full while writing record log {path} ({text}); nothing was written"
+    elif name == "SQLITE_FULL" or "disk is full" in text or _no_space_left(path):
+        why = f"disk full: no space left for record log {path} ({text}); nothing was written"
     elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
         why = f"record log {path} stayed locked by another process ({text}); nothing was written"
     elif name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in text:
@@ -96,6 +106,12 @@ def _storage_error(exc: sqlite3.Error, path: pathlib.Path, action: str) -> LogSt
     else:
         why = f"cannot {action} record log {path}: {text}"
     return LogStorageError(why)
+
+
+def _quick_check(conn: sqlite3.Connection) -> str | None:
+    """SQLite's quick check of the whole file (pages, indexes), or None when it is sound."""
+    found = [" ".join(str(row[0]).split()) for row in conn.execute("PRAGMA quick_check(5)")]
+    return None if found == ["ok"] else f"SQLite quick_check: {'; '.join(found)}"
 
 
 def _remove_if_empty(target: pathlib.Path) -> None:
@@ -210,6 +226,8 @@ class SqliteRecordLog(RecordLog):
         self._conn = conn
         try:
             conn.text_factory = decode_text
+            if mode == "rw":  # before the schema upgrade or the WAL switch write anything
+                self._check_file(conn)
             self._open_schema(conn)
         except BaseException:
             self.close()
@@ -335,14 +353,24 @@ class SqliteRecordLog(RecordLog):
         """The log file (absolute)."""
         return self._path
 
+    def _file_problem(self, tx: Tx) -> str | None:
+        assert isinstance(tx, _SqliteTx)
+        return _quick_check(tx.conn)
+
     def _check_file(self, conn: sqlite3.Connection) -> None:
-        """Before the first append: SQLite's quick check, so a damaged file is never extended."""
-        found = [str(row[0]) for row in conn.execute("PRAGMA quick_check(5)")]
-        if found != ["ok"]:
+        """Before anything is written: SQLite's quick check, so a damaged file is never
+        extended (nor upgraded, nor switched to WAL)."""
+        try:
+            problem = _quick_check(conn)
+        except sqlite3.OperationalError as exc:  # locked, I/O, no space: not damage
+            raise _storage_error(exc, self._path, "check") from None
+        except sqlite3.DatabaseError as exc:
+            problem = f"SQLite: {exc}"
+        if problem is not None:
             raise LogStorageError(
-                f"record log {self._path} is damaged (SQLite quick_check: {'; '.join(found)}); "
-                "nothing was written; it stays readable: run 'compoundkit log verify' and "
-                "restore it from a backup or a copy"
+                f"record log {self._path} is damaged ({problem}); nothing was written; it "
+                "stays readable: run 'compoundkit log verify' and restore it from a backup "
+                "or a copy"
             )
         self._file_checked = True
 

@@ -8,6 +8,7 @@ would. :class:`Tx` is what a storage backend gives the chain logic to run its SQ
 from __future__ import annotations
 
 import abc
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
@@ -19,10 +20,11 @@ from compoundkit.records.log._model import (
     Reason,
     Row,
     VerifyReport,
+    lot_keys,
     row_problem,
 )
 
-__all__ = ["CHUNK", "ChainCheck", "Tx", "checkpoint"]
+__all__ = ["CHUNK", "ChainCheck", "Tx", "checkpoint", "lot_index_report"]
 
 CHUNK: Final = 2000
 """Rows read or written at a time when streaming (bounded memory)."""
@@ -78,6 +80,8 @@ class ChainCheck:
         self.since = self.read = 0
         self.bad: tuple[int, str, Reason, str] | None = None
         self.report_hash = GENESIS_HASH
+        self.lot_digest = 0
+        """The sum (mod 2**256) of a hash of every (entry, lot key) the entries hold."""
 
     def start_at(self, point: Checkpoint, row: Row | None) -> VerifyReport | None:
         """Continue from a checkpoint: its entry must still be there, with its hash."""
@@ -143,6 +147,8 @@ class ChainCheck:
                 "its previous-hash matches no entry: it was not appended through the chain",
             )
         self.prev_hash, self.prev_seq, self.prev_id = row.hash, seq, row.label()
+        for key in lot_keys(row.lots):
+            self.lot_digest = (self.lot_digest + _lot_hash(seq, key)) % _MODULUS
         return False
 
     def _fail(self, seq: int, entry_id: str, reason: Reason, detail: str) -> bool:
@@ -202,3 +208,49 @@ class ChainCheck:
         return VerifyReport(
             self.location, self.since + self.read, None, "", prev_hash, since=self.since
         )
+
+
+_MODULUS: Final = 2**256
+
+
+def _lot_hash(seq: object, key: object) -> int:
+    return int.from_bytes(hashlib.sha256(f"{seq}\x00{key}".encode()).digest(), "big")
+
+
+def lot_index_report(tx: Tx, check: ChainCheck, chained: VerifyReport) -> VerifyReport:
+    """``chained`` (a full, intact verify), unless the lot index that ``find(lot=...)``
+    searches does not hold exactly the entries' own lots (rows deleted, added or moved
+    there would make a recall miss or invent entries; the index is outside the chain).
+
+    The index is compared by an order-free digest in one streaming pass; only when the
+    digests differ are both read in entry order to name the first entry that differs.
+    """
+    digest = 0
+    for seq, key in tx.stream("SELECT seq, lot_key FROM entry_lots"):
+        digest = (digest + _lot_hash(seq, key)) % _MODULUS
+    if digest == check.lot_digest:
+        return chained
+    indexed = tx.stream("SELECT seq, lot_key FROM entry_lots ORDER BY seq")
+    pending = next(indexed, None)
+    for seq, entry_id, lots in tx.stream("SELECT seq, id, lots FROM entries ORDER BY seq"):
+        found = []
+        while pending is not None and int(pending[0]) <= int(seq):
+            found.append(str(pending[1]))  # a row of an earlier, missing seq counts here
+            pending = next(indexed, None)
+        if sorted(found) != lot_keys(lots):
+            return _index_report(chained, int(seq), str(entry_id), lot_keys(lots), found)
+    return _index_report(chained, chained.count + 1, "(none)", [], ["rows of no entry"])
+
+
+def _index_report(
+    chained: VerifyReport, seq: int, entry_id: str, holds: list[str], indexed: list[str]
+) -> VerifyReport:
+    return VerifyReport(
+        chained.path,
+        chained.count,
+        BadEntry(seq, entry_id, "edited"),
+        f"the lot index (what log lot searches for recalls) does not match the entry: the "
+        f"entry holds lots {holds or 'none'}, the index {indexed or 'none'}; the index is "
+        "outside the hash chain, so it was changed outside compoundkit",
+        chained.head_hash,
+    )
