@@ -125,6 +125,12 @@ class StockFile:
             "ingredient and form, before using this container"
         )
 
+    def products(
+        self, name: str, form: str | None = None, kind: str = "ingredient"
+    ) -> tuple[StockItem, ...]:
+        """The products that are what a line of ``kind`` named ``name`` (and ``form``) asks for."""
+        return tuple(item for item in self.items if _matches(item, name, form, kind))
+
     def confirm(
         self,
         label: Label,
@@ -189,9 +195,7 @@ def _matches(item: StockItem, name: str, form: str | None, kind: str) -> bool:
         from compoundkit import ingredients
 
         wanted = ingredients.get(name)
-        return item.ingredient == wanted.id and (
-            form is None or item.form == wanted.form(form).id
-        )
+        return item.ingredient == wanted.id and (form is None or item.form == wanted.form(form).id)
     if kind == "vehicle":
         from compoundkit.formulas import get_vehicle
 
