@@ -56,6 +56,7 @@ compoundkit.devices.errors.ToleranceError: 3.600 g is outside 2.850-3.150 g for 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -123,7 +124,10 @@ class Step:
         return self.target_g if self.aim_g is None else self.aim_g
 
     def accepts(self, grams: float) -> bool:
-        """True when the record judges ``grams`` within this line's tolerance."""
+        """True when the record judges ``grams`` within this line's tolerance (a negative
+        reading, the container lifted off a tared pan, never is)."""
+        if not 0 <= grams < math.inf:
+            return False
         return not attrs.evolve(self.component, weighed_g=grams).out_of_tolerance
 
 
