@@ -20,12 +20,14 @@ The application returns the weighed compounding record once the last line is don
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Input, Static
 
 from compoundkit.devices.balance import Reading
@@ -126,13 +128,17 @@ class StationApp(App[CompoundingRecord | None]):
     def say(self, message: str, style: str = "") -> None:
         """Show ``message`` under the reading."""
         self.message = message
-        self.query_one("#message", Static).update(Text(message, style=style))
+        with contextlib.suppress(NoMatches):  # a worker's answer as the application closes
+            self.query_one("#message", Static).update(Text(message, style=style))
 
     def show(self) -> None:
         """Show the current line, its stage and what to do."""
         session = self.session
         step = session.current
-        scan = self.query_one("#scan", ScanInput)
+        try:
+            scan = self.query_one("#scan", ScanInput)
+        except NoMatches:  # a worker's answer as the application closes
+            return
         self.query_one("#reason", Input).disabled = True
         done = "\n".join(_weighed(c) for c in session.weighed)
         self.query_one("#weighed", Static).update(Text(done))
@@ -183,7 +189,10 @@ class StationApp(App[CompoundingRecord | None]):
     def show_reading(self, reading: Reading | None, error: str | None = None) -> None:
         """Show the live reading against the band (called from the poll)."""
         self.busy = False
-        widget = self.query_one("#reading", Static)
+        try:
+            widget = self.query_one("#reading", Static)
+        except NoMatches:  # a reading that arrives while the application closes
+            return
         step = self.session.current
         if error is not None:
             widget.update(Text(error, style="red"))

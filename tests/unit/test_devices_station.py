@@ -470,3 +470,20 @@ def test_the_demo_needs_the_simulator() -> None:
         with pytest.raises(compoundkit.errors.CompoundkitError, match="simulator only"):
             StationApp(s, demo=True)
         s.balance.close()
+
+
+def test_closing_while_the_balance_is_read_is_clean() -> None:
+    """A reading that arrives as the application closes is dropped, not a crash."""
+    from compoundkit.devices.station_app import StationApp
+
+    async def scenario() -> Any:
+        app = StationApp(session(), poll=0.01)
+        async with app.run_test() as pilot:
+            await type_scan(pilot, scan_of("ketoprofen"))
+            await pilot.press("t")
+            await until(pilot, lambda: app.session.stage == "weigh")
+            await pilot.pause(0.2)  # the poll reads the balance all the while
+        return app.return_value
+
+    for _ in range(2):
+        assert run(scenario) is None
