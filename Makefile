@@ -36,7 +36,7 @@ $(STATION_STAMP): $(CORE_STAMP)
 
 station-demo: $(STATION_STAMP)
 	$(BIN)/compoundkit station examples/muscle-spasm-cream.toml --size 120g --balance sim:// \
-		--stock examples/stock.toml --by "A. Chen" --demo --format md
+		--stock examples/station/stock.toml --by "A. Chen" --demo --format md
 
 lint: $(STAMP)
 	$(BIN)/ruff check compoundkit tests benchmarks docs

@@ -78,13 +78,15 @@ _STATION_EPILOG = """Examples:
 
 \b
   compoundkit station examples/muscle-spasm-cream.toml --size 120g --balance sim:// \\
-      --stock examples/stock.toml --by 'A. Chen' --demo -o rx-demo.md
+      --stock examples/station/stock.toml --by 'A. Chen' --demo -o rx-demo.md
   compoundkit station mfr.approved.toml --size 120g --id RX-1042 \\
       --balance 'serial:///dev/ttyUSB0?baudrate=9600' --stock stock.toml \\
       --by 'A. Chen' --log records.db -o rx1042.json
 
 FORMULA_OR_MFR is a formula file or a saved (approved) MFR, as record cr takes it. Every
-line is weighed, the q.s. vehicle last (to bring the batch to its total): scan the
+line is weighed, a line below the minimum weighable quantity by its aliquot plan (the
+drug, the base added, the aliquot taken), the q.s. vehicle last (to bring the batch to
+its total): scan the
 container's GS1 code (the stock file must name the line's ingredient and form, vehicle
 or excipient; the lot must not be expired nor expire before the BUD), t tares, a accepts
 a stable reading within the line's tolerance (the formula's per line or overall, else

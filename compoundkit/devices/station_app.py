@@ -33,7 +33,7 @@ from textual.widgets import Footer, Input, Static
 from compoundkit.devices.balance import Reading
 from compoundkit.devices.errors import ToleranceError
 from compoundkit.devices.mtsics import PINT_UNITS
-from compoundkit.devices.station import WeighSession
+from compoundkit.devices.station import Step, WeighSession
 from compoundkit.errors import CompoundkitError
 from compoundkit.records.cr import ComponentRecord, CompoundingRecord
 
@@ -146,22 +146,20 @@ class StationApp(App[CompoundingRecord | None]):
             self.query_one("#line", Static).update(Text("Every line is weighed."))
             self.query_one("#prompt", Static).update(Text(""))
             return
-        number = len(session.weighed) + 1
-        band = f"{step.low_g:.3f}-{step.high_g:.3f} g, \u00b1{step.component.tolerance:g} %"
-        what = (
-            f"q.s.: weigh {step.goal_g:.3f} g of {step.form_name} to bring the batch to "
-            f"{session.sheet.made_g:g} g (target {step.target_g:.3f} g, {band})"
-            if step.qs
-            else f"{step.form_name}: weigh {step.target_g:.3f} g ({band})"
-        )
+        number = session.position + 1
         self.query_one("#line", Static).update(
-            Text(f"Line {number} of {len(session.steps)}: {what}")
+            Text(f"Step {number} of {len(session.steps)}: {_describe(step, session)}")
         )
         prompts = {
             "scan": "Scan the container.",
             "tare": "Put the empty weighing container on the pan and press t to tare.",
             "weigh": "Weigh. Press a to accept a stable reading within the tolerance.",
         }
+        if step.phase == "diluent":
+            prompts["scan"] = "Scan the container of the base."
+            prompts["tare"] = f"Put the container with the {step.name} on the pan; press t to tare."
+        elif step.phase == "aliquot":
+            prompts["tare"] = "Mix until uniform. Put a new container on the pan; press t to tare."
         if self.demo:
             prompts = {stage: f"{text} (Demo: press Enter.)" for stage, text in prompts.items()}
         self.query_one("#prompt", Static).update(Text(prompts[session.stage]))
@@ -174,17 +172,21 @@ class StationApp(App[CompoundingRecord | None]):
             self.set_focus(None)
 
     def _demo_label(self) -> str:
-        """A made-up label of a product the stock file lists for the current line."""
-        step = self.session.current
+        """A made-up label of a product the stock file lists for the current step."""
+        session = self.session
+        step = session.current
         assert step is not None
-        products = self.session.stock.products(step.name, step.form, step.kind)
+        assert step.scan is not None
+        name, form, kind = step.scan
+        products = session.stock.products(name, form, kind)
         if not products:
-            self.say(f"Demo: the stock file lists no product for {step.name}.", "red")
+            self.say(f"Demo: the stock file lists no product for {name}.", "red")
             return ""
         from datetime import timedelta
 
-        expiry = self.session.use_by + timedelta(days=365)
-        return f"(01){products[0].gtin}(17){expiry:%y%m%d}(10)DEMO-{len(self.session.weighed) + 1}"
+        expiry = session.use_by + timedelta(days=365)
+        number = len(session.record.components) if kind == "vehicle" else step.index + 1
+        return f"(01){products[0].gtin}(17){expiry:%y%m%d}(10)DEMO-{number}"
 
     def show_reading(self, reading: Reading | None, error: str | None = None) -> None:
         """Show the live reading against the band (called from the poll)."""
@@ -309,10 +311,10 @@ class StationApp(App[CompoundingRecord | None]):
         try:
             line = self.session.accept(deviation)
         except ToleranceError as exc:
-            self.refused_out_of_band = True
-            self.call_from_thread(
-                self.say, f"Refused: {exc}; or press d to document the deviation", "red"
-            )
+            step = self.session.current
+            self.refused_out_of_band = step is not None and step.keeps_deviation
+            more = "; or press d to document the deviation" if self.refused_out_of_band else ""
+            self.call_from_thread(self.say, f"Refused: {exc}{more}", "red")
             return
         except CompoundkitError as exc:
             self.call_from_thread(self.say, f"Refused: {exc}", "red")
@@ -320,9 +322,9 @@ class StationApp(App[CompoundingRecord | None]):
         self.refused_out_of_band = False
         self.call_from_thread(self.accepted, line)
 
-    def accepted(self, line: ComponentRecord) -> None:
-        """Show an accepted line; finish after the last one."""
-        self.say(f"Accepted: {_weighed(line)}", "green")
+    def accepted(self, line: ComponentRecord | None) -> None:
+        """Show an accepted weighing; finish after the last one."""
+        self.say(f"Accepted: {_weighed(line)}" if line is not None else "Accepted.", "green")
         self.show_reading(None)
         if self.session.done:
             self.exit(self.session.record)
@@ -351,6 +353,21 @@ class StationApp(App[CompoundingRecord | None]):
         step = self.session.current
         if step is not None and self.last is not None:
             self._simulated(step.goal_g - self.last.quantity.m_as("gram"))
+
+
+def _describe(step: Step, session: WeighSession) -> str:
+    """What the step asks for, with its band."""
+    band = f"{step.low_g:.3f}-{step.high_g:.3f} g, \u00b1{step.component.tolerance:g} %"
+    base = session.record.components[-1].name
+    by_aliquot = f"{step.form_name} by aliquot"
+    return {
+        "qs": f"q.s.: weigh {step.goal_g:.3f} g of {step.form_name} to bring the batch to "
+        f"{session.sheet.made_g:g} g ({band})",
+        "drug": f"{by_aliquot}, 1 of 3: weigh {step.goal_g:.3f} g of {step.form_name} ({band})",
+        "diluent": f"{by_aliquot}, 2 of 3: add {step.goal_g:.3f} g of {base} to it ({band})",
+        "aliquot": f"{by_aliquot}, 3 of 3: weigh {step.goal_g:.3f} g of the mixture ({band}): "
+        f"it holds {step.target_g:.3f} g of {step.name}",
+    }.get(step.phase, f"{step.form_name}: weigh {step.target_g:.3f} g ({band})")
 
 
 def _weighed(line: ComponentRecord) -> str:

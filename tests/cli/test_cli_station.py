@@ -26,7 +26,7 @@ pytest.importorskip("biip")
 
 ROOT = Path(__file__).resolve().parents[2]
 CREAM = str(ROOT / "examples" / "muscle-spasm-cream.toml")
-STOCK = str(ROOT / "examples" / "stock.toml")
+STOCK = str(ROOT / "examples" / "station" / "stock.toml")
 SIM_ID = "compoundkit-sim MT-SICS SN SIM-0001"
 
 
@@ -35,13 +35,17 @@ def invoke(*args: str) -> Any:
 
 
 def station(*args: str) -> Any:
-    return invoke("station", CREAM, "--size", "120g", "--balance", "sim://", "--stock", STOCK,
+    return station_of("120g", *args)
+
+
+def station_of(size: str, *args: str) -> Any:
+    return invoke("station", CREAM, "--size", size, "--balance", "sim://", "--stock", STOCK,
                   "--by", "A. Chen", *args)  # fmt: skip
 
 
 @pytest.fixture
 def operator(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Stands in for the operator: every line scanned (its product in examples/stock.toml),
+    """Stands in for the operator: every line scanned (its product in examples/station/stock.toml),
     tared and filled to what it asks for; the sessions run are kept."""
     from compoundkit.devices import station_app
 
@@ -52,8 +56,10 @@ def operator(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         sim = session.balance.simulator
         while not session.done:
             step = session.current
-            product = session.stock.products(step.name, step.form, step.kind)[0]
-            session.scan(f"(01){product.gtin}(17)701231(10)LOT{len(session.weighed)}")
+            if step.scan is not None:
+                product = session.stock.products(*step.scan)[0]
+                number = len(session.record.components) if step.scan[2] == "vehicle" else step.index
+                session.scan(f"(01){product.gtin}(17)701231(10)LOT{number}")
             sim.clear()
             session.tare()
             sim.place(step.goal_g)
@@ -83,14 +89,6 @@ def approved_mfr(here: Path) -> str:
 
 
 # --------------------------------------------------------------------------- refused first
-
-
-def test_a_sheet_with_aliquots_is_refused_before_connecting() -> None:
-    result = invoke("station", CREAM, "--size", "1g", "--balance", "tcp://127.0.0.1:9",
-                    "--stock", STOCK, "--by", "A. Chen")  # fmt: skip
-    assert result.exit_code == 2
-    assert "need an aliquot" in result.output
-    assert "Cyclobenzaprine (20 mg)" in result.output
 
 
 def test_a_missing_stock_file_is_one_line() -> None:
@@ -153,7 +151,7 @@ def test_the_record_is_written_weighed_and_ready_for_the_verifier(
         "Lipoderm ActiveMax",
     ]  # fmt: skip
     assert {c.tolerance for c in record.components} == {2.0}
-    assert [c.lot for c in record.components] == [f"LOT{n}" for n in range(5)]
+    assert [c.lot for c in record.components] == [*(f"LOT{n}" for n in range(4)), "LOT5"]
     assert {c.balance for c in record.components} == {SIM_ID}
     assert all(c.weighed_at is not None for c in record.components)
     assert record.made_g == pytest.approx(120.0)
@@ -219,3 +217,17 @@ def test_verify_refuses_an_mfr_and_an_unknown_entry(here: Path) -> None:
     assert "is an MFR, not a compounding record" in result.output
     missing = invoke("verify", "RX-0", "--log", "nothing.db", "--by", "B. Osei")
     assert missing.exit_code == 2
+
+
+def test_a_batch_with_aliquots_is_walked_to_its_record(operator: list[Any], here: Path) -> None:
+    result = station_of("2g", "--id", "RX-10", "-o", "rx10.json")
+    assert result.exit_code == 0, result.output
+    record = load_record(here / "rx10.json")
+    assert isinstance(record, CompoundingRecord)
+    assert record.state == "weighed"
+    assert [note.split(":")[0] for note in record.notes] == [
+        f"Cyclobenzaprine by aliquot, on {SIM_ID}",
+        f"Magnesium chloride by aliquot, on {SIM_ID}",
+    ]
+    assert record.made_g == pytest.approx(2.0, abs=0.002)
+    assert [f.code for f in record.gaps()] == ["CK303", "CK306"]

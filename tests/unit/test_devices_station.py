@@ -113,13 +113,14 @@ def weigh(s: WeighSession, name: str, grams: float, deviation: str | None = None
 
 def test_steps_are_every_line_the_vehicle_last() -> None:
     steps = session().steps
-    assert [(s.name, s.kind, s.form, s.target_g, s.qs) for s in steps] == [
-        ("Ketoprofen", "ingredient", "free-acid", 12.0, False),
-        ("Cyclobenzaprine", "ingredient", "hydrochloride", 2.4, False),
-        ("Guaifenesin", "ingredient", "base", 12.0, False),
-        ("Magnesium chloride", "ingredient", "hexahydrate", 6.0, False),
-        ("Lipoderm ActiveMax", "vehicle", None, 87.6, True),
+    assert [(s.name, s.scan, s.target_g, s.phase) for s in steps] == [
+        ("Ketoprofen", ("Ketoprofen", "free-acid", "ingredient"), 12.0, "weigh"),
+        ("Cyclobenzaprine", ("Cyclobenzaprine", "hydrochloride", "ingredient"), 2.4, "weigh"),
+        ("Guaifenesin", ("Guaifenesin", "base", "ingredient"), 12.0, "weigh"),
+        ("Magnesium chloride", ("Magnesium chloride", "hexahydrate", "ingredient"), 6.0, "weigh"),
+        ("Lipoderm ActiveMax", ("Lipoderm ActiveMax", None, "vehicle"), 87.6, "qs"),
     ]
+    assert steps[4].qs
     assert (steps[1].low_g, steps[1].high_g) == (2.28, 2.52)
 
 
@@ -238,9 +239,109 @@ def test_the_vehicle_is_scanned_and_weighed_to_the_total() -> None:
     assert s.record.made_g == pytest.approx(120.0)
 
 
-def test_aliquot_lines_are_refused_at_the_start() -> None:
-    with pytest.raises(StationError, match=r"Cyclobenzaprine \(20 mg\): 1\. Weigh"):
-        session(size="1 g")
+def test_aliquot_lines_are_walked_by_their_plan() -> None:
+    """2 g of the cream: cyclobenzaprine (40 mg) and magnesium chloride (100 mg) are
+    below the 120 mg minimum: weigh the multiple, add the base, take the aliquot."""
+    s = session(size="2 g")
+    assert [step.phase for step in s.steps] == [
+        "weigh", "drug", "diluent", "aliquot", "weigh", "drug", "diluent", "aliquot", "qs",
+    ]  # fmt: skip
+    sim = s.balance.simulator
+    assert sim is not None
+    weigh(s, "ketoprofen", 0.2)
+    drug = s.current
+    assert drug is not None
+    assert (drug.name, drug.goal_g, drug.low_g, drug.high_g) == (
+        "Cyclobenzaprine",
+        0.12,
+        0.114,
+        0.126,
+    )
+    with pytest.raises(ToleranceError, match=r"for the aliquot's Cyclobenzaprine: take some off"):
+        weigh(s, "cyclobenzaprine", 0.13, "kept anyway")  # no deviation for a plan's step
+    sim.place(-0.009)
+    assert s.accept() is None  # 0.121 g: the record keeps it through the aliquot
+    base = s.current
+    assert base is not None
+    assert (base.phase, base.scan, base.goal_g) == (
+        "diluent",
+        ("Lipoderm ActiveMax", None, "vehicle"),
+        0.24,
+    )
+    s.scan(scan_of("lipoderm-activemax", lot="B-1"))
+    s.tare()  # the container with the drug on the pan
+    sim.place(0.24)
+    assert s.accept() is None
+    aliquot = s.current
+    assert aliquot is not None
+    assert (aliquot.phase, aliquot.scan, s.stage) == ("aliquot", None, "tare")
+    assert aliquot.goal_g == 0.119  # 40 mg x 0.361 g / 0.121 g, to the milligram
+    with pytest.raises(StationError, match="nothing to scan"):
+        s.scan(scan_of("cyclobenzaprine"))
+    sim.clear()
+    s.tare()
+    sim.place(0.119)
+    line = s.accept()
+    assert line is not None
+    assert line.weighed_g == pytest.approx(0.121 * 0.119 / 0.361)  # 39.9 mg delivered
+    assert (line.lot, line.balance) == ("LOT-1", SIM_ID)  # the drug's lot
+    assert "Cyclobenzaprine by aliquot" in s.record.notes[0]
+    assert "0.121 g of Cyclobenzaprine hydrochloride" in s.record.notes[0]
+    weigh(s, "guaifenesin", 0.2)
+    s.scan(scan_of("magnesium chloride", lot="M-1"))
+    sim.clear()
+    s.tare()
+    sim.place(0.2)
+    s.accept()
+    with pytest.raises(StationError, match="this batch's base is lot B-1"):
+        s.scan(scan_of("lipoderm-activemax", lot="B-2"))
+    s.scan(scan_of("lipoderm-activemax", lot="B-1"))
+    s.tare()
+    sim.place(0.12)
+    s.accept()
+    sim.clear()
+    s.tare()
+    sim.place(s.current.goal_g)
+    assert s.accept().weighed_g == pytest.approx(0.1)
+    qs = s.current
+    assert qs is not None
+    assert qs.qs
+    carried = (0.119 - 0.121 * 0.119 / 0.361) + (0.16 - 0.1)
+    assert s.carried_g == pytest.approx(carried)
+    assert qs.goal_g == round(2 - 0.2 - 0.121 * 0.119 / 0.361 - 0.2 - 0.1 - carried, 3)
+    with pytest.raises(StationError, match="use lot B-1"):
+        s.scan(scan_of("lipoderm-activemax", lot="B-2"))
+    s.scan(scan_of("lipoderm-activemax", lot="B-1"))
+    sim.clear()
+    s.tare()
+    sim.place(qs.goal_g)
+    vehicle = s.accept()
+    assert vehicle is not None
+    assert vehicle.weighed_g == pytest.approx(qs.goal_g + carried)  # the base in all
+    assert vehicle.lot == "B-1"
+    record = s.record
+    assert record.state == "weighed"
+    assert record.made_g == pytest.approx(2.0, abs=0.001)
+    assert [f.code for f in record.gaps()] == ["CK303", "CK306"]  # unapproved, no verifier
+    assert len(record.notes) == 2
+
+
+def test_an_aliquot_outside_its_tolerance_may_be_kept_with_a_reason() -> None:
+    s = session(size="2 g")
+    sim = s.balance.simulator
+    assert sim is not None
+    weigh(s, "ketoprofen", 0.2)
+    weigh(s, "cyclobenzaprine", 0.12)
+    weigh(s, "lipoderm-activemax", 0.24)
+    sim.clear()
+    s.tare()
+    sim.place(0.2)  # holds 66.7 mg, not 40
+    with pytest.raises(ToleranceError, match=r"outside 0\.114-0\.126 g for the aliquot of the "):
+        s.accept()
+    line = s.accept("took too much mixture; the pharmacist decided to keep it")
+    assert line is not None
+    assert line.out_of_tolerance
+    assert (s.record.line_deviations or ())[0].component == "Cyclobenzaprine"
 
 
 def test_a_record_already_weighed_is_refused() -> None:
@@ -442,11 +543,12 @@ def test_a_deviation_typed_at_the_station_keeps_the_reading() -> None:
     ]
 
 
-def test_the_demo_walks_the_batch_with_enter() -> None:
+@pytest.mark.parametrize("size", ["120 g", "2 g"])  # 2 g: two lines by aliquot
+def test_the_demo_walks_the_batch_with_enter(size: str) -> None:
     from compoundkit.devices.station_app import StationApp
 
     async def scenario() -> Any:
-        app = StationApp(session(), poll=0.05, demo=True)
+        app = StationApp(session(size=size), poll=0.05, demo=True)
         async with app.run_test() as pilot:
             deadline = time.monotonic() + 20
             while app.return_value is None:
@@ -458,7 +560,8 @@ def test_the_demo_walks_the_batch_with_enter() -> None:
     record = run(scenario)
     assert record.state == "weighed"
     assert [c.lot for c in record.components] == [f"DEMO-{n}" for n in range(1, 6)]
-    assert [c.weighed_g for c in record.components] == [c.target_g for c in record.components]
+    assert [f.code for f in record.gaps()] == ["CK303", "CK306"]  # all within tolerance
+    assert record.made_g == pytest.approx(record.sheet().made_g, abs=0.002)
 
 
 def test_the_demo_needs_the_simulator() -> None:
