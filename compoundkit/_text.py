@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["csv_cell", "markdown", "one_line", "terminal"]
+__all__ = ["csv_cell", "json_text", "markdown", "one_line", "terminal"]
 
 # C0 controls but tab and line feed, DEL, C1 controls, and the bidirectional formatting
 # characters (the set compoundkit.names refuses in names).
@@ -46,6 +46,19 @@ def terminal(text: str) -> str:
     A carriage return is removed too (it would let later text overwrite a figure).
     """
     return _STRIP.sub("", text)
+
+
+def json_text(text: str) -> str:
+    """Serialised JSON with the characters :func:`terminal` drops written as ``\\uXXXX``.
+
+    ``json.dumps(..., ensure_ascii=False)`` escapes C0 controls but leaves C1 controls
+    and bidi overrides raw; outside strings JSON holds none of them, so this is still the
+    same JSON value.
+
+    >>> json_text('{"lot": "K1\u202e"}')
+    '{"lot": "K1\\\\u202e"}'
+    """
+    return _STRIP.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def one_line(text: str) -> str:

@@ -260,6 +260,7 @@ def mfr_file() -> list[str]:
         QualityCheck,
     )
     from compoundkit.records.schema import MFR_SCHEMA
+    from compoundkit.records.signing import Signature
 
     classes = {
         MasterFormulationRecord: "the file",
@@ -267,6 +268,7 @@ def mfr_file() -> list[str]:
         QualityCheck: "[[quality_control]]",
         MfrBud: "[bud]",
         BudExtension: "[bud.extension]",
+        Signature: "[[signatures]]",
     }
     return _record(classes, MasterFormulationRecord, MFR_SCHEMA)
 
@@ -282,6 +284,7 @@ def cr_file() -> list[str]:
         Signoff,
     )
     from compoundkit.records.schema import CR_SCHEMA, MfrReference
+    from compoundkit.records.signing import Signature
 
     classes = {
         CompoundingRecord: "the file",
@@ -292,6 +295,7 @@ def cr_file() -> list[str]:
         QcResult: "[[qc_results]]",
         LineDeviation: "[[line_deviations]]",
         Signoff: "[[signoffs]]",
+        Signature: "[[signatures]]",
     }
     return _record(classes, CompoundingRecord, CR_SCHEMA)
 

@@ -210,8 +210,10 @@ def quiet_broken_pipe() -> None:
 
 
 def echo_json(text: str) -> None:
-    """Print JSON text (already serialised)."""
-    click.echo(text.rstrip("\n"))
+    """Print JSON text (already serialised), control and bidi characters as ``\\uXXXX``."""
+    from compoundkit._text import json_text
+
+    click.echo(json_text(text.rstrip("\n")))
 
 
 def key_values(values: tuple[str, ...], option: str, example: str) -> dict[str, str]:
@@ -334,8 +336,8 @@ class WholeNumber(click.ParamType[int]):
 WHOLE_NUMBER: Final = WholeNumber("count", 10_000)
 
 
-_DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
-_TIME_RE: Final = re.compile(r"\d{2}:\d{2}")
+_DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME_RE: Final = re.compile(r"[0-9]{2}:[0-9]{2}")
 
 
 def iso_date(text: str | None, option: str) -> dt.date:

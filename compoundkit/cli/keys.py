@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 __all__ = ["keys", "open_signing_key", "passphrase"]
 
 
-def passphrase(*, confirm: bool = False) -> str:
-    """The passphrase: ``COMPOUNDKIT_PASSPHRASE``, else a hidden prompt (twice if ``confirm``)."""
+def passphrase(*, confirm: bool = False, prompt: str = "Passphrase") -> str:
+    """The passphrase: ``COMPOUNDKIT_PASSPHRASE``, else a hidden ``prompt`` (twice if
+    ``confirm``)."""
     from compoundkit.records.signing import PASSPHRASE_ENV
 
     given = os.environ.get(PASSPHRASE_ENV)
@@ -31,9 +32,7 @@ def passphrase(*, confirm: bool = False) -> str:
             raise InputError(f"{PASSPHRASE_ENV} is set but empty; a key needs a passphrase")
         return given
     try:
-        value: str = click.prompt(
-            "Passphrase", hide_input=True, confirmation_prompt=confirm, err=True
-        )
+        value: str = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
     except click.Abort:
         raise InputError(f"no passphrase: set {PASSPHRASE_ENV} or answer the prompt") from None
     return value
@@ -46,7 +45,7 @@ def open_signing_key(path: str, option: str = "--sign-with") -> SigningKey:
     if not Path(path).is_file():
         raise InputError(f"{option}: key file {path} does not exist")
     with handle_errors():
-        return load_key(path, passphrase())
+        return load_key(path, passphrase(prompt=f"Passphrase of {path}"))
 
 
 @click.group(

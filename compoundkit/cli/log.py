@@ -21,6 +21,7 @@ import click
 from compoundkit.cli._common import (
     InputError,
     checked_path,
+    echo,
     echo_json,
     handle_errors,
     iso_date,
@@ -30,15 +31,63 @@ from compoundkit.cli._common import (
 if TYPE_CHECKING:
     from compoundkit.records.log import LogEntry, RecordLog
 
-__all__ = ["LOG_OPTION", "integrity", "log", "log_target", "open_log_readonly", "resolve_entry_id"]
+__all__ = [
+    "LOG_OPTION",
+    "MAX_WAIT",
+    "WAIT_OPTION",
+    "integrity",
+    "log",
+    "log_target",
+    "log_wait",
+    "open_log_readonly",
+    "resolve_entry_id",
+]
 
-LOG_OPTION: Final = click.option(
-    "--log",
-    "log_path",
-    required=True,
-    metavar="PATH|URL",
-    help="The record log: a SQLite file, or postgresql://user@host:port/dbname.",
+_WAIT_KEY: Final = "compoundkit.log_wait"
+_WAIT_RE: Final = re.compile(r"[0-9]{1,5}(\.[0-9]{1,3})?")
+MAX_WAIT: Final = 3600
+"""The longest ``--wait`` (seconds) a command accepts."""
+
+
+def _store_wait(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Keep ``--wait`` in the command's context, for every log it opens."""
+    if value is None:
+        return
+    text = value.strip()
+    if not _WAIT_RE.fullmatch(text) or float(text) > MAX_WAIT:
+        raise click.BadParameter(
+            f"{value!r} is not a number of seconds from 0 to {MAX_WAIT}, such as 5 or 0.5",
+            param_hint="--wait",
+        )
+    ctx.meta[_WAIT_KEY] = float(text)
+
+
+WAIT_OPTION: Final = click.option(
+    "--wait",
+    metavar="SECONDS",
+    expose_value=False,
+    callback=_store_wait,
+    help="How long to wait for a record log another process is writing [default: 30].",
 )
+
+
+def log_wait() -> float:
+    """The ``--wait`` given to the running command, in seconds (30 when not given)."""
+    context = click.get_current_context(silent=True)
+    meta = {} if context is None else context.meta
+    return float(meta.get(_WAIT_KEY, 30.0))
+
+
+def LOG_OPTION(func: Callable[..., None]) -> Callable[..., None]:
+    """``--log PATH|URL`` (required) and ``--wait SECONDS``."""
+    log_option = click.option(
+        "--log",
+        "log_path",
+        required=True,
+        metavar="PATH|URL",
+        help="The record log: a SQLite file, or postgresql://user@host:port/dbname.",
+    )
+    return log_option(WAIT_OPTION(func))
 
 
 def log_target(value: str) -> Path | str:
@@ -55,7 +104,7 @@ def open_log_readonly(path: str) -> Iterator[RecordLog]:
 
     target = log_target(path)
     with handle_errors():
-        opened = open_log(target, readonly=True)
+        opened = open_log(target, readonly=True, timeout=log_wait())
     with opened:
         yield opened
 
@@ -66,7 +115,7 @@ def resolve_entry_id(opened: RecordLog, given: str) -> str:
     return opened.entry_number(int(short[1])).id if short else given
 
 
-_SHORT_ID: Final = re.compile(r"R(\d{6,})")
+_SHORT_ID: Final = re.compile(r"R([0-9]{6,})")
 
 
 def integrity(func: Callable[..., None]) -> Callable[..., None]:
@@ -82,8 +131,8 @@ def integrity(func: Callable[..., None]) -> Callable[..., None]:
                 return func(*args, **kwargs)
             except LogIntegrityError as exc:
                 broken = exc
-        click.echo(f"compoundkit: error: {broken}", err=True)
-        click.echo("  hint: compoundkit log verify --log PATH names the first bad entry", err=True)
+        echo(f"compoundkit: error: {broken}", err=True)
+        echo("  hint: compoundkit log verify --log PATH names the first bad entry", err=True)
         sys.exit(1)
 
     return wrapper
@@ -147,7 +196,7 @@ def _print_entries(entries: list[LogEntry], fmt: str) -> None:
             parts.append("lots " + ", ".join(entry.lots))
         if entry.corrects:
             parts.append(f"corrects {entry.corrects}")
-        click.echo("  ".join(str(p) for p in parts))
+        echo("  ".join(str(p) for p in parts))
 
 
 _FORMAT_OPTION: Final = click.option(
@@ -192,7 +241,7 @@ def log_list(
         entries = opened.find(since=first, until=last, formula=formula)
     _print_entries(entries, fmt)
     if fmt == "text":
-        click.echo(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}", err=True)
+        echo(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}", err=True)
 
 
 @log.command(
@@ -226,24 +275,24 @@ def log_show(entry_id: str, log_path: str, fmt: str) -> None:
         echo_json(json.dumps(data, indent=2, ensure_ascii=False))
         return
     s = _summary(entry)
-    click.echo(f"Entry {entry.id} (#{entry.seq}), {entry.kind}, day {s['day']}")
-    click.echo(f"Appended {s['created_at']}; hash {entry.hash}")
+    echo(f"Entry {entry.id} (#{entry.seq}), {entry.kind}, day {s['day']}")
+    echo(f"Appended {s['created_at']}; hash {entry.hash}")
     if s["state"] is not None:
-        click.echo(f"State: {s['state']}")
+        echo(f"State: {s['state']}")
     if entry.lots:
-        click.echo(f"Lots: {', '.join(entry.lots)}")
+        echo(f"Lots: {', '.join(entry.lots)}")
     if entry.corrects:
-        click.echo(f"Corrects {entry.corrects}")
+        echo(f"Corrects {entry.corrects}")
     for fix in corrections:
-        click.echo(_chain_line(fix))
+        echo(_chain_line(fix))
     if entry.kind == CORRECTION_KIND:
-        click.echo(_correction_text(entry.payload))
-    click.echo("")
+        echo(_correction_text(entry.payload))
+    echo("")
     if entry.kind in (MFR_KIND, CR_KIND, CORRECTION_KIND):
         with handle_errors():
-            click.echo(_markdown(record_from_entry(entry)))
+            echo(_markdown(record_from_entry(entry), entry))
     else:
-        click.echo(json.dumps(dict(entry.payload), indent=2, ensure_ascii=False))
+        echo(json.dumps(dict(entry.payload), indent=2, ensure_ascii=False))
 
 
 def _chain_line(fix: LogEntry) -> str:
@@ -285,9 +334,7 @@ def log_lot(lot: str, log_path: str, fmt: str) -> None:
         entries = opened.find(lot=lot)
     _print_entries(entries, fmt)
     if fmt == "text":
-        click.echo(
-            f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'} used lot {lot}", err=True
-        )
+        echo(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'} used lot {lot}", err=True)
 
 
 @log.command(
@@ -324,17 +371,17 @@ def log_verify(log_path: str, against: str | None, trust: str | None, fmt: str) 
         from compoundkit.records.signing import load_trusted, manifestation
 
         if trust is None:
-            click.echo(f"checkpoint {against}: signature not checked; give --trust FILE", err=True)
+            echo(f"checkpoint {against}: signature not checked; give --trust FILE", err=True)
         else:
             with handle_errors():
                 trusted = load_trusted(trust)
             try:
                 saved.verify_signature(trusted)
             except SignatureError as exc:
-                click.echo(f"compoundkit: checkpoint {against}: {exc}", err=True)
+                echo(f"compoundkit: checkpoint {against}: {exc}", err=True)
                 raise SystemExit(1) from None
             assert saved.signature is not None
-            click.echo(f"checkpoint {against}: {manifestation(saved.signature)}", err=True)
+            echo(f"checkpoint {against}: {manifestation(saved.signature)}", err=True)
     with open_log_readonly(log_path) as opened:
         report = opened.verify()
         if report.ok and saved is not None:
@@ -364,7 +411,7 @@ def log_verify(log_path: str, against: str | None, trust: str | None, fmt: str) 
             )
         )
     else:
-        click.echo(str(report))
+        echo(str(report))
     if not report.ok:
         raise SystemExit(1)
 
@@ -405,7 +452,7 @@ def log_checkpoint(log_path: str, output: str, force: bool, sign_with: str | Non
         opened.verify().raise_if_broken()
         with handle_errors():
             saved = save_checkpoint(opened, target, signer=signer)
-    click.echo(f"wrote {target}: {saved.entries} entries, head {saved.head_hash}", err=True)
+    echo(f"wrote {target}: {saved.entries} entries, head {saved.head_hash}", err=True)
 
 
 @log.command(
@@ -420,6 +467,7 @@ def log_checkpoint(log_path: str, output: str, force: bool, sign_with: str | Non
 )
 @click.argument("source", metavar="SOURCE")
 @click.argument("dest", metavar="DEST")
+@WAIT_OPTION
 @integrity
 def log_copy(source: str, dest: str) -> None:
     """Copy the record log SOURCE into the new log DEST (another file or backend)."""
@@ -428,7 +476,7 @@ def log_copy(source: str, dest: str) -> None:
     dest_target = log_target(dest)
     with open_log_readonly(source) as opened:
         with handle_errors():
-            copy = open_log(dest_target)
+            copy = open_log(dest_target, timeout=log_wait())
         with copy:
             report = copy_log(opened, copy)  # a broken source: LogIntegrityError, exit 1
             shown = [
@@ -436,17 +484,18 @@ def log_copy(source: str, dest: str) -> None:
                 for given, log in ((source, opened), (dest, copy))
             ]
     noun = "entry" if report.count == 1 else "entries"
-    click.echo(f"copied {report.count} {noun} from {shown[0]} to {shown[1]}")
-    click.echo(str(report))
+    echo(f"copied {report.count} {noun} from {shown[0]} to {shown[1]}")
+    echo(str(report))
     if not report.ok:
         raise SystemExit(1)
 
 
-def _markdown(record: object) -> str:
-    """The Markdown worksheet of a logged MFR or compounding record."""
+def _markdown(record: object, entry: LogEntry) -> str:
+    """The Markdown worksheet of a logged MFR or compounding record (a CR's with its
+    entry and the log's head after it)."""
     from compoundkit.records import render
     from compoundkit.records.mfr import MasterFormulationRecord
 
     if isinstance(record, MasterFormulationRecord):
         return render.mfr_to_markdown(record)
-    return render.cr_to_markdown(record)  # type: ignore[arg-type]
+    return render.cr_to_markdown(record, logged=entry)  # type: ignore[arg-type]

@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterator
+import shlex
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
+import attrs
 import click
 
 from compoundkit.cli._common import (
@@ -30,12 +32,21 @@ from compoundkit.cli._common import (
     write_file,
 )
 from compoundkit.cli.bud import RULE_SETS
-from compoundkit.cli.log import LOG_OPTION, log_target, open_log_readonly, resolve_entry_id
+from compoundkit.cli.log import (
+    LOG_OPTION,
+    WAIT_OPTION,
+    log_target,
+    log_wait,
+    open_log_readonly,
+    resolve_entry_id,
+)
 
 if TYPE_CHECKING:
     from compoundkit.formulas import Formulation
     from compoundkit.records.cr import CompoundingRecord
+    from compoundkit.records.log import LogEntry
     from compoundkit.records.mfr import MasterFormulationRecord
+    from compoundkit.records.signing import PublicKey, SigningKey
 
 __all__ = ["record"]
 
@@ -49,6 +60,25 @@ _SUFFIXES: Final = {
     ".pdf": "pdf",
 }
 _FORMATS: Final = ("md", "html", "json", "toml", "pdf")
+FC = TypeVar("FC", bound=Callable[..., Any])
+TRUST_OPTION: Final = click.option(
+    "--trust",
+    metavar="FILE",
+    help="Trusted signers (JSON, keys export-public): check every signature of the records "
+    "read, and count only a signed approval [default: $COMPOUNDKIT_TRUST, else "
+    "trusted-signers.json in the user's config folder, if there; else nothing is checked].",
+)
+
+
+def _sign_option(who: str) -> Callable[[FC], FC]:
+    return click.option(
+        "--sign-with",
+        "sign_with",
+        multiple=True,
+        metavar="KEYFILE",
+        help=f"Sign with this key (compoundkit keys new): {who} (repeatable); passphrase "
+        "from COMPOUNDKIT_PASSPHRASE or a prompt.",
+    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -68,19 +98,79 @@ def _output_format(output: str | None, fmt: str | None) -> str:
     return _SUFFIXES[suffix]
 
 
-def _render(record: MasterFormulationRecord | CompoundingRecord, fmt: str) -> str | bytes:
+def _render(
+    record: MasterFormulationRecord | CompoundingRecord,
+    fmt: str,
+    logged: LogEntry | None = None,
+) -> str | bytes:
     from compoundkit.records import render, serialize
     from compoundkit.records.mfr import MasterFormulationRecord
 
-    is_mfr = isinstance(record, MasterFormulationRecord)
-    if fmt == "json":
-        return serialize.dumps_record(record, "json")
-    if fmt == "toml":
-        return serialize.dumps_record(record, "toml")
-    if fmt == "md":
-        return render.mfr_to_markdown(record) if is_mfr else render.cr_to_markdown(record)  # type: ignore[arg-type]
-    html = render.mfr_to_html(record) if is_mfr else render.cr_to_html(record)  # type: ignore[arg-type]
+    if fmt in ("json", "toml"):
+        return serialize.dumps_record(record, fmt)  # type: ignore[arg-type]
+    if isinstance(record, MasterFormulationRecord):
+        if fmt == "md":
+            return render.mfr_to_markdown(record)
+        html = render.mfr_to_html(record)
+    else:
+        if fmt == "md":
+            return render.cr_to_markdown(record, logged=logged)
+        html = render.cr_to_html(record, logged=logged)
     return html if fmt == "html" else render.html_to_pdf(html)
+
+
+def _trusted(given: str | None) -> tuple[PublicKey, ...] | None:
+    """The trusted signers (``--trust``, ``$COMPOUNDKIT_TRUST`` or the configured file),
+    or None when none is given or configured (signatures are then not checked)."""
+    from compoundkit.records.signatures import TRUST_ENV, trust_file
+    from compoundkit.records.signing import load_trusted
+
+    path = trust_file(given)
+    if path is None:
+        return None
+    if not path.is_file():
+        where = "--trust" if given is not None else TRUST_ENV
+        raise InputError(f"{where}: trusted signers file {path} does not exist")
+    with handle_errors():
+        return load_trusted(path)
+
+
+def _open_keys(
+    paths: tuple[str, ...], trusted: tuple[PublicKey, ...] | None
+) -> list[tuple[str, SigningKey]]:
+    """The ``--sign-with`` keys, opened (a passphrase each); with trusted signers, a key
+    that is not one of them is refused: what it signs would be refused when read."""
+    from compoundkit.cli.keys import open_signing_key
+
+    keys = []
+    for path in paths:
+        key = open_signing_key(path)
+        if trusted is not None and key.key_id not in {t.key_id for t in trusted}:
+            raise InputError(
+                f"--sign-with: key {key.key_id} of {key.name!r} ({path}) is not a trusted "
+                "signer; add its public record (keys export-public) to the trusted signers file"
+            )
+        keys.append((path, key))
+    return keys
+
+
+def _sign_cr(record: CompoundingRecord, keys: list[tuple[str, SigningKey]]) -> CompoundingRecord:
+    """``record`` signed by each key, for the steps its holder did; a key that did no step
+    is an input error."""
+    from compoundkit.records.signatures import signed_steps
+
+    for path, key in keys:
+        if not signed_steps(record, key.name):
+            people = "; ".join(f"{s.step} by {s.by!r}" for s in record.steps
+                               if s.step != "weighed")  # fmt: skip
+            raise InputError(
+                f"--sign-with: key {key.key_id} ({path}) belongs to {key.name!r}, who did no step "
+                f"of {record.internal_id} ({people or 'no step'})"
+            )
+    for _, key in keys:
+        with handle_errors():
+            record = record.sign(key)
+    return record
 
 
 def _emit(data: str | bytes, target: Path | None, *, force: bool = False) -> None:
@@ -113,8 +203,11 @@ def _formula_errors(formula: str) -> Iterator[None]:
         raise SystemExit(1) from None
 
 
-def _load_source(path: str) -> MasterFormulationRecord | Formulation:
-    """A saved MFR (.json/.toml with ``schema = "compoundkit.mfr"``) or a formula file."""
+def _load_source(
+    path: str, trusted: tuple[PublicKey, ...] | None = None
+) -> MasterFormulationRecord | Formulation:
+    """A saved MFR (.json/.toml with ``schema = "compoundkit.mfr"``) or a formula file;
+    an MFR's signatures checked against ``trusted`` signers when given."""
     from compoundkit.formulas import load_formula
     from compoundkit.records.mfr import MasterFormulationRecord
     from compoundkit.records.serialize import MAX_RECORD_BYTES, load_record
@@ -129,7 +222,7 @@ def _load_source(path: str) -> MasterFormulationRecord | Formulation:
             raw = source.read_bytes()[: MAX_RECORD_BYTES + 1].decode("utf-8")
             data = json.loads(raw) if source.suffix.lower() == ".json" else tomllib.loads(raw)
         if isinstance(data, dict) and "schema" in data:
-            record = load_record(source)
+            record = load_record(source, trusted=trusted)
             if not isinstance(record, MasterFormulationRecord):
                 raise InputError(f"{path} is a compounding record; give a formula or a saved MFR")
             return record
@@ -137,11 +230,16 @@ def _load_source(path: str) -> MasterFormulationRecord | Formulation:
 
 
 def _mfr_for(
-    path: str, *, author: str | None, rules: str | None, size: str | None
+    path: str,
+    *,
+    author: str | None,
+    rules: str | None,
+    size: str | None,
+    trusted: tuple[PublicKey, ...] | None = None,
 ) -> MasterFormulationRecord:
     from compoundkit.records.mfr import MasterFormulationRecord
 
-    source = _load_source(path)
+    source = _load_source(path, trusted)
     if isinstance(source, MasterFormulationRecord):
         if rules is not None or size is not None or author is not None:
             raise InputError(
@@ -199,6 +297,7 @@ def record() -> None:
     help="Batch for the calculations (default: the formula's makes, or 100g).",
 )
 @click.option("--rules", type=click.Choice(RULE_SETS), help="BUD rule set [default: usp795-2023].")
+@TRUST_OPTION
 def record_mfr(
     formula: str,
     output: str | None,
@@ -207,13 +306,15 @@ def record_mfr(
     author: str | None,
     size: str | None,
     rules: str | None,
+    trust: str | None,
 ) -> None:
     """Print or save the master formulation record of FORMULA."""
     printable("--author", author)
     kind = _output_format(output, fmt)
     target = output_target(output, force=force, inputs={formula: "FORMULA"})
+    trusted = _trusted(trust)
     with handle_errors(), _formula_errors(formula):
-        mfr = _mfr_for(formula, author=author, rules=rules, size=size)
+        mfr = _mfr_for(formula, author=author, rules=rules, size=size, trusted=trusted)
         data = _render(mfr, kind)
     _emit(data, target, force=force)
     _report_missing(f"MFR {mfr.record_id} v{mfr.version}", mfr.missing_elements())
@@ -285,7 +386,9 @@ def _tolerance_option(value: str | None) -> float | None:
     "      --by 'A. Chen' --verified-by 'B. Osei' --log records.db -o rx1042.html\n"
     "  compoundkit record cr cream.toml --size 30g --count 4 --tolerance 1% ... --draft\n"
     "  compoundkit record cr mfr.approved.toml ... --weighed ketoprofen=120g \\\n"
-    "      --deviation ketoprofen='tenfold slip; batch kept for the stability study'\n\n"
+    "      --deviation ketoprofen='tenfold slip; batch kept for the stability study'\n"
+    "  compoundkit record cr mfr.approved.toml ... --by 'A. Chen' --verified-by 'B. Osei' \\\n"
+    "      --sign-with chen.key --sign-with osei.key --trust trusted-signers.json\n\n"
     "Names are ingredient ids, names or synonyms, excipient names, or the vehicle. "
     "Each actual weight is checked against its target within a tolerance (+/- 5 %, or "
     "as the formula sets per line or overall; --tolerance tightens it for this run). "
@@ -381,6 +484,7 @@ def _tolerance_option(value: str | None) -> float | None:
     metavar="PATH|URL",
     help="Append the record to this record log (a file, or postgresql://user@host:port/db).",
 )
+@WAIT_OPTION
 @output_options("Write to FILE (.html, .md, .json, .toml, .pdf).")
 @click.option(
     "--format",
@@ -388,6 +492,9 @@ def _tolerance_option(value: str | None) -> float | None:
     type=click.Choice(_FORMATS),
     help="Output format (default: from -o, else md).",
 )
+@_sign_option("each key signs the steps its holder did (prepared: --by; verified and released: "
+              "--verified-by)")  # fmt: skip
+@TRUST_OPTION
 def record_cr(
     formula: str,
     size: str,
@@ -413,6 +520,8 @@ def record_cr(
     output: str | None,
     force: bool,
     fmt: str | None,
+    sign_with: tuple[str, ...],
+    trust: str | None,
 ) -> None:
     """Make, check, verify and release the compounding record of one batch."""
     import secrets
@@ -442,8 +551,13 @@ def record_cr(
     qc = key_values(qc_values, "--qc", "appearance=smooth white cream")
     run_tolerance = _tolerance_option(tolerance)
     rx = internal_id or f"CK-{start:%Y%m%d}-{secrets.token_hex(3)}"
+    trusted = _trusted(trust)
+    keys = _open_keys(sign_with, trusted)
     with handle_errors(), _formula_errors(formula):
-        mfr = _mfr_for(formula, author=None, rules=rules, size=None)
+        mfr = _mfr_for(formula, author=None, rules=rules, size=None, trusted=trusted)
+        if trusted is not None:
+            nothing = "nothing logged" if where is not None else "no record made"
+            _require_signed_approval(mfr, trusted, formula, nothing)
         cr = CompoundingRecord.create(
             mfr,
             size=size,
@@ -473,10 +587,13 @@ def record_cr(
             gaps,
             f"{what}: give what is missing, or --draft to keep it as a draft",
         )
+    cr = _sign_cr(cr, keys)
     with handle_errors():
-        data = _render(cr, kind)
+        data = _render(cr, kind)  # a worksheet that cannot be made stops before the log
     if where is not None:
-        _log_cr(cr, where)
+        entry = _log_cr(cr, where)
+        with handle_errors():
+            data = _render(cr, kind, entry)  # with the log's head after its entry
     _emit(data, target, force=force)
     state = "final (released)" if cr.is_final else f"DRAFT ({cr.state})"
     click.echo(
@@ -490,30 +607,54 @@ def record_cr(
     _report_missing(f"compounding record {cr.internal_id}", cr.missing_elements())
 
 
-def _log_cr(cr: CompoundingRecord, log_target: Path | str) -> None:
+def _require_signed_approval(
+    mfr: MasterFormulationRecord, trusted: tuple[PublicKey, ...], source: str, nothing: str
+) -> None:
+    """With trusted signers, an approval without a valid signature is not an approval:
+    exit 1, naming what is missing."""
+    from compoundkit.errors import SignatureError
+    from compoundkit.records.signatures import require_signed_approval
+
+    try:
+        require_signed_approval(mfr, trusted)
+    except SignatureError as exc:
+        click.echo(f"compoundkit: {source}: {exc}", err=True)
+        click.echo(
+            f"{nothing}: the approver signs the approval: compoundkit record approve "
+            f"MFR_FILE --by {shlex.quote(mfr.approved_by or 'NAME')} --sign-with KEYFILE",
+            err=True,
+        )
+        raise SystemExit(1) from None
+
+
+def _log_cr(cr: CompoundingRecord, log_target: Path | str) -> LogEntry:
     """Append ``cr`` to the log; a final record completes the draft of the same id."""
     from compoundkit.records.log import open_log
     from compoundkit.records.serialize import find_draft, log_record
 
-    with handle_errors(), open_log(log_target) as record_log:
+    with handle_errors(), open_log(log_target, timeout=log_wait()) as record_log:
         draft = find_draft(record_log, cr.internal_id)
         completes = draft.id if draft is not None and cr.is_final else None
         entry = log_record(record_log, cr, completes=completes)
         where = record_log.location if isinstance(log_target, str) else log_target
     done = f"; completes draft {completes}" if completes else ""
     click.echo(f"logged {entry.id} in {where}{done}", err=True)
+    return entry
 
 
 @record.command(
     "approve",
     epilog="Examples:\n\n\b\n"
     "  compoundkit record approve mfr.toml --by 'B. Osei'\n"
-    "  compoundkit record approve mfr.toml --by 'B. Osei' --date 2026-11-20 -o approved.json\n\n"
+    "  compoundkit record approve mfr.toml --by 'B. Osei' --date 2026-11-20 -o approved.json\n"
+    "  compoundkit record approve mfr.toml --by 'B. Osei' --sign-with osei.key\n\n"
     "MFR_FILE is a saved MFR (compoundkit record mfr FORMULA --author NAME -o mfr.toml, "
     "with its missing elements filled in). The approved version is written next to it "
     "(mfr.approved.toml) or to -o; it is bound to the MFR's content hash, so any later "
     "change makes an unapproved version. The author cannot approve (names compared after "
-    "Unicode folding, case and spaces).\n\n"
+    "Unicode folding, case and spaces). With --sign-with, the approver's key signs the "
+    "approval (meaning 'approved'); the key must be the approver's and not the author's. "
+    "With trusted signers (--trust), record cr accepts only a signed approval.\n\n"
     "Exit codes: 0 approved, 1 refused (the author, an element missing, already "
     "approved), 2 input errors.",
 )
@@ -522,12 +663,26 @@ def _log_cr(cr: CompoundingRecord, log_target: Path | str) -> None:
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="Day of approval; default today.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (.toml or .json).")
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@click.option(
+    "--sign-with",
+    "sign_with",
+    metavar="KEYFILE",
+    help="Sign the approval with the approver's key (compoundkit keys new); passphrase "
+    "from COMPOUNDKIT_PASSPHRASE or a prompt.",
+)
+@TRUST_OPTION
 def record_approve(
-    mfr_file: str, approver: str, day: str | None, output: str | None, force: bool
+    mfr_file: str,
+    approver: str,
+    day: str | None,
+    output: str | None,
+    force: bool,
+    sign_with: str | None,
+    trust: str | None,
 ) -> None:
     """Approve a saved master formulation record (a second person)."""
     from compoundkit.errors import RecordRefusedError
-    from compoundkit.records.mfr import MasterFormulationRecord
+    from compoundkit.records.mfr import MasterFormulationRecord, same_person
     from compoundkit.records.serialize import save_record
 
     on = iso_date(day, "--date")
@@ -536,8 +691,17 @@ def record_approve(
     target = checked_path(wanted, "output file")
     if target.exists() and not force:
         raise InputError(f"-o: {wanted} exists; give --force to replace it")
+    trusted = _trusted(trust)
+    signer = None
+    if sign_with is not None:
+        signer = _open_keys((sign_with,), trusted)[0][1]
+        if not same_person(signer.name, approver):
+            raise InputError(
+                f"--sign-with: key {signer.key_id} ({sign_with}) belongs to {signer.name!r}, not "
+                f"to the approver (--by {approver!r}); the approver signs with their own key"
+            )
     with handle_errors():
-        mfr = _load_source(mfr_file)
+        mfr = _load_source(mfr_file, trusted)
         if not isinstance(mfr, MasterFormulationRecord):
             raise InputError(
                 f"{mfr_file} is a formula, not a saved MFR: save one with compoundkit "
@@ -545,7 +709,7 @@ def record_approve(
                 "then approve it"
             )
         try:
-            approved = mfr.approve(approver, on)
+            approved = mfr.approve(approver, on, signer=signer)
         except RecordRefusedError as exc:
             _refused(f"MFR {mfr.record_id} v{mfr.version} not approved", exc.findings,
                      "nothing written")  # fmt: skip
@@ -555,6 +719,11 @@ def record_approve(
         f"{approved.approved_by} on {on.isoformat()} (content {approved.content_hash[:16]}...)",
         err=True,
     )
+    if signer is not None:
+        from compoundkit.records.signing import manifestation
+
+        assert approved.signatures is not None
+        click.echo(manifestation(approved.signatures[-1]), err=True)
 
 
 @record.command(
@@ -584,6 +753,8 @@ def record_approve(
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="Day of the correction; default today.")
 @click.option("--time", "clock", metavar="HH:MM", help="Time of the correction; default now.")
 @LOG_OPTION
+@_sign_option("each key signs the corrected record's steps its holder did")
+@TRUST_OPTION
 def record_correct(
     entry_id: str,
     reason: str,
@@ -599,6 +770,8 @@ def record_correct(
     day: str | None,
     clock: str | None,
     log_path: str,
+    sign_with: tuple[str, ...],
+    trust: str | None,
 ) -> None:
     """Correct a logged compounding record by appending a correction."""
     from compoundkit.errors import RecordRefusedError
@@ -616,9 +789,19 @@ def record_correct(
     where = log_target(log_path)
     if isinstance(where, Path) and not where.exists():
         raise InputError(f"--log: no record log at {log_path}")
-    with handle_errors(), open_log(where) as record_log:
+    trusted = _trusted(trust)
+    keys = _open_keys(sign_with, trusted)
+    with handle_errors(), open_log(where, timeout=log_wait()) as record_log:
         entry_id = resolve_entry_id(record_log, entry_id)
         tip, current = latest_version(record_log, entry_id)
+        if trusted is not None:
+            from compoundkit.errors import SignatureError
+            from compoundkit.records.signatures import verify_signatures
+
+            try:
+                verify_signatures(current, trusted)
+            except SignatureError as exc:
+                raise SignatureError(f"log entry {tip.id}: {exc}") from None
         if not isinstance(current, CompoundingRecord):
             raise InputError(
                 f"entry {entry_id} is an MFR: make a new version (MasterFormulationRecord."
@@ -642,6 +825,8 @@ def record_correct(
         except RecordRefusedError as exc:
             _refused(f"entry {entry_id} not corrected", exc.findings or [_note(str(exc))],
                      "nothing logged")  # fmt: skip
+        if keys:
+            fix = attrs.evolve(fix, record=_sign_cr(fix.record, keys))
         entry = log_correction(record_log, tip.id, fix)
     latest = "" if tip.id == entry_id else f" (the latest version of {entry_id})"
     click.echo(f"logged {entry.id}: corrects {tip.id}{latest}", err=True)

@@ -74,6 +74,7 @@ from compoundkit.records.serialize import (
     record_from_entry,
     save_record,
 )
+from compoundkit.records.signatures import require_signed_approval, verify_signatures
 
 __all__ = [
     "CR_ELEMENTS",
@@ -132,8 +133,10 @@ __all__ = [
     "record_from_dict",
     "record_from_entry",
     "record_to_dict",
+    "require_signed_approval",
     "rule_sets",
     "save_record",
+    "verify_signatures",
 ]
 
 

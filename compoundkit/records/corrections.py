@@ -201,6 +201,7 @@ def correct(
         raise RecordRefusedError(
             f"compounding record {record.internal_id}: the correction changes nothing"
         )
+    values["signatures"] = None  # they sign the record as it was; the corrector may sign anew
     values["made_g"] = _total(components, record.sheet().made_g)
     values["bud"] = _assign(record.mfr, components, record.prepared_at.date(), None, record.bud)
     if values["bud"] != record.bud:

@@ -66,6 +66,7 @@ from compoundkit.records.fields import (
     clean_text,
     shown,
     to_float,
+    to_signatures,
     to_texts,
     to_tuple,
     valid_date,
@@ -76,10 +77,12 @@ from compoundkit.records.fields import (
     valid_optional_grams,
     valid_optional_line,
     valid_optional_text,
+    valid_signatures,
     valid_text,
     valid_texts,
 )
 from compoundkit.records.mfr import MasterFormulationRecord, MissingElement, same_person
+from compoundkit.records.signing import Signature
 from compoundkit.units.grammar import format_number
 
 if TYPE_CHECKING:
@@ -87,6 +90,7 @@ if TYPE_CHECKING:
 
     from compoundkit.formulas import BatchSheet, Formulation
     from compoundkit.formulas.findings import Finding, Report
+    from compoundkit.records.signing import SigningKey
 
 __all__ = [
     "CR_ELEMENTS",
@@ -425,6 +429,12 @@ class CompoundingRecord:
     """The steps done, in order (None: a record saved before steps were recorded)."""
     yield_g: float | None = field(default=None, converter=to_float, validator=valid_optional_grams)
     """The finished preparation's weight, when weighed after compounding (grams)."""
+    signatures: tuple[Signature, ...] | None = field(
+        default=None, converter=to_signatures, validator=valid_signatures
+    )
+    """Electronic signatures of the steps (:meth:`sign`): each signs the whole record as
+    it stands (its kind, internal id and content hash), so sign after the last step
+    (None: no signature)."""
 
     def __attrs_post_init__(self) -> None:
         where = f"compounding record {self.internal_id}"
@@ -727,7 +737,34 @@ class CompoundingRecord:
 
         return findings(self)
 
+    def sign(self, key: SigningKey, *, at: _dt.datetime | None = None) -> CompoundingRecord:
+        """This record with ``key``'s signature of every step its holder did: ``prepared``
+        (the compounder), ``verified`` and ``released`` (the verifier), at ``at`` or now.
+
+        Each signature signs the whole record as it stands, so a later step or change
+        is refused (correct a signed record instead). Refused
+        (:class:`~compoundkit.errors.SignatureError`) when the key's name did no step.
+        """
+        from compoundkit.errors import SignatureError
+        from compoundkit.records.signatures import sign_record, signed_steps
+
+        steps = signed_steps(self, key.name)
+        if not steps:
+            people = "; ".join(f"{s.step} by {s.by!r}" for s in self.steps) or "no step"
+            raise SignatureError(
+                f"compounding record {self.internal_id}: the key {key.key_id} of "
+                f"{key.name!r} signs no step of it ({people})"
+            )
+        added = [sign_record(self, key, step, at) for step in steps]
+        return evolve(self, signatures=(*(self.signatures or ()), *added))
+
     def _refuse_after(self, step: str, action: str) -> None:
+        if self.signatures:
+            raise RecordRefusedError(
+                f"compounding record {self.internal_id} is signed: it cannot {action} it "
+                "any more (a signature covers the whole record); change it by a "
+                "correction (correct())"
+            )
         done = [s.step for s in self.steps]
         if step in done:
             raise RecordRefusedError(

@@ -44,6 +44,7 @@ __all__ = [
     "shown",
     "to_float",
     "to_lines",
+    "to_signatures",
     "to_texts",
     "to_tuple",
     "valid_date",
@@ -56,6 +57,7 @@ __all__ = [
     "valid_optional_grams",
     "valid_optional_line",
     "valid_optional_text",
+    "valid_signatures",
     "valid_text",
     "valid_texts",
 ]
@@ -280,3 +282,16 @@ def valid_grams(instance: object, attribute: attrs.Attribute[Any], value: object
 
 
 valid_optional_grams: Final = optional(valid_grams)
+
+
+def to_signatures(value: object) -> Any:
+    """Signatures as a tuple; None (no signature kept) stays None."""
+    return None if value is None else to_tuple(value)
+
+
+def valid_signatures(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """None, or a list of :class:`~compoundkit.records.signing.Signature`."""
+    from compoundkit.records.signing import Signature
+
+    if value is not None:
+        valid_instances(Signature)(instance, attribute, value)

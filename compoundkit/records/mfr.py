@@ -12,7 +12,9 @@ Records are immutable. :meth:`~MasterFormulationRecord.approve` needs a second p
 (unapproved, pointing at the one it replaces), so an approved version is never changed.
 A version is identified by its :attr:`~MasterFormulationRecord.content_hash`: the
 SHA-256 of the canonical JSON of its content (everything but the approval, which is
-bound to that hash instead).
+bound to that hash instead). Signatures (the author's ``prepared``, the approver's
+``approved``) sign that hash too (:mod:`compoundkit.records.signatures`). (Over 500
+lines on purpose: the record, its parts and its versions are one model.)
 
 >>> from compoundkit.formulas import load_formula
 >>> mfr = MasterFormulationRecord.create(
@@ -46,6 +48,7 @@ from compoundkit.records.fields import (
     clean_text,
     shown,
     to_lines,
+    to_signatures,
     to_texts,
     to_tuple,
     valid_hash,
@@ -55,12 +58,15 @@ from compoundkit.records.fields import (
     valid_optional_date,
     valid_optional_line,
     valid_optional_text,
+    valid_signatures,
     valid_text,
     valid_texts,
 )
+from compoundkit.records.signing import Signature
 
 if TYPE_CHECKING:
     from compoundkit.formulas import Formulation
+    from compoundkit.records.signing import Meaning, SigningKey
 
 __all__ = [
     "MFR_ELEMENTS",
@@ -356,6 +362,12 @@ class MasterFormulationRecord:
     )
     """The formula's notes and storage and the hint of every finding of the formulation
     (derived by :meth:`create`; None in records saved before they were kept)."""
+    signatures: tuple[Signature, ...] | None = field(
+        default=None, converter=to_signatures, validator=valid_signatures
+    )
+    """Electronic signatures of this version (:mod:`compoundkit.records.signing`): the
+    author's (``prepared``) and the approver's (``approved``). Not part of the content:
+    each signs the content hash (None: no signature)."""
     _content_hash: str = field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -489,13 +501,26 @@ class MasterFormulationRecord:
 
     # ----------------------------------------------------------------- versions
 
-    def approve(self, by: str, on: _dt.date) -> MasterFormulationRecord:
+    def approve(
+        self,
+        by: str,
+        on: _dt.date,
+        *,
+        signer: SigningKey | None = None,
+        at: _dt.datetime | None = None,
+    ) -> MasterFormulationRecord:
         """This version approved by ``by`` on ``on``, bound to its :attr:`content_hash`.
 
         Refused (:class:`~compoundkit.errors.SamePersonError`) when ``by`` is the author
         in any spelling (:func:`~compoundkit.names.name_key`), and
         (:class:`~compoundkit.errors.RecordRefusedError`) when no author is recorded,
         when an element is missing, or when the version is already approved.
+
+        With ``signer`` (the approver's key), the approval is also signed (meaning
+        ``approved``, at ``at`` or now): refused
+        (:class:`~compoundkit.errors.SignatureError`) when the key's name is not ``by``,
+        and (:class:`~compoundkit.errors.SamePersonError`) when it is the author's key
+        (by name, or by the key id of a signature the author made).
         """
         from compoundkit.formulas.findings import Finding, Severity
 
@@ -529,7 +554,54 @@ class MasterFormulationRecord:
                     Finding("CK311", Severity.ERROR, f"missing: {m}", None, "", "") for m in missing
                 ),
             )
-        return evolve(self, approved_by=approver, approved_on=day, approved_hash=self.content_hash)
+        if signer is not None:
+            self._check_approver_key(signer, approver, where)
+        approved = evolve(
+            self, approved_by=approver, approved_on=day, approved_hash=self.content_hash
+        )
+        return approved if signer is None else approved._signed(signer, "approved", at)
+
+    def _check_approver_key(self, signer: SigningKey, approver: str, where: str) -> None:
+        from compoundkit.errors import SignatureError
+
+        if not same_person(signer.name, approver):
+            raise SignatureError(
+                f"{where}: the signing key {signer.key_id} belongs to {signer.name!r}, not to "
+                f"the approver ({approver!r}); the approver signs with their own key"
+            )
+        authors = {s.key_id for s in self.signatures or () if same_person(s.name, self.author)}
+        if same_person(signer.name, self.author) or signer.key_id in authors:
+            from compoundkit.formulas.findings import Finding, Severity
+
+            message = (
+                f"key {signer.key_id} is the author's ({self.author!r}); the approval is "
+                "signed with a second person's key"
+            )
+            raise SamePersonError(
+                f"{where}: {message}", (Finding("CK310", Severity.ERROR, message, None, "", ""),)
+            )
+
+    def sign(self, key: SigningKey, *, at: _dt.datetime | None = None) -> MasterFormulationRecord:
+        """This version signed by its author, meaning ``prepared`` (at ``at`` or now); the
+        approver signs through :meth:`approve`. Refused
+        (:class:`~compoundkit.errors.SignatureError`) when the key is not the author's."""
+        from compoundkit.errors import SignatureError
+
+        if not same_person(key.name, self.author):
+            raise SignatureError(
+                f"MFR {self.record_id} v{self.version}: the signing key {key.key_id} belongs "
+                f"to {key.name!r}, not to the author ({self.author!r}); the approver signs "
+                "through approve(..., signer=KEY)"
+            )
+        return self._signed(key, "prepared", at)
+
+    def _signed(
+        self, key: SigningKey, meaning: Meaning, at: _dt.datetime | None
+    ) -> MasterFormulationRecord:
+        from compoundkit.records.signatures import sign_record
+
+        added = sign_record(self, key, meaning, at)
+        return evolve(self, signatures=(*(self.signatures or ()), added))
 
     def notes(self) -> tuple[str, ...]:
         """The preparation notes: as recorded, or derived from the formulation for a
@@ -547,7 +619,7 @@ class MasterFormulationRecord:
         ``previous_hash`` and the approval fields cannot be changed this way.
         """
         fixed = {"record_id", "version", "previous_hash", "approved_by", "approved_on",
-                 "approved_hash"}  # fmt: skip
+                 "approved_hash", "signatures"}  # fmt: skip
         refused = sorted(set(changes) & fixed)
         unknown = sorted(set(changes) - {f.name for f in fields(type(self)) if f.init})
         if refused or unknown:
@@ -572,6 +644,7 @@ class MasterFormulationRecord:
             approved_on=None,
             approved_hash=None,
             previous_hash=self.content_hash,
+            signatures=None,
         )
 
 

@@ -3,7 +3,10 @@
 An :class:`Outline` is the content of a worksheet before it is drawn: a title, the
 record's identifying lines, one :class:`Section` per USP element (a missing element
 says what is missing), and the signature lines. :mod:`compoundkit.records.render` draws
-it as Markdown, HTML or PDF.
+it as Markdown, HTML or PDF. The signature lines are followed by the record's
+electronic signatures as printed (name, date and time with zone, meaning, key id); a
+logged CR's worksheet also names its log entry and the log's head after it. (Over 500
+lines on purpose: the two outlines share their parts.)
 
 >>> from compoundkit.formulas import load_formula
 >>> from compoundkit.records.mfr import MasterFormulationRecord
@@ -24,7 +27,9 @@ if TYPE_CHECKING:
     from compoundkit.formulas import Formulation
     from compoundkit.formulas.model import Component, Excipient
     from compoundkit.records.cr import CompoundingRecord
+    from compoundkit.records.log import LogEntry
     from compoundkit.records.mfr import MasterFormulationRecord, MissingElement
+    from compoundkit.records.signing import Signature
 
 __all__ = ["Block", "Outline", "Section", "cr_outline", "mfr_outline"]
 
@@ -50,6 +55,8 @@ class Outline(NamedTuple):
     sections: tuple[Section, ...]
     signatures: tuple[tuple[str, str], ...]
     """(role, name already recorded or "")."""
+    signed: tuple[str, ...] = ()
+    """The record's electronic signatures as printed (:func:`signing.manifestation`)."""
 
 
 def _p(*lines: str) -> Block:
@@ -261,7 +268,36 @@ def mfr_outline(mfr: MasterFormulationRecord) -> Outline:
         ("Prepared by (author)", mfr.author or ""),
         ("Approved by", f"{mfr.approved_by} on {mfr.approved_on}" if mfr.is_approved else ""),
     )
-    return Outline(f"Master formulation record: {f.name}", meta, tuple(sections), signatures)
+    return Outline(
+        f"Master formulation record: {f.name}",
+        meta,
+        tuple(sections),
+        signatures,
+        _manifestations(mfr.signatures),
+    )
+
+
+def _manifestations(signatures: Iterable[Signature] | None) -> tuple[str, ...]:
+    from compoundkit.records.signing import manifestation
+
+    return tuple(manifestation(signed) for signed in signatures or ())
+
+
+def _logged(entry: LogEntry) -> Section:
+    """Where the record is in the record log, and the log's head after it: a printed
+    worksheet is a checkpoint too."""
+    noun = "entry" if entry.seq == 1 else "entries"
+    return Section(
+        "Record log",
+        (
+            _p(
+                f"Logged as entry {entry.id}, number {entry.seq} of the log.",
+                f"Log head after this entry: {entry.seq} {noun}, hash {entry.hash}",
+                "The log must still hold this entry with this hash "
+                f"(compoundkit log show {entry.id}); keep this page apart from the log.",
+            ),
+        ),
+    )
 
 
 def _moment(when: Any) -> str:
@@ -318,9 +354,10 @@ def _deviations(record: CompoundingRecord) -> list[str]:
     return lines
 
 
-def cr_outline(record: CompoundingRecord) -> Outline:
+def cr_outline(record: CompoundingRecord, logged: LogEntry | None = None) -> Outline:
     """The worksheet outline of a CR: one section per USP element, the batch sheet, the
-    preparation notes, one label per container."""
+    preparation notes, one label per container; with ``logged`` (its record-log entry),
+    the entry and the log's head after it."""
     from compoundkit.records.cr import CR_ELEMENTS
     from compoundkit.records.labels import container_labels, made_strengths, strengths
 
@@ -449,18 +486,30 @@ def cr_outline(record: CompoundingRecord) -> Outline:
                     f"MFR approved by {mfr.approved_by} on {mfr.approved_on}"
                     if mfr.is_approved
                     else "MFR not approved",
+                    *(
+                        f"MFR {line}"
+                        for line in _manifestations(mfr.signatures)
+                        if "(approved)" in line
+                    ),
                 )
             ],
         ),
         _element(13, names, missing, deviation_blocks or [_p("None recorded.")]),
         _notes(_record_notes(record)),
         Section("Labels", tuple(Block("label", label) for label in container_labels(record))),
+        *((_logged(logged),) if logged is not None else ()),
     ]
     signatures = (
         ("Compounded by", record.compounded_by),
         ("Verified by", record.verified_by or ""),
     )
-    return Outline(f"Compounding record: {f.name}", meta, tuple(sections), signatures)
+    return Outline(
+        f"Compounding record: {f.name}",
+        meta,
+        tuple(sections),
+        signatures,
+        _manifestations(record.signatures),
+    )
 
 
 def _record_notes(record: CompoundingRecord) -> list[str]:

@@ -30,6 +30,7 @@ from compoundkit.records.outline import Block, Outline, cr_outline, mfr_outline
 
 if TYPE_CHECKING:
     from compoundkit.records.cr import CompoundingRecord
+    from compoundkit.records.log import LogEntry
     from compoundkit.records.mfr import MasterFormulationRecord
 
 __all__ = [
@@ -90,6 +91,9 @@ def _markdown(outline: Outline) -> str:
     for role, name in outline.signatures:
         recorded = f" ({_md(name, line_start=False)})" if name else ""
         out.append(f"{_md(role)}{recorded}: ______________________  Date: ____________  ")
+    if outline.signed:
+        out += ["", "Electronic signatures:", ""]
+        out += [f"- {_md(line)}" for line in outline.signed]
     out += ["", f"_{DISCLAIMER}_", ""]
     return "\n".join(out)
 
@@ -99,9 +103,10 @@ def mfr_to_markdown(mfr: MasterFormulationRecord) -> str:
     return _markdown(mfr_outline(mfr))
 
 
-def cr_to_markdown(record: CompoundingRecord) -> str:
-    """The compounding-record worksheet (with its batch sheet) as Markdown."""
-    return _markdown(cr_outline(record))
+def cr_to_markdown(record: CompoundingRecord, *, logged: LogEntry | None = None) -> str:
+    """The compounding-record worksheet (with its batch sheet) as Markdown; with
+    ``logged``, its record-log entry and the log's head after it."""
+    return _markdown(cr_outline(record, logged))
 
 
 # --------------------------------------------------------------------------- HTML
@@ -168,8 +173,15 @@ def _html(outline: Outline) -> str:
         '<td>Date: <span class="sign"></span></td></tr>'
         for role, name in outline.signatures
     )
+    signed = (
+        '<p>Electronic signatures:</p><ul class="esign">'
+        + "".join(f"<li>{e(line)}</li>" for line in outline.signed)
+        + "</ul>"
+        if outline.signed
+        else ""
+    )
     parts += [
-        f'<section class="signatures"><h2>Signatures</h2><table>{rows}</table></section>',
+        f'<section class="signatures"><h2>Signatures</h2><table>{rows}</table>{signed}</section>',
         f"<footer>{e(DISCLAIMER)}</footer>",
         "</body>",
         "</html>",
@@ -183,9 +195,10 @@ def mfr_to_html(mfr: MasterFormulationRecord) -> str:
     return _html(mfr_outline(mfr))
 
 
-def cr_to_html(record: CompoundingRecord) -> str:
-    """The compounding-record worksheet (with its batch sheet) as self-contained HTML."""
-    return _html(cr_outline(record))
+def cr_to_html(record: CompoundingRecord, *, logged: LogEntry | None = None) -> str:
+    """The compounding-record worksheet (with its batch sheet) as self-contained HTML;
+    with ``logged``, its record-log entry and the log's head after it."""
+    return _html(cr_outline(record, logged))
 
 
 # --------------------------------------------------------------------------- PDF

@@ -67,6 +67,7 @@ from compoundkit.records.cr import (
     Signoff,
 )
 from compoundkit.records.mfr import CompoundingStep, MasterFormulationRecord, MfrBud, QualityCheck
+from compoundkit.records.signing import Signature
 
 if TYPE_CHECKING:
     import cattrs
@@ -101,7 +102,8 @@ Migration: TypeAlias = Callable[[dict[str, Any]], dict[str, Any]]
 # content of a record (its content hash), so approvals stay valid.
 _MIGRATIONS: Final[Mapping[int, Migration]] = types.MappingProxyType({})
 
-_APPROVAL: Final = ("approved_by", "approved_on", "approved_hash")
+_APPROVAL: Final = ("approved_by", "approved_on", "approved_hash", "signatures")
+# Not an MFR's content: the approval is bound to the content hash, and each signature signs it.
 _MOMENT: Final = re.compile(
     r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?"
 )
@@ -206,7 +208,7 @@ def _shapes(extension: Callable[[Any], Any]) -> dict[type[Any], _Shape]:
     plain: _Shape = ({}, {}, ())
     formulation = override(struct_hook=_formulation_from, unstruct_hook=_formulation_to)
     return {
-        **dict.fromkeys((Grams, CompoundingStep, QualityCheck), plain),
+        **dict.fromkeys((Grams, CompoundingStep, QualityCheck, Signature), plain),
         MfrBud: ({}, {"extension": override(unstruct_hook=extension)}, ()),
         MasterFormulationRecord: (
             {"formulation": formulation},
@@ -287,7 +289,8 @@ def _body(record: Record) -> dict[str, Any]:
 
 
 def content_hash(mfr: MasterFormulationRecord) -> str:
-    """SHA-256 (hex) of the canonical JSON of an MFR's content, without its approval."""
+    """SHA-256 (hex) of the canonical JSON of an MFR's content, without its approval and
+    its signatures."""
     body = {k: v for k, v in _body(mfr).items() if k not in _APPROVAL}
     return hashlib.sha256(canonical_json(body, what="MFR").encode("utf-8")).hexdigest()
 

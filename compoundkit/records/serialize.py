@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from compoundkit.records.corrections import Correction
     from compoundkit.records.log import LogEntry, RecordLog
     from compoundkit.records.mfr import MasterFormulationRecord
+    from compoundkit.records.signing import PublicKey
 
 __all__ = [
     "CORRECTION_KIND",
@@ -83,8 +84,19 @@ def dumps_record(record: Record, fmt: RecordFormat) -> str:
     raise RecordError(f"a record is written as 'json' or 'toml', not {fmt!r}")
 
 
-def loads_record(text: str, fmt: RecordFormat, *, source: str = "<string>") -> Record:
-    """An MFR or a CR from JSON or TOML text; ``source`` names it in errors."""
+def loads_record(
+    text: str,
+    fmt: RecordFormat,
+    *,
+    source: str = "<string>",
+    trusted: Iterable[PublicKey] | None = None,
+) -> Record:
+    """An MFR or a CR from JSON or TOML text; ``source`` names it in errors.
+
+    With ``trusted`` signers, every signature is checked
+    (:func:`~compoundkit.records.signatures.verify_signatures`): a
+    :class:`~compoundkit.errors.SignatureError` names the first that fails.
+    """
     if not isinstance(text, str):
         raise RecordError(f"{source}: expected text, got {type(text).__name__}")
     if len(text) > MAX_RECORD_BYTES:
@@ -100,7 +112,16 @@ def loads_record(text: str, fmt: RecordFormat, *, source: str = "<string>") -> R
             raise RecordError(f"{source}: {exc}") from None
     else:
         raise RecordError(f"a record is read from 'json' or 'toml', not {fmt!r}")
-    return record_from_dict(data, source=source, text=text)
+    record = record_from_dict(data, source=source, text=text)
+    if trusted is not None:
+        from compoundkit.errors import SignatureError
+        from compoundkit.records.signatures import verify_signatures
+
+        try:
+            verify_signatures(record, trusted)
+        except SignatureError as exc:
+            raise SignatureError(f"{source}: {exc}") from None
+    return record
 
 
 def _parse_json(text: str, source: str) -> object:
@@ -119,8 +140,11 @@ def _format_of(path: Path) -> RecordFormat:
     return fmt
 
 
-def load_record(path: str | os.PathLike[str]) -> Record:
-    """An MFR or CR from a ``.json`` or ``.toml`` file."""
+def load_record(
+    path: str | os.PathLike[str], *, trusted: Iterable[PublicKey] | None = None
+) -> Record:
+    """An MFR or CR from a ``.json`` or ``.toml`` file; its signatures checked against
+    ``trusted`` signers when given (as :func:`loads_record`)."""
     target = Path(path)
     fmt = _format_of(target)
     from compoundkit._files import NotRegularFileError, read_regular_file
@@ -137,7 +161,7 @@ def load_record(path: str | os.PathLike[str]) -> Record:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RecordError(f"{target}: not UTF-8 text (byte {exc.start})") from None
-    return loads_record(text, fmt, source=str(target))
+    return loads_record(text, fmt, source=str(target), trusted=trusted)
 
 
 def save_record(record: Record, path: str | os.PathLike[str]) -> Path:

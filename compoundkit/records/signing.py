@@ -154,9 +154,14 @@ class Signature:
     """One signature: who (printed name, key id), what it means, when, and the value."""
 
     name: str
+    """The signer's printed name, as their key gives it."""
     key_id: str
+    """The signing key's id (:attr:`PublicKey.key_id`)."""
     meaning: Meaning
+    """What the signer means by it (21 CFR 11.50): approval, a step of a record, or a
+    checkpoint of the record log."""
     time: _dt.datetime
+    """When it was signed, with its time zone."""
     value: str
     """The Ed25519 signature, base64."""
 

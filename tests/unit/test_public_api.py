@@ -255,8 +255,10 @@ PUBLIC: dict[str, list[str]] = {
         "record_from_dict",
         "record_from_entry",
         "record_to_dict",
+        "require_signed_approval",
         "rule_sets",
         "save_record",
+        "verify_signatures",
     ],
     "compoundkit.devices": [
         "Balance",

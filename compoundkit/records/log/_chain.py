@@ -15,7 +15,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from json.encoder import encode_basestring
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Protocol
 
 from compoundkit.errors import (
     LogIntegrityError,
@@ -77,6 +77,12 @@ def _backend(target: object) -> type[RecordLog]:
     return SqliteRecordLog
 
 
+class _Connection(Protocol):
+    """What the base class needs of a backend's connection."""
+
+    def close(self) -> None: ...
+
+
 class RecordLog(abc.ABC):
     """An append-only, hash-chained log of records: a SQLite file or a PostgreSQL database.
 
@@ -95,6 +101,8 @@ class RecordLog(abc.ABC):
     thread that opened it; open one per thread or process.
     """
 
+    _conn: _Connection | None = None
+    """The backend's open database connection; None once closed."""
     _location: str
     _readonly: bool
     _lot_index: bool = True
@@ -120,16 +128,18 @@ class RecordLog(abc.ABC):
         consistent read transaction) or ``write`` (one transaction, serialised with every
         other writer). Database errors leave it as :class:`LogStorageError`."""
 
-    @abc.abstractmethod
+    # -- life cycle -------------------------------------------------------------------
+
     def close(self) -> None:
         """Close the database connection (idempotent)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
 
     @property
-    @abc.abstractmethod
     def closed(self) -> bool:
         """True once :meth:`close` was called."""
-
-    # -- life cycle -------------------------------------------------------------------
+        return self._conn is None
 
     @property
     def location(self) -> str:

@@ -46,7 +46,7 @@ MAX_PAYLOAD_BYTES: Final = 4 * 1024 * 1024
 LOG_FORMAT: Final = "compoundkit record log"
 _MAX_NAME: Final = 200
 _KIND_RE: Final = re.compile(r"[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*")
-ID_RE: Final = re.compile(r"R(\d{6,})-[0-9a-f]{8}")
+ID_RE: Final = re.compile(r"R([0-9]{6,})-[0-9a-f]{8}")
 _CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f]")
 COLUMNS: Final = "seq, id, kind, created_at, day, formula, lots, corrects, payload, prev_hash, hash"
 

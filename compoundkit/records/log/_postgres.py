@@ -249,16 +249,6 @@ class PostgresRecordLog(RecordLog):
         """The PostgreSQL schema holding the log's tables."""
         return self._schema
 
-    @property
-    def closed(self) -> bool:
-        return self._conn is None
-
-    def close(self) -> None:
-        """Close the connection (idempotent)."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
-
     def _db(self) -> psycopg.Connection[Any]:
         if self._conn is None:
             raise LogStorageError(f"record log {self._location} is closed")

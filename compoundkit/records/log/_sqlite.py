@@ -97,6 +97,18 @@ def _storage_error(exc: sqlite3.Error, path: pathlib.Path, action: str) -> LogSt
     return LogStorageError(why)
 
 
+def _remove_if_empty(target: pathlib.Path) -> None:
+    """Remove the log file this process failed to create (a full disk, say), if still empty.
+
+    A file another process has meanwhile made into a log is not empty, so it stays.
+    """
+    with contextlib.suppress(OSError):
+        if target.stat().st_size == 0:
+            target.unlink()
+            for suffix in ("-wal", "-shm", "-journal"):
+                pathlib.Path(f"{target}{suffix}").unlink(missing_ok=True)
+
+
 class _SqliteTx(Tx):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -193,6 +205,8 @@ class SqliteRecordLog(RecordLog):
             self._open_schema(conn)
         except BaseException:
             self.close()
+            if mode == "rwc":
+                _remove_if_empty(target)
             raise
 
     # -- opening ------------------------------------------------------------------
@@ -312,16 +326,6 @@ class SqliteRecordLog(RecordLog):
     def path(self) -> pathlib.Path:
         """The log file (absolute)."""
         return self._path
-
-    @property
-    def closed(self) -> bool:
-        return self._conn is None
-
-    def close(self) -> None:
-        """Close the database connection (idempotent)."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
 
     def _check_file(self, conn: sqlite3.Connection) -> None:
         """Before the first append: SQLite's quick check, so a damaged file is never extended."""
