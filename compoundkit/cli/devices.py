@@ -18,10 +18,13 @@ from compoundkit.cli._common import (
     output_target,
     printable,
 )
+from compoundkit.cli.log import WAIT_OPTION
+from compoundkit.cli.records import TRUST_OPTION, _sign_option
 
 if TYPE_CHECKING:
     from compoundkit.records.cr import CompoundingRecord
     from compoundkit.records.log import RecordLog
+    from compoundkit.records.signing import PublicKey
 
 
 @click.command(
@@ -99,6 +102,9 @@ verified): every actual is the balance's reading, with the balance's model and s
 number and the reading's time, and the lot and expiry from the scan. It is printed (JSON)
 or written to -o (.json, .toml, .md, .html, .pdf) and/or appended to --log as a draft.
 The verifier then verifies and releases it: compoundkit verify RECORD --by NAME --release.
+With trusted signers (--trust, as record cr takes them), an MFR's approval must be
+signed. The station signs nothing: a signature seals the record as it stands, so the
+keys sign at verify.
 
 Exit codes: 0 every line weighed, 1 stopped before the last line (nothing written), 2
 usage or input errors."""
@@ -134,6 +140,8 @@ usage or input errors."""
     metavar="PATH|URL",
     help="Append the weighed record to this record log, as a draft.",
 )
+@WAIT_OPTION
+@TRUST_OPTION
 @output_options("Write the record to FILE (.json, .toml, .md, .html, .pdf).")
 @click.option(
     "--format",
@@ -152,6 +160,7 @@ def station(
     tolerance: str | None,
     demo: bool,
     log_path: str | None,
+    trust: str | None,
     output: str | None,
     force: bool,
     fmt: str | None,
@@ -169,7 +178,9 @@ def station(
         _output_format,
         _render,
         _report_missing,
+        _require_signed_approval,
         _tolerance_option,
+        _trusted,
     )
     from compoundkit.devices import WeighSession, load_stock, open_balance
     from compoundkit.devices._extras import require
@@ -197,7 +208,10 @@ def station(
         require("textual", "the station")
         from compoundkit.devices.station_app import run_station
 
-        mfr = _mfr_for(formula, author=None, rules=None, size=None)
+        trusted = _trusted(trust)
+        mfr = _mfr_for(formula, author=None, rules=None, size=None, trusted=trusted)
+        if trusted is not None:
+            _require_signed_approval(mfr, trusted, formula, "nobody weighed")
         record = CompoundingRecord.create(
             mfr,
             size=size,
@@ -217,9 +231,11 @@ def station(
         click.echo("compoundkit: stopped before the last line; nothing was written", err=True)
         raise SystemExit(1)
     with handle_errors():
-        data = _render(weighed, kind)
+        data = _render(weighed, kind)  # a worksheet that cannot be made stops before the log
     if where is not None:
-        _log_cr(weighed, where)
+        entry = _log_cr(weighed, where)
+        with handle_errors():
+            data = _render(weighed, kind, entry)  # with the log's head after its entry
     _emit(data, target, force=force)
     click.echo(
         f"weighed ({weighed.state}), ready for the verifier; BUD {weighed.bud.date.isoformat()} "
@@ -245,7 +261,10 @@ which verifying acknowledges; --release then releases it (the label is printed),
 needs a complete record (an approved MFR, a lot and expiry for every component). The
 record keeps the actuals as weighed: nothing is re-typed. With --log the verified
 (released) record is appended; a released one completes the draft. Without -o or --log
-the record is printed (JSON).
+the record is printed (JSON). --sign-with signs the steps each key's holder did (the
+compounder's key signs "prepared", the verifier's "verified" and "released"); with
+trusted signers (--trust), the record's signatures are checked and its MFR approval must
+be signed, as in record cr.
 
 Exit codes: 0 verified (and released), 1 refused (every finding is listed; nothing is
 written), 2 input errors."""
@@ -261,6 +280,10 @@ written), 2 input errors."""
     metavar="PATH|URL",
     help="The record log holding the draft (RECORD is then its ID or entry).",
 )
+@WAIT_OPTION
+@_sign_option("each key signs the steps its holder did (prepared: the compounder; verified "
+              "and released: --by)")  # fmt: skip
+@TRUST_OPTION
 @output_options("Write the record to FILE (.json, .toml, .md, .html, .pdf).")
 @click.option(
     "--format",
@@ -273,6 +296,8 @@ def verify(
     by: str,
     release: bool,
     log_path: str | None,
+    sign_with: tuple[str, ...],
+    trust: str | None,
     output: str | None,
     force: bool,
     fmt: str | None,
@@ -281,7 +306,17 @@ def verify(
     import datetime as dt
 
     from compoundkit.cli.log import log_target, open_log_readonly
-    from compoundkit.cli.records import _emit, _log_cr, _output_format, _refused, _render
+    from compoundkit.cli.records import (
+        _emit,
+        _log_cr,
+        _open_keys,
+        _output_format,
+        _refused,
+        _render,
+        _require_signed_approval,
+        _sign_cr,
+        _trusted,
+    )
     from compoundkit.errors import RecordRefusedError
 
     kind = _output_format(output, fmt or (None if output else "json"))
@@ -289,11 +324,15 @@ def verify(
     target = output_target(output, force=force, inputs=inputs)
     printable("--by", by)
     where = None if log_path is None else log_target(log_path)
+    trusted = _trusted(trust)
+    keys = _open_keys(sign_with, trusted)
     if log_path is None:
-        record = _saved_record(source)
+        record = _saved_record(source, trusted)
     else:
         with open_log_readonly(log_path) as opened, handle_errors():
             record = _logged_record(opened, source)
+    if trusted is not None:
+        _require_signed_approval(record.mfr, trusted, source, "nothing written")
     now = dt.datetime.now().replace(microsecond=0)
     with handle_errors():
         try:
@@ -307,21 +346,25 @@ def verify(
                 exc.findings,
                 "nothing written",
             )
+    record = _sign_cr(record, keys)
+    with handle_errors():
         data = _render(record, kind)
     if where is not None:
-        _log_cr(record, where)
+        entry = _log_cr(record, where)
+        with handle_errors():
+            data = _render(record, kind, entry)
     if target is not None or where is None:
         _emit(data, target, force=force)
     state = "final (released)" if record.is_final else f"{record.state}, not released"
     click.echo(f"{state} by {by}; ID {record.internal_id}", err=True)
 
 
-def _saved_record(path: str) -> CompoundingRecord:
+def _saved_record(path: str, trusted: tuple[PublicKey, ...] | None) -> CompoundingRecord:
     from compoundkit.records.cr import CompoundingRecord
     from compoundkit.records.serialize import load_record
 
     with handle_errors():
-        record = load_record(path)
+        record = load_record(path, trusted=trusted)
     if not isinstance(record, CompoundingRecord):
         raise InputError(f"{path} is an MFR, not a compounding record")
     return record

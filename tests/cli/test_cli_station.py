@@ -231,3 +231,66 @@ def test_a_batch_with_aliquots_is_walked_to_its_record(operator: list[Any], here
     ]
     assert record.made_g == pytest.approx(2.0, abs=0.002)
     assert [f.code for f in record.gaps()] == ["CK303", "CK306"]
+
+
+# --------------------------------------------------------------------------- signatures
+
+PASS = "a passphrase only the test knows"
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """chen.key (author, compounder), osei.key (approver, verifier), trusted.json."""
+    from compoundkit.records.signing import new_key, public_json
+
+    folder = tmp_path_factory.mktemp("keys")
+    publics = [new_key(name, PASS, folder / f"{file}.key")
+               for name, file in (("A. Chen", "chen"), ("B. Osei", "osei"))]  # fmt: skip
+    (folder / "trusted.json").write_text(public_json(*publics), encoding="utf-8")
+    return folder
+
+
+def signed(*args: str) -> Any:
+    return CliRunner(env={"COMPOUNDKIT_PASSPHRASE": PASS}).invoke(main, list(args))
+
+
+def test_with_trusted_signers_the_station_needs_a_signed_approval_and_verify_signs(
+    operator: list[Any], here: Path, keys: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from compoundkit.records.signing import read_public
+
+    monkeypatch.delenv("COMPOUNDKIT_TRUST", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(here / "config"))  # no user's own file
+    for file in keys.iterdir():
+        (here / file.name).write_bytes(file.read_bytes())
+    unapproved = MasterFormulationRecord.create(
+        load_formula(CREAM),
+        steps=[CompoundingStep("Levigate the actives; mix in the base.", ("unguator",))],
+        description="Smooth off-white cream",
+        quality_control=[QualityCheck("appearance", "Look at it.", "smooth, no grit")],
+        author="A. Chen",
+    )
+    save_record(unapproved.approve("B. Osei", dt.date(2026, 11, 20)), "unsigned.toml")
+    save_record(unapproved, "mfr.toml")
+    assert signed("record", "approve", "mfr.toml", "--by", "B. Osei",
+                  "--sign-with", "osei.key").exit_code == 0  # fmt: skip
+    base = ["--size", "120g", "--balance", "sim://", "--stock", STOCK, "--by", "A. Chen",
+            "--trust", "trusted.json"]  # fmt: skip
+    refused = signed("station", "unsigned.toml", *base, "-o", "rx.json")
+    assert refused.exit_code == 1
+    assert "has no valid 'approved' signature by a trusted signer" in refused.output
+    assert "nobody weighed" in refused.output
+    assert operator == []
+    weighed = signed("station", "mfr.approved.toml", *base, "--id", "RX-11", "-o", "rx.json")
+    assert weighed.exit_code == 0, weighed.output
+    done = signed("verify", "rx.json", "--by", "B. Osei", "--release", "--trust",
+                  "trusted.json", "--sign-with", "chen.key", "--sign-with", "osei.key",
+                  "-o", "final.json")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    trusted = [read_public("chen.key"), read_public("osei.key")]
+    final = load_record(here / "final.json", trusted=trusted)
+    assert isinstance(final, CompoundingRecord)
+    assert [(s.name, s.meaning) for s in final.signatures or ()] == [
+        ("A. Chen", "prepared"), ("B. Osei", "verified"), ("B. Osei", "released"),
+    ]  # fmt: skip
+    assert final.is_final
