@@ -196,12 +196,15 @@ def station(
     printable("--by", by)
     printable("--id", internal_id)
     where = None if log_path is None else log_target(log_path)
-    if log_path is not None and isinstance(where, Path) and where.exists():
-        with open_log_readonly(log_path):
-            pass
     run_tolerance = _tolerance_option(tolerance)
     now = dt.datetime.now().replace(microsecond=0)
     rx = internal_id or f"CK-{now:%Y%m%d}-{secrets.token_hex(3)}"
+    if log_path is not None and isinstance(where, Path) and where.exists():
+        from compoundkit.records.serialize import find_draft
+
+        # An unreadable log, or an ID already logged as final, is refused before weighing.
+        with open_log_readonly(log_path) as opened, handle_errors():
+            find_draft(opened, rx)
     if demo and not url.startswith("sim:"):
         raise InputError(f"--demo: the demo runs on the simulator only (sim://), not {url}")
     with handle_errors(), _formula_errors(formula):
@@ -222,6 +225,7 @@ def station(
             tolerance=run_tolerance,
         )
         steps_of(record)  # a batch the station cannot walk is refused before connecting
+        _render(record, kind)  # as is the output format (PDF needs its extra)
         items = load_stock(stock)
         balance = open_balance(url)
     with balance, handle_errors():

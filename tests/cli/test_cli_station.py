@@ -294,3 +294,19 @@ def test_with_trusted_signers_the_station_needs_a_signed_approval_and_verify_sig
         ("A. Chen", "prepared"), ("B. Osei", "verified"), ("B. Osei", "released"),
     ]  # fmt: skip
     assert final.is_final
+
+
+def test_an_id_already_final_in_the_log_is_refused_before_anyone_weighs(
+    operator: list[Any], here: Path
+) -> None:
+    mfr = approved_mfr(here)
+    first = invoke("station", mfr, "--size", "120g", "--balance", "sim://", "--stock", STOCK,
+                   "--by", "A. Chen", "--id", "RX-12", "--log", "records.db")  # fmt: skip
+    assert first.exit_code == 0, first.output
+    assert invoke("verify", "RX-12", "--log", "records.db", "--by", "B. Osei",
+                  "--release").exit_code == 0  # fmt: skip
+    again = invoke("station", mfr, "--size", "120g", "--balance", "sim://", "--stock", STOCK,
+                   "--by", "A. Chen", "--id", "RX-12", "--log", "records.db")  # fmt: skip
+    assert again.exit_code == 2
+    assert "RX-12 is already logged as a final record" in again.output
+    assert len(operator) == 1  # the second batch was never weighed
