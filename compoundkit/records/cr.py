@@ -648,7 +648,8 @@ class CompoundingRecord:
                     raise RecordError(f"lots: {c.name} must be a Lot, got {lot!r:.60}")
                 c = evolve(c, lot=lot.lot, expiry=lot.expiry, vendor=lot.vendor)
             if (index, c.name) in weights:
-                c = evolve(c, weighed_g=weights[(index, c.name)])
+                # a weight typed in is not a balance reading: its balance and time go
+                c = evolve(c, weighed_g=weights[(index, c.name)], balance=None, weighed_at=None)
             components.append(c)
         done = _datetime(at, "at")
         updated = evolve(

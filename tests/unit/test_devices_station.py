@@ -590,3 +590,23 @@ def test_closing_while_the_balance_is_read_is_clean() -> None:
 
     for _ in range(2):
         assert run(scenario) is None
+
+
+def test_a_weight_typed_over_a_reading_drops_the_balance_and_time() -> None:
+    """The balance and time say the balance read this weight: a weight typed in later
+    (weigh() again, or a correction) is not that reading."""
+    from compoundkit.records.corrections import correct
+
+    s = session()
+    weigh(s, "ketoprofen", 12.0)
+    line = s.record.components[0]
+    assert (line.balance, line.weighed_at is not None) == (SIM_ID, True)
+    again = s.record.weigh({"ketoprofen": "12.1 g"}, by="A. Chen", at=PREPARED)
+    assert (again.components[0].balance, again.components[0].weighed_at) == (None, None)
+    fix = correct(s.record, reason="misread", by="B. Osei", at=PREPARED,
+                  weighed={"ketoprofen": "12.05 g"})  # fmt: skip
+    assert (fix.record.components[0].balance, fix.record.components[0].weighed_at) == (None, None)
+    assert "components[Ketoprofen].balance" in [c.field for c in fix.changes]
+    kept = correct(s.record, reason="lot", by="B. Osei", at=PREPARED,
+                   weighed={"ketoprofen": "12 g"}, description="smooth")  # fmt: skip
+    assert kept.record.components[0].balance == SIM_ID  # the same weight: still the reading
