@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 CORE_STAMP := $(VENV)/.installed-core
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck pytest postgres bench docs fuzz clean
+.PHONY: demo station-demo test lint typecheck pytest postgres bench docs fuzz clean
 
 # The package alone (what `make demo` needs).
 $(CORE_STAMP): pyproject.toml
@@ -26,6 +26,17 @@ $(STAMP): $(CORE_STAMP)
 
 demo: $(CORE_STAMP)
 	@$(BIN)/python -m compoundkit.demo
+
+# The weigh station on the simulator, in the terminal (interactive: Enter scans, tares
+# and accepts each line); prints the compounding record it makes. Needs the station extra.
+STATION_STAMP := $(VENV)/.installed-station
+$(STATION_STAMP): $(CORE_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[station]'
+	@touch $(STATION_STAMP)
+
+station-demo: $(STATION_STAMP)
+	$(BIN)/compoundkit station examples/muscle-spasm-cream.toml --size 120g --balance sim:// \
+		--stock examples/station/stock.toml --by "A. Chen" --demo --format md
 
 lint: $(STAMP)
 	$(BIN)/ruff check compoundkit tests benchmarks docs

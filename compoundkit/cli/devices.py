@@ -1,19 +1,30 @@
-"""``compoundkit weigh --balance URL`` (one stable reading) and ``compoundkit station``."""
+"""``compoundkit weigh --balance URL`` (one stable reading), ``compoundkit station`` (weigh a
+batch into its compounding record) and ``compoundkit verify`` (the verifier signs it off)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from compoundkit.cli._common import (
     WHOLE_NUMBER,
+    InputError,
     echo_json,
     handle_errors,
     output_options,
     output_target,
-    write_file,
+    printable,
 )
+from compoundkit.cli.log import WAIT_OPTION
+from compoundkit.cli.records import TRUST_OPTION, _sign_option
+
+if TYPE_CHECKING:
+    from compoundkit.records.cr import CompoundingRecord
+    from compoundkit.records.log import RecordLog
+    from compoundkit.records.signing import PublicKey
 
 
 @click.command(
@@ -66,73 +77,319 @@ def weigh(url: str, fmt: str, timeout: float | None) -> None:
     )
 
 
-@click.command(
-    epilog="Example (the simulator; type or scan each container's GS1 code):\n\n\b\n"
-    "  compoundkit station examples/muscle-spasm-cream.toml --size 120g \\\n"
-    "      --balance 'sim://?settle=0.5' --stock stock.toml --by 'A. Chen' -o weighed.json\n\n"
-    "Keys: Enter ends a scan, t tares, a accepts a stable reading inside the band, Esc "
-    "stops; on sim:// balances + and - put 10 % of the target on or off, = fills.\n\n"
-    "Exit codes: 0 every line weighed (the weighings are printed as JSON or written to "
-    "-o), 1 stopped before the last line, 2 usage or input errors."
-)
-@click.argument("formula", metavar="FORMULA")
+_STATION_EPILOG = """Examples:
+
+\b
+  compoundkit station examples/muscle-spasm-cream.toml --size 120g --balance sim:// \\
+      --stock examples/station/stock.toml --by 'A. Chen' --demo -o rx-demo.md
+  compoundkit station mfr.approved.toml --size 120g --id RX-1042 \\
+      --balance 'serial:///dev/ttyUSB0?baudrate=9600' --stock stock.toml \\
+      --by 'A. Chen' --log records.db -o rx1042.json
+
+FORMULA_OR_MFR is a formula file or a saved (approved) MFR, as record cr takes it. Every
+line is weighed, a line below the minimum weighable quantity by its aliquot plan (the
+drug, the base added, the aliquot taken), the q.s. vehicle last (to bring the batch to
+its total): scan the
+container's GS1 code (the stock file must name the line's ingredient and form, vehicle
+or excipient; the lot must not be expired nor expire before the BUD), t tares, a accepts
+a stable reading within the line's tolerance (the formula's per line or overall, else
++/- 5 %; --tolerance tightens it, as in record cr); d documents why a refused reading is
+kept. Esc stops. On sim:// balances + and - put 10 % of the target on or off, = fills;
+--demo fills in made-up labels and readings so that Enter walks the batch.
+
+The result is the compounding record, weighed by --by and ready for the verifier (not
+verified): every actual is the balance's reading, with the balance's model and serial
+number and the reading's time, and the lot and expiry from the scan. It is printed (JSON)
+or written to -o (.json, .toml, .md, .html, .pdf) and/or appended to --log as a draft.
+The verifier then verifies and releases it: compoundkit verify RECORD --by NAME --release.
+With trusted signers (--trust, as record cr takes them), an MFR's approval must be
+signed. The station signs nothing: a signature seals the record as it stands, so the
+keys sign at verify.
+
+Exit codes: 0 every line weighed, 1 stopped before the last line (nothing written), 2
+usage or input errors."""
+
+
+@click.command(epilog=_STATION_EPILOG)
+@click.argument("formula", metavar="FORMULA_OR_MFR")
 @click.option("--size", required=True, help="Batch (or container) size: 120g, 0.5kg.")
-@click.option("--count", type=WHOLE_NUMBER, default=None, help="Number of containers of --size.")
+@click.option(
+    "--count", type=WHOLE_NUMBER, default=1, show_default=True, help="Number of containers."
+)
 @click.option("--balance", "url", required=True, metavar="URL", help="The balance (see weigh).")
 @click.option(
     "--stock", required=True, metavar="FILE", help="Stock file: GTIN -> ingredient and form."
 )
-@click.option("--by", default=None, metavar="NAME", help="Who weighs (kept with each line).")
+@click.option("--by", required=True, metavar="NAME", help="Who compounds (weighs).")
+@click.option(
+    "--id", "internal_id", metavar="ID", help="Rx, order or lot number (default: generated)."
+)
 @click.option(
     "--tolerance",
-    type=click.FloatRange(min=0, max=100, min_open=True, max_open=True),
-    default=5.0,
-    show_default=True,
     metavar="PERCENT",
-    help="Accepted band around each target, in percent.",
+    help="Weighing tolerance for this run, e.g. 1% (default: the formula's, else 5%).",
 )
-@output_options("Write the JSON to FILE.")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="On sim:// only: made-up labels and readings, Enter walks the batch.",
+)
+@click.option(
+    "--log",
+    "log_path",
+    metavar="PATH|URL",
+    help="Append the weighed record to this record log, as a draft.",
+)
+@WAIT_OPTION
+@TRUST_OPTION
+@output_options("Write the record to FILE (.json, .toml, .md, .html, .pdf).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "toml", "md", "html", "pdf"]),
+    help="Output format (default: from -o, else json).",
+)
 def station(
     formula: str,
     size: str,
-    count: int | None,
+    count: int,
     url: str,
     stock: str,
-    by: str | None,
-    tolerance: float,
+    by: str,
+    internal_id: str | None,
+    tolerance: str | None,
+    demo: bool,
+    log_path: str | None,
+    trust: str | None,
     output: str | None,
     force: bool,
+    fmt: str | None,
 ) -> None:
-    """Weigh a batch of FORMULA line by line: scan, tare, weigh, accept."""
+    """Weigh a batch of FORMULA_OR_MFR line by line into its compounding record."""
     import datetime as dt
+    import secrets
 
+    from compoundkit.cli.log import log_target, open_log_readonly
+    from compoundkit.cli.records import (
+        _emit,
+        _formula_errors,
+        _log_cr,
+        _mfr_for,
+        _output_format,
+        _render,
+        _report_missing,
+        _require_signed_approval,
+        _tolerance_option,
+        _trusted,
+    )
     from compoundkit.devices import WeighSession, load_stock, open_balance
     from compoundkit.devices._extras import require
     from compoundkit.devices.station import steps_of
-    from compoundkit.formulas import load_formula
+    from compoundkit.records.cr import CompoundingRecord
 
-    # Checked before anyone weighs: a refused -o must not lose a weighed batch.
-    target = output_target(output, force=force, inputs={formula: "FORMULA", stock: "--stock"})
-    with handle_errors():
+    kind = _output_format(output, fmt or (None if output else "json"))
+    inputs = {formula: "FORMULA", stock: "--stock"}
+    if log_path is not None:
+        inputs[log_path] = "record log (--log)"
+    # Checked before anyone weighs: a refused -o or --log must not lose a weighed batch.
+    target = output_target(output, force=force, inputs=inputs)
+    printable("--by", by)
+    printable("--id", internal_id)
+    where = None if log_path is None else log_target(log_path)
+    run_tolerance = _tolerance_option(tolerance)
+    now = dt.datetime.now().replace(microsecond=0)
+    rx = internal_id or f"CK-{now:%Y%m%d}-{secrets.token_hex(3)}"
+    if log_path is not None and isinstance(where, Path) and where.exists():
+        from compoundkit.records.serialize import find_draft
+
+        # An unreadable log, or an ID already logged as final, is refused before weighing.
+        with open_log_readonly(log_path) as opened, handle_errors():
+            find_draft(opened, rx)
+    if demo and not url.startswith("sim:"):
+        raise InputError(f"--demo: the demo runs on the simulator only (sim://), not {url}")
+    with handle_errors(), _formula_errors(formula):
         require("textual", "the station")
         from compoundkit.devices.station_app import run_station
 
-        formulation = load_formula(formula)
-        sheet = formulation.batch(size, count=count)
-        steps_of(sheet)  # a sheet the station cannot walk is refused before connecting
-        today = dt.date.today()
-        use_by = formulation.bud(today).date
+        trusted = _trusted(trust)
+        mfr = _mfr_for(formula, author=None, rules=None, size=None, trusted=trusted)
+        if trusted is not None:
+            _require_signed_approval(mfr, trusted, formula, "nobody weighed")
+        record = CompoundingRecord.create(
+            mfr,
+            size=size,
+            count=count,
+            internal_id=rx,
+            prepared_at=now,
+            compounded_by=by,
+            tolerance=run_tolerance,
+        )
+        steps_of(record)  # a batch the station cannot walk is refused before connecting
+        _render(record, kind)  # as is the output format (PDF needs its extra)
         items = load_stock(stock)
         balance = open_balance(url)
-    with balance:
-        session = WeighSession(
-            sheet, balance, items, tolerance=tolerance / 100, today=today, use_by=use_by, by=by
-        )
-        weighings = run_station(session)
-    if weighings is None:
+    with balance, handle_errors():
+        session = WeighSession(record, balance, items)
+        weighed = run_station(session, demo=demo)
+    if weighed is None:
         click.echo("compoundkit: stopped before the last line; nothing was written", err=True)
         raise SystemExit(1)
-    if target is None:
-        echo_json(session.to_json())
+    with handle_errors():
+        data = _render(weighed, kind)  # a worksheet that cannot be made stops before the log
+    if where is not None:
+        entry = _log_cr(weighed, where)
+        with handle_errors():
+            data = _render(weighed, kind, entry)  # with the log's head after its entry
+    _emit(data, target, force=force)
+    click.echo(
+        f"weighed ({weighed.state}), ready for the verifier; BUD {weighed.bud.date.isoformat()} "
+        f"({weighed.bud.storage}); ID {weighed.internal_id}",
+        err=True,
+    )
+    for finding in weighed.gaps():
+        click.echo(f"  {finding.code}: {finding.message}", err=True)
+    _report_missing(f"compounding record {weighed.internal_id}", weighed.missing_elements())
+
+
+_VERIFY_EPILOG = """Examples:
+
+\b
+  compoundkit verify rx1042.json --by 'B. Osei' --release -o rx1042.released.json
+  compoundkit verify RX-1042 --log records.db --by 'B. Osei' --release
+
+RECORD is a saved compounding record (.json or .toml, as station -o or record cr -o
+write it), or, with --log, the record's ID (--id) or its log entry (R000001): the
+latest draft logged for it. The verifier, who is not the compounder, checks that every
+line has its actual and that each line outside its tolerance has a documented deviation,
+which verifying acknowledges; --release then releases it (the label is printed), which
+needs a complete record (an approved MFR, a lot and expiry for every component). The
+record keeps the actuals as weighed: nothing is re-typed. With --log the verified
+(released) record is appended; a released one completes the draft. Without -o or --log
+the record is printed (JSON). --sign-with signs the steps each key's holder did (the
+compounder's key signs "prepared", the verifier's "verified" and "released"); with
+trusted signers (--trust), the record's signatures are checked and its MFR approval must
+be signed, as in record cr.
+
+Exit codes: 0 verified (and released), 1 refused (every finding is listed; nothing is
+written), 2 input errors."""
+
+
+@click.command(epilog=_VERIFY_EPILOG)
+@click.argument("source", metavar="RECORD")
+@click.option("--by", required=True, metavar="NAME", help="Who verifies (not the compounder).")
+@click.option("--release", is_flag=True, help="Release it too: the record is then final.")
+@click.option(
+    "--log",
+    "log_path",
+    metavar="PATH|URL",
+    help="The record log holding the draft (RECORD is then its ID or entry).",
+)
+@WAIT_OPTION
+@_sign_option("each key signs the steps its holder did (prepared: the compounder; verified "
+              "and released: --by)")  # fmt: skip
+@TRUST_OPTION
+@output_options("Write the record to FILE (.json, .toml, .md, .html, .pdf).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "toml", "md", "html", "pdf"]),
+    help="Output format (default: from -o, else json).",
+)
+def verify(
+    source: str,
+    by: str,
+    release: bool,
+    log_path: str | None,
+    sign_with: tuple[str, ...],
+    trust: str | None,
+    output: str | None,
+    force: bool,
+    fmt: str | None,
+) -> None:
+    """Verify (and release) a weighed compounding record: the second person's sign-off."""
+    import datetime as dt
+
+    from compoundkit.cli.log import log_target, open_log_readonly
+    from compoundkit.cli.records import (
+        _emit,
+        _log_cr,
+        _open_keys,
+        _output_format,
+        _refused,
+        _render,
+        _require_signed_approval,
+        _sign_cr,
+        _trusted,
+    )
+    from compoundkit.errors import RecordRefusedError
+
+    kind = _output_format(output, fmt or (None if output else "json"))
+    inputs = {source: "RECORD"} if log_path is None else {log_path: "record log (--log)"}
+    target = output_target(output, force=force, inputs=inputs)
+    printable("--by", by)
+    where = None if log_path is None else log_target(log_path)
+    trusted = _trusted(trust)
+    keys = _open_keys(sign_with, trusted)
+    if log_path is None:
+        record = _saved_record(source, trusted)
     else:
-        write_file(session.to_json(), target, force=force)
+        with open_log_readonly(log_path) as opened, handle_errors():
+            record = _logged_record(opened, source)
+    if trusted is not None:
+        _require_signed_approval(record.mfr, trusted, source, "nothing written")
+    now = dt.datetime.now().replace(microsecond=0)
+    with handle_errors():
+        try:
+            if record.state != "verified":
+                record = record.verify(by=by, at=now)
+            if release:
+                record = record.release(by=by, at=now)
+        except RecordRefusedError as exc:
+            _refused(
+                f"compounding record {record.internal_id} not signed off",
+                exc.findings,
+                "nothing written",
+            )
+    record = _sign_cr(record, keys)
+    with handle_errors():
+        data = _render(record, kind)
+    if where is not None:
+        entry = _log_cr(record, where)
+        with handle_errors():
+            data = _render(record, kind, entry)
+    if target is not None or where is None:
+        _emit(data, target, force=force)
+    state = "final (released)" if record.is_final else f"{record.state}, not released"
+    click.echo(f"{state} by {by}; ID {record.internal_id}", err=True)
+
+
+def _saved_record(path: str, trusted: tuple[PublicKey, ...] | None) -> CompoundingRecord:
+    from compoundkit.records.cr import CompoundingRecord
+    from compoundkit.records.serialize import load_record
+
+    with handle_errors():
+        record = load_record(path, trusted=trusted)
+    if not isinstance(record, CompoundingRecord):
+        raise InputError(f"{path} is an MFR, not a compounding record")
+    return record
+
+
+def _logged_record(opened: RecordLog, given: str) -> CompoundingRecord:
+    from compoundkit.cli.log import resolve_entry_id
+    from compoundkit.records.cr import CompoundingRecord
+    from compoundkit.records.serialize import find_draft, latest_version
+
+    draft = find_draft(opened, given)
+    if draft is not None:
+        _, record = latest_version(opened, draft.id)
+    else:
+        try:
+            _, record = latest_version(opened, resolve_entry_id(opened, given))
+        except LookupError:
+            raise InputError(
+                f"{given}: no draft compounding record with this ID and no such entry in "
+                "the record log"
+            ) from None
+    if not isinstance(record, CompoundingRecord):
+        raise InputError(f"{given} is an MFR, not a compounding record")
+    return record

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from compoundkit.devices.labels import Label, parse_label
     from compoundkit.devices.mtsics import MtSicsDriver
     from compoundkit.devices.simulator import SimulatedBalance, SimulatorServer
-    from compoundkit.devices.station import Weighing, WeighSession
+    from compoundkit.devices.station import Step, WeighSession
     from compoundkit.devices.stock import StockFile, StockItem, load_stock, loads_stock
 
 __all__ = [
@@ -76,6 +76,7 @@ __all__ = [
     "SimulatedBalance",
     "SimulatorServer",
     "StationError",
+    "Step",
     "StockError",
     "StockFile",
     "StockItem",
@@ -83,7 +84,6 @@ __all__ = [
     "UnderloadError",
     "UnstableReadingError",
     "WeighSession",
-    "Weighing",
     "WrongSubstanceError",
     "load_stock",
     "loads_stock",
@@ -108,7 +108,7 @@ _LAZY = {
     "load_stock": "compoundkit.devices.stock",
     "loads_stock": "compoundkit.devices.stock",
     "WeighSession": "compoundkit.devices.station",
-    "Weighing": "compoundkit.devices.station",
+    "Step": "compoundkit.devices.station",
 }
 
 

@@ -11,6 +11,15 @@ substance is on the bench:
     ingredient = "ketoprofen"        # a catalog ingredient (id or name)
     form = "free-acid"               # one of its forms (default: its default form)
     description = "Ketoprofen USP powder, 100 g"   # optional
+    vendor = "Acme Fine Chemicals"   # optional: the lot's vendor, for the record
+
+    [[items]]
+    gtin = "09501101530058"
+    vehicle = "lipoderm-activemax"   # a catalog vehicle (id or name), for the q.s. line
+
+    [[items]]
+    gtin = "09501101530065"
+    excipient = "Zinc oxide"         # an excipient, by the name formulas give it
 
 The file is read by the package's one structuring layer (every problem reported at
 once as ``file:line: field.path: message``); GTINs are checked with biip, so this
@@ -55,9 +64,12 @@ MAX_FILE_BYTES = 5_000_000
 @attrs.frozen
 class _Entry:
     gtin: str
-    ingredient: str
+    ingredient: str | None = None
     form: str | None = None
+    vehicle: str | None = None
+    excipient: str | None = None
     description: str | None = None
+    vendor: str | None = None
 
 
 @attrs.frozen
@@ -65,15 +77,25 @@ class _Document:
     items: tuple[_Entry, ...] = ()
 
 
+#: What a stock item can be: a catalog ingredient, a catalog vehicle or an excipient.
+KINDS = ("ingredient", "vehicle", "excipient")
+
+
 @attrs.frozen
 class StockItem:
-    """One product: its 14-digit ``gtin``, catalog ``ingredient`` id and ``form`` id."""
+    """One product: its 14-digit ``gtin``, catalog ``ingredient`` id and ``form`` id.
+
+    For a vehicle (``kind == "vehicle"``) ``ingredient`` is the catalog vehicle's id, for
+    an excipient its name; ``form`` is then empty.
+    """
 
     gtin: str
     ingredient: str
     form: str
     name: str
     description: str | None = None
+    kind: str = "ingredient"
+    vendor: str | None = None
 
     def __str__(self) -> str:
         return f"{self.name} (GTIN {self.gtin})"
@@ -103,6 +125,12 @@ class StockFile:
             "ingredient and form, before using this container"
         )
 
+    def products(
+        self, name: str, form: str | None = None, kind: str = "ingredient"
+    ) -> tuple[StockItem, ...]:
+        """The products that are what a line of ``kind`` named ``name`` (and ``form``) asks for."""
+        return tuple(item for item in self.items if _matches(item, name, form, kind))
+
     def confirm(
         self,
         label: Label,
@@ -111,6 +139,7 @@ class StockFile:
         *,
         on: datetime.date,
         use_by: datetime.date | None = None,
+        kind: str = "ingredient",
     ) -> StockItem:
         """The product of ``label`` once it is confirmed for a line of a batch sheet.
 
@@ -118,17 +147,13 @@ class StockFile:
         file, carry a lot and an expiry date, be unexpired ``on`` that day, and, when a
         beyond-use date ``use_by`` is given, not expire before it. Otherwise
         :class:`StockError`, :class:`WrongSubstanceError`, :class:`LabelError` or
-        :class:`ExpiredLotError` says why.
+        :class:`ExpiredLotError` says why. ``kind`` is the line's: ``"ingredient"`` (an
+        active), ``"vehicle"`` (``ingredient`` is then the vehicle's name or id) or
+        ``"excipient"`` (its name).
         """
-        from compoundkit import ingredients
-
         item = self.identify(label)
-        wanted = ingredients.get(ingredient)
-        wanted_form = wanted.form(form) if form is not None else None
-        if item.ingredient != wanted.id or (
-            wanted_form is not None and item.form != wanted_form.id
-        ):
-            expected = wanted_form.name if wanted_form is not None else wanted.name
+        expected = _expected(ingredient, form, kind)
+        if not _matches(item, ingredient, form, kind):
             raise WrongSubstanceError(
                 f"wrong container: GTIN {item.gtin} is {item.name}, not {expected}"
             )
@@ -146,6 +171,41 @@ class StockFile:
                 f"before the preparation's beyond-use date {use_by.isoformat()}"
             )
         return item
+
+
+def _expected(name: str, form: str | None, kind: str) -> str:
+    """What a line asks for, as a person reads it."""
+    if kind == "ingredient":
+        from compoundkit import ingredients
+
+        wanted = ingredients.get(name)
+        return wanted.form(form).name if form is not None else wanted.name
+    return name
+
+
+def _matches(item: StockItem, name: str, form: str | None, kind: str) -> bool:
+    """True when ``item`` is what a line of ``kind`` named ``name`` (and ``form``) asks for."""
+    from compoundkit.names import name_key
+
+    if kind not in KINDS:
+        raise StockError(f"a line's kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if item.kind != kind:
+        return False
+    if kind == "ingredient":
+        from compoundkit import ingredients
+
+        wanted = ingredients.get(name)
+        return item.ingredient == wanted.id and (form is None or item.form == wanted.form(form).id)
+    if kind == "vehicle":
+        from compoundkit.formulas import get_vehicle
+
+        try:
+            vehicle_id = get_vehicle(name).id
+        except CompoundkitError:  # an inline vehicle: compared by name
+            vehicle_id = None
+        if vehicle_id is not None:
+            return item.ingredient == vehicle_id
+    return name_key(item.name) == name_key(name)
 
 
 def load_stock(path: str | os.PathLike[str]) -> StockFile:
@@ -223,6 +283,32 @@ def _item(entry: _Entry) -> StockItem:
         gtin = Gtin.parse(entry.gtin.strip()).as_gtin_14()
     except biip.ParseError as exc:
         raise _EntryProblem("gtin", str(exc)) from None
+    given = [k for k in KINDS if getattr(entry, k) is not None]
+    if len(given) != 1:
+        field = given[1] if given else "ingredient"
+        raise _EntryProblem(
+            field, "give exactly one of ingredient, vehicle or excipient: what the product is"
+        )
+    if entry.form is not None and given[0] != "ingredient":
+        raise _EntryProblem("form", f"a {given[0]} has no form; give form with an ingredient")
+    vendor = entry.vendor.strip() if entry.vendor and entry.vendor.strip() else None
+    if given[0] == "vehicle":
+        from compoundkit.formulas import get_vehicle
+
+        assert entry.vehicle is not None
+        try:
+            vehicle = get_vehicle(entry.vehicle)
+        except CompoundkitError as exc:
+            raise _EntryProblem("vehicle", str(exc)) from None
+        key = vehicle.id or vehicle.name
+        return StockItem(gtin, key, "", vehicle.name, entry.description, "vehicle", vendor)
+    if given[0] == "excipient":
+        assert entry.excipient is not None
+        name = entry.excipient.strip()
+        if not name or not name.isprintable():
+            raise _EntryProblem("excipient", "must be the excipient's name, as the formula has it")
+        return StockItem(gtin, name, "", name, entry.description, "excipient", vendor)
+    assert entry.ingredient is not None
     try:
         ingredient = ingredients.get(entry.ingredient)
     except CompoundkitError as exc:
@@ -240,4 +326,5 @@ def _item(entry: _Entry) -> StockItem:
         form=form.id,
         name=form.name,
         description=entry.description,
+        vendor=vendor,
     )

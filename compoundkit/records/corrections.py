@@ -153,6 +153,8 @@ def correct(
             updates["vendor"] = check_name(vendor_for[key], f"vendor of {c.name}")
         if key in weight_for:
             updates["weighed_g"] = weight_for[key]
+            if weight_for[key] != c.weighed_g:  # a corrected weight is no balance's reading
+                updates.update(balance=None, weighed_at=None)
         for name, value in updates.items():
             if getattr(c, name) != value:
                 label = "weighed" if name == "weighed_g" else name

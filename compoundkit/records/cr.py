@@ -168,6 +168,13 @@ def _valid_tolerance(instance: object, attribute: Any, value: Any) -> None:
         )
 
 
+def _valid_reading_time(instance: object, attribute: Any, value: Any) -> None:
+    if value is not None and not (isinstance(value, _dt.datetime) and value.tzinfo is not None):
+        raise RecordError(
+            f"component weighed_at must be a date and time with its time zone, got {shown(value)}"
+        )
+
+
 def _valid_step(instance: object, attribute: Any, value: Any) -> None:
     if value not in STEPS:
         raise RecordError(f"signoff step must be one of {', '.join(STEPS)}, got {shown(value)}")
@@ -199,6 +206,10 @@ class ComponentRecord:
     )
     """The tolerance the actual is judged by, in percent of the target (None: the default
     +/- 5 %; records saved before tolerances were recorded)."""
+    balance: str | None = field(default=None, converter=clean_line, validator=valid_optional_line)
+    """The balance the actual was read from (model and serial number), when read from one."""
+    weighed_at: _dt.datetime | None = field(default=None, validator=_valid_reading_time)
+    """When that balance gave the reading (with its time zone), when read from one."""
 
     @property
     def tolerance(self) -> float:
@@ -637,7 +648,8 @@ class CompoundingRecord:
                     raise RecordError(f"lots: {c.name} must be a Lot, got {lot!r:.60}")
                 c = evolve(c, lot=lot.lot, expiry=lot.expiry, vendor=lot.vendor)
             if (index, c.name) in weights:
-                c = evolve(c, weighed_g=weights[(index, c.name)])
+                # a weight typed in is not a balance reading: its balance and time go
+                c = evolve(c, weighed_g=weights[(index, c.name)], balance=None, weighed_at=None)
             components.append(c)
         done = _datetime(at, "at")
         updated = evolve(

@@ -177,3 +177,67 @@ def test_a_fifo_given_as_the_stock_file_is_refused_at_once(tmp_path: Path) -> No
     with pytest.raises(DocumentError, match="FIFO"):
         load_stock(fifo)
     assert time.monotonic() - started < 1.0
+
+
+BASES = """
+[[items]]
+gtin = "09501101530041"
+vehicle = "Lipoderm ActiveMax"
+vendor = "Example Bases"
+
+[[items]]
+gtin = "09501101530058"
+excipient = "Zinc oxide"
+"""
+
+
+def test_vehicles_and_excipients_are_products_too() -> None:
+    stock = loads_stock(STOCK + BASES)
+    base, zinc = stock.items[2:]
+    assert (base.kind, base.ingredient, base.name, base.vendor) == (
+        "vehicle",
+        "lipoderm-activemax",
+        "Lipoderm ActiveMax",
+        "Example Bases",
+    )
+    assert (zinc.kind, zinc.name, zinc.form, zinc.vendor) == ("excipient", "Zinc oxide", "", None)
+    label = parse_label("(01)09501101530041(17)270101(10)L-21")
+    assert stock.confirm(label, "lipoderm-activemax", on=TODAY, kind="vehicle") == base
+    with pytest.raises(WrongSubstanceError, match="is Lipoderm ActiveMax, not PLO"):
+        stock.confirm(label, "PLO (pluronic lecithin organogel)", on=TODAY, kind="vehicle")
+    with pytest.raises(WrongSubstanceError, match="is Lipoderm ActiveMax, not Ketoprofen"):
+        stock.confirm(label, "ketoprofen", on=TODAY)  # an active line: the base is refused
+    zinc_label = parse_label("(01)09501101530058(17)270101(10)Z-3")
+    assert stock.confirm(zinc_label, "zinc  OXIDE", on=TODAY, kind="excipient") == zinc
+    assert stock.products("Lipoderm ActiveMax", kind="vehicle") == (base,)
+    assert stock.products("ketoprofen", "free-acid") == (stock.items[0],)
+
+
+def test_a_product_is_one_thing() -> None:
+    text = """
+[[items]]
+gtin = "09501101530041"
+vehicle = "lipoderm-activemax"
+ingredient = "ketoprofen"
+
+[[items]]
+gtin = "09501101530058"
+vehicle = "no such base"
+
+[[items]]
+gtin = "09501101530027"
+vehicle = "plo"
+form = "hydrochloride"
+
+[[items]]
+gtin = "09501101530034"
+description = "what is it?"
+"""
+    with pytest.raises(DocumentError) as caught:
+        loads_stock(text, source="stock.toml")
+    message = str(caught.value)
+    assert "stock.toml: 4 problems" in message
+    assert "items[0].vehicle: give exactly one of ingredient, vehicle or excipient" in message
+    assert "stock.toml:9: items[1].vehicle: " in message
+    assert "items[2].form: a vehicle has no form" in message
+    assert "items[3].ingredient: give exactly one of ingredient, vehicle or excipient" in message
