@@ -639,6 +639,15 @@ def aliquot_plan(
     >>> plan.factor, plan.total, plan.diluent_amount
     (60, <Quantity(7500.0, 'milligram')>, <Quantity(7380.0, 'milligram')>)
     """
+    inputs = plan_inputs(needed, minimum, readability, aliquot, method="aliquot")
+    return _plan(*inputs, diluent=diluent, drug=drug)
+
+
+def plan_inputs(
+    needed: object, minimum: object, readability: object, aliquot: object, *, method: str
+) -> tuple[float, float, float, float | None]:
+    """Needed, minimum, readability and the chosen aliquot (or None) in mg, checked for an
+    aliquot plan or a trituration (``method`` names it in the error)."""
     needed_mg = positive_amount(needed, "milligram", field="needed")
     minimum_mg = positive_amount(minimum, "milligram", field="minimum")
     step_mg = readability_mg(readability)
@@ -647,8 +656,17 @@ def aliquot_plan(
             f"readability: {_mg_text(step_mg)} is larger than the minimum "
             f"{_mg_text(minimum_mg)}; the readability must be at most the minimum"
         )
+    _check_below_minimum(needed_mg, minimum_mg, method)
     aliquot_mg = None if aliquot is None else chosen_aliquot(aliquot, minimum_mg, step_mg)
-    return _plan(needed_mg, minimum_mg, step_mg, diluent=diluent, drug=drug, aliquot_mg=aliquot_mg)
+    return needed_mg, minimum_mg, step_mg, aliquot_mg
+
+
+def _check_below_minimum(needed_mg: float, minimum_mg: float, method: str) -> None:
+    if needed_mg >= minimum_mg:
+        raise CalculationError(
+            f"needed: {_mg_text(needed_mg)} is at or above the minimum weighable quantity "
+            f"{_mg_text(minimum_mg)}: weigh it directly, no {method} is needed"
+        )
 
 
 def chosen_aliquot(aliquot: object, minimum_mg: float, step_mg: float) -> float:
@@ -669,38 +687,63 @@ def chosen_aliquot(aliquot: object, minimum_mg: float, step_mg: float) -> float:
     return aliquot_mg
 
 
-def _nice_multiples() -> Iterator[int]:
-    """2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, ..."""
+#: How many round multiples past the smallest workable one the planners compare.
+CANDIDATES: Final = 12
+
+
+def in_ticks(
+    needed_mg: float, minimum_mg: float, step_mg: float, aliquot_mg: float | None
+) -> tuple[Decimal, Decimal, int, int | None]:
+    """The readability step, then needed, minimum (rounded up) and the chosen aliquot (or
+    None) in whole steps (ticks), as the planners count.
+
+    ``needed`` is read to 12 significant figures: float noise (0.0342 mg arriving as
+    0.03420000000000001 from a gram -> milligram conversion) is not a remainder.
+    """
+    step = Decimal(repr(step_mg))
+    needed = Decimal(f"{needed_mg:.12g}") / step
+    minimum = int((Decimal(repr(minimum_mg)) / step).to_integral_value(ROUND_CEILING))
+    fixed = None if aliquot_mg is None else int(Decimal(repr(aliquot_mg)) / step)
+    return step, needed, minimum, fixed
+
+
+def weighable_multiples(needed: Decimal, minimum: int) -> Iterator[tuple[int, int, Decimal]]:
+    """``(k, weigh, error)`` for the round multiples k (2, 3, 4, 5, 6, 8, 10, 12, 15, 20,
+    25, 30, 40, ...) whose k x ``needed`` is at least ``minimum`` (in ticks): ``weigh`` is
+    k x needed rounded to a tick, ``error`` what the rounding leaves in one aliquot."""
     power = 1
     while True:
         for base in (10, 12, 15, 20, 25, 30, 40, 50, 60, 80):
             value = base * power
-            if value % 10 == 0 and value >= 20:
-                yield value // 10
+            if value % 10 or value < 20:
+                continue
+            k = value // 10
+            exact = k * needed
+            if exact >= minimum:
+                weigh = int(exact.to_integral_value(ROUND_HALF_UP))
+                yield k, weigh, abs(weigh - exact) / k
         power *= 10
 
 
-def _round_up_figure(ticks: int) -> int:
-    """``ticks`` rounded up to two significant figures (121 -> 130, 85 -> 85)."""
-    step = int(10 ** max(0, len(str(ticks)) - 2))
-    return -(-ticks // step) * step
-
-
-#: How many round multiples past the smallest workable one the planner compares.
-_CANDIDATES: Final = 12
-
-#: Significant figures the planner reads the amount needed to.
-_SIGNIFICANT: Final = 12
+def aliquot_ticks(weigh: int, k: int, minimum: int, fixed: int | None) -> int | None:
+    """The aliquot (in ticks) for a mixture of ``k`` aliquots holding ``weigh`` with at
+    least ``minimum`` of diluent: ``fixed``, when it leaves room for that (else None), or
+    the round size (two significant figures, 121 -> 130) at least the minimum."""
+    if fixed is not None:
+        return fixed if k * fixed - weigh >= minimum else None
+    ticks = max(minimum, -(-(weigh + minimum) // k))
+    figure = int(10 ** max(0, len(str(ticks)) - 2))
+    return -(-ticks // figure) * figure
 
 
 def _plan(
     needed_mg: float,
     minimum_mg: float,
     step_mg: float,
+    aliquot_mg: float | None = None,
     *,
     diluent: str,
     drug: str,
-    aliquot_mg: float | None = None,
 ) -> AliquotPlan:
     """Choose k, W, A in whole readability steps (ticks); see :func:`aliquot_plan`.
 
@@ -708,52 +751,29 @@ def _plan(
     """
     if not (math.isfinite(needed_mg) and needed_mg > 0):
         raise CalculationError(f"needed: {needed_mg!r} mg must be a finite amount above zero")
-    if needed_mg >= minimum_mg:
-        raise CalculationError(
-            f"needed: {_mg_text(needed_mg)} is at or above the minimum weighable quantity "
-            f"{_mg_text(minimum_mg)}: weigh it directly, no aliquot is needed"
-        )
-    step = Decimal(repr(step_mg))
-    # Read ``needed`` to 12 significant figures: float noise (0.0342 mg arriving as
-    # 0.03420000000000001 from a gram -> milligram conversion) is not a remainder.
-    needed_ticks = Decimal(f"{needed_mg:.{_SIGNIFICANT}g}") / step
-    minimum_ticks = int((Decimal(repr(minimum_mg)) / step).to_integral_value(ROUND_CEILING))
-    fixed = None if aliquot_mg is None else int(Decimal(repr(aliquot_mg)) / step)
+    _check_below_minimum(needed_mg, minimum_mg, "aliquot")
+    step, needed, minimum, fixed = in_ticks(needed_mg, minimum_mg, step_mg, aliquot_mg)
     best: tuple[bool, int, Decimal, int, int, int] | None = None
     seen = 0
-    for k in _nice_multiples():
-        exact = k * needed_ticks
-        if exact < minimum_ticks:
-            continue
-        weigh = int(exact.to_integral_value(ROUND_HALF_UP))
-        if fixed is None:
-            # total = k * aliquot and diluent = total - weigh must both be >= minimum.
-            aliquot = _round_up_figure(max(minimum_ticks, -(-(weigh + minimum_ticks) // k)))
-        elif k * fixed - weigh < minimum_ticks:
+    for k, weigh, error in weighable_multiples(needed, minimum):
+        aliquot = aliquot_ticks(weigh, k, minimum, fixed)
+        if aliquot is None:
             continue  # too little diluent in k aliquots of this size: a larger k
-        else:
-            aliquot = fixed
-        error = abs(weigh - exact) / k
         # Exact first, then the least material, then the least error.
         key = (error != 0, k * aliquot, error, k, weigh, aliquot)
         if best is None or key < best:
             best = key
         seen += 1
-        if seen >= _CANDIDATES:
+        if seen >= CANDIDATES:
             break
-    if best is None:  # unreachable: the multiples are unbounded
-        raise CalculationError(f"needed: no aliquot plan for {_mg_text(needed_mg)}")
+    assert best is not None  # the multiples are unbounded
     _, total, _, k, weigh, aliquot = best
-
-    def mg(ticks: int) -> float:
-        return float(ticks * step)
-
     return AliquotPlan(
         needed_mg=needed_mg,
-        weigh_mg=mg(weigh),
-        diluent_mg=mg(total - weigh),
-        total_mg=mg(total),
-        aliquot_mg=mg(aliquot),
+        weigh_mg=float(weigh * step),
+        diluent_mg=float((total - weigh) * step),
+        total_mg=float(total * step),
+        aliquot_mg=float(aliquot * step),
         factor=k,
         minimum_mg=minimum_mg,
         readability_mg=step_mg,
