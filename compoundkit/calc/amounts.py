@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import figure, numbered, plain
+from compoundkit.calc._steps import QuantityOf, figure, numbered, plain
 from compoundkit.calc.weighing import CalculationError, positive_amount
 from compoundkit.errors import DimensionError
 from compoundkit.units import Basis, Strength, density_g_per_ml, quantity
@@ -61,15 +61,11 @@ class ActiveTotal:
     density: float | None = None
     """The preparation's density (g/mL) used, if any."""
 
-    @property
-    def active(self) -> pint.Quantity[Any]:
-        """The amount of active."""
-        return quantity(self.active_value, self.active_unit)
+    active = QuantityOf("active_value", unit_of="active_unit")
+    """The amount of active."""
 
-    @property
-    def total(self) -> pint.Quantity[Any]:
-        """The preparation that holds it (mass for w/w, volume for w/v and v/v)."""
-        return quantity(self.total_value, self.total_unit)
+    total = QuantityOf("total_value", unit_of="total_unit")
+    """The preparation that holds it (mass for w/w, volume for w/v and v/v)."""
 
     @property
     def mass(self) -> pint.Quantity[Any] | None:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import numbered
+from compoundkit.calc._steps import QuantityOf, numbered
 from compoundkit.calc.weighing import (
     CANDIDATES,
     AliquotPlan,
@@ -37,7 +37,6 @@ from compoundkit.calc.weighing import (
     positive_amount,
     weighable_multiples,
 )
-from compoundkit.units import quantity
 
 if TYPE_CHECKING:
     import pint
@@ -69,10 +68,8 @@ class TriturationPlan:
         """True for a two-stage (serial) trituration."""
         return len(self.stages) == 2
 
-    @property
-    def needed(self) -> pint.Quantity[Any]:
-        """The amount of drug needed."""
-        return quantity(self.needed_mg, "milligram")
+    needed = QuantityOf("needed_mg", "milligram")
+    """The amount of drug needed."""
 
     @property
     def delivered_mg(self) -> float:
@@ -82,10 +79,8 @@ class TriturationPlan:
             drug *= stage.weigh_mg / stage.total_mg
         return _display(drug)
 
-    @property
-    def delivered(self) -> pint.Quantity[Any]:
-        """Drug in the final aliquot."""
-        return quantity(self.delivered_mg, "milligram")
+    delivered = QuantityOf("delivered_mg", "milligram")
+    """Drug in the final aliquot."""
 
     @property
     def mixture_mg(self) -> float:

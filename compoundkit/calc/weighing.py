@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import field, frozen
 
-from compoundkit.calc._steps import numbered
+from compoundkit.calc._steps import QuantityOf, numbered
 from compoundkit.errors import BatchError, CalculationError, CompoundkitError, StrengthParseError
 from compoundkit.units import magnitude, quantity
 from compoundkit.units.grammar import FACTOR, MAX_TEXT, Scanner, format_number
@@ -367,15 +367,11 @@ class Balance:
 
     # ----------------------------------------------------------------- quantities
 
-    @property
-    def minimum_weight(self) -> pint.Quantity[Any]:
-        """The minimum weighable quantity, in milligrams."""
-        return quantity(self.minimum_mg, "milligram")
+    minimum_weight = QuantityOf("minimum_mg", "milligram")
+    """The minimum weighable quantity, in milligrams."""
 
-    @property
-    def readability(self) -> pint.Quantity[Any]:
-        """The increment figures to weigh are rounded to, in milligrams."""
-        return quantity(self.increment_mg, "milligram")
+    readability = QuantityOf("increment_mg", "milligram")
+    """The increment figures to weigh are rounded to, in milligrams."""
 
     # ----------------------------------------------------------------- fast path
 
@@ -518,40 +514,28 @@ class AliquotPlan:
 
     # ----------------------------------------------------------------- quantities
 
-    @property
-    def needed(self) -> pint.Quantity[Any]:
-        """The amount of drug needed."""
-        return quantity(self.needed_mg, "milligram")
+    needed = QuantityOf("needed_mg", "milligram")
+    """The amount of drug needed."""
 
-    @property
-    def weigh(self) -> pint.Quantity[Any]:
-        """The drug to weigh first."""
-        return quantity(self.weigh_mg, "milligram")
+    weigh = QuantityOf("weigh_mg", "milligram")
+    """The drug to weigh first."""
 
-    @property
-    def diluent_amount(self) -> pint.Quantity[Any]:
-        """The diluent to add."""
-        return quantity(self.diluent_mg, "milligram")
+    diluent_amount = QuantityOf("diluent_mg", "milligram")
+    """The diluent to add."""
 
-    @property
-    def total(self) -> pint.Quantity[Any]:
-        """The mixture made."""
-        return quantity(self.total_mg, "milligram")
+    total = QuantityOf("total_mg", "milligram")
+    """The mixture made."""
 
-    @property
-    def aliquot(self) -> pint.Quantity[Any]:
-        """The mixture to weigh out."""
-        return quantity(self.aliquot_mg, "milligram")
+    aliquot = QuantityOf("aliquot_mg", "milligram")
+    """The mixture to weigh out."""
 
     @property
     def delivered_mg(self) -> float:
         """Drug in the aliquot, aliquot x weigh / total, in milligrams."""
         return self.aliquot_mg * self.weigh_mg / self.total_mg
 
-    @property
-    def delivered(self) -> pint.Quantity[Any]:
-        """Drug in the aliquot (equals ``needed`` within readability / (2 x factor))."""
-        return quantity(self.delivered_mg, "milligram")
+    delivered = QuantityOf("delivered_mg", "milligram")
+    """Drug in the aliquot (equals ``needed`` within readability / (2 x factor))."""
 
     # ----------------------------------------------------------------- fast path
 
