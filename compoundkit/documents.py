@@ -59,6 +59,7 @@ __all__ = [
     "Path",
     "Text",
     "as_text",
+    "calendar_date",
     "converter",
     "dotted",
     "extend",
@@ -342,6 +343,27 @@ def _scope_end(lines: list[str], tables: list[int], start: int, prefix: list[str
         return len(lines)
     inside = re.compile(rf"^\s*\[\[?\s*{re.escape('.'.join(prefix))}\.")
     return next((i for i in tables if i > start and not inside.match(lines[i])), len(lines))
+
+
+def calendar_date(
+    value: object, field: str, error: Callable[[str], Exception] = ValueError
+) -> _dt.date:
+    """``value`` when it is a ``datetime.date``, else ``error`` naming ``field``; a datetime
+    is refused, as the calendar day it falls on depends on a time zone.
+
+    >>> calendar_date(_dt.datetime(2024, 3, 1, 9, 30), "compounded_on")
+    Traceback (most recent call last):
+    ...
+    ValueError: compounded_on must be a datetime.date, not a datetime (...); pass value.date() ...
+    """
+    if isinstance(value, _dt.datetime):
+        raise error(
+            f"{field} must be a datetime.date, not a datetime ({value!r}); pass value.date() "
+            "for the local calendar day"
+        )
+    if not isinstance(value, _dt.date):
+        raise error(f"{field} must be a datetime.date, got {value!r:.60}")
+    return value
 
 
 def type_name(value: object) -> str:

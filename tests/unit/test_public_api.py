@@ -297,6 +297,7 @@ PUBLIC: dict[str, list[str]] = {
         "Path",
         "Text",
         "as_text",
+        "calendar_date",
         "converter",
         "dotted",
         "extend",

@@ -19,6 +19,7 @@ from typing import Final, Literal
 
 from attrs import frozen
 
+from compoundkit.documents import calendar_date
 from compoundkit.errors import BudError
 from compoundkit.formulas.bud.classes import BudClass, classify
 from compoundkit.formulas.bud.table import DEFAULT_RULE_SET, BudRule, BudRuleSet, get_rule_set
@@ -133,17 +134,6 @@ class BudResult:
         return f"{first}\nLimited to {span} by the expiry of {name} ({expiry.isoformat()})."
 
 
-def _require_date(name: str, value: object) -> _dt.date:
-    if isinstance(value, _dt.datetime):
-        raise BudError(
-            f"{name} must be a date, not a datetime ({value!r}); pass value.date() for the "
-            "local calendar day"
-        )
-    if not isinstance(value, _dt.date):
-        raise BudError(f"{name} must be a datetime.date, got {value!r}")
-    return value
-
-
 def _day1_end(compounded_on: _dt.date, days: int) -> _dt.date:
     try:
         return compounded_on + _dt.timedelta(days=days - 1)
@@ -180,7 +170,7 @@ def assign_bud(
     >>> r.date, r.days, r.limited_by
     (datetime.date(2024, 4, 30), 61, 'pharmacist shortening')
     """
-    start = _require_date("compounded_on", compounded_on)
+    start = calendar_date(compounded_on, "compounded_on", BudError)
     rule_set = get_rule_set(rules)
     bud_class = classify(
         aqueous=aqueous,
@@ -206,7 +196,7 @@ def assign_bud(
         date, limited_by = earliest[1], earliest[0]
 
     if shorten_to is not None:
-        wanted = _require_date("shorten_to", shorten_to)
+        wanted = calendar_date(shorten_to, "shorten_to", BudError)
         if wanted < start:
             raise BudError(
                 f"shorten_to {wanted.isoformat()} is before the compounding day "
@@ -275,7 +265,7 @@ def _earliest_expiry(
     for name, expiry in expiries.items():
         if not isinstance(name, str) or not name.strip():
             raise BudError(f"component_expiries: a component name must be text, got {name!r}")
-        checked.append((name, _require_date(f"expiry of component {name!r}", expiry)))
+        checked.append((name, calendar_date(expiry, f"expiry of component {name!r}", BudError)))
     expired = [(n, e) for n, e in checked if e < start]
     if expired:
         listing = ", ".join(f"{n!r} (expired {e.isoformat()})" for n, e in expired)
