@@ -49,7 +49,7 @@ import typing
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeVar
 
-from compoundkit.errors import CompoundkitError, DocumentError, Problem
+from compoundkit.errors import CompoundkitError, DocumentError, Problem, dotted
 
 if TYPE_CHECKING:
     import cattrs
@@ -266,18 +266,6 @@ def _field_overrides(cls: Any, *, read: bool = False) -> dict[str, Any]:
         elif read and _READ in a.metadata:
             found[a.name] = override(struct_hook=_ignoring_type(a.metadata[_READ]))
     return found
-
-
-def dotted(path: Path) -> str:
-    """``('ingredients', 0, 'name')`` -> ``ingredients[0].name``.
-
-    >>> dotted(("ingredients", 0, "name"))
-    'ingredients[0].name'
-    """
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
 
 
 def locate(text: str, path: Path) -> int | None:
