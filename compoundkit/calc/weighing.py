@@ -187,11 +187,14 @@ def usp41_minimum_weight(
     """USP <41> minimum weight: 2000 x s, with s taken as at least 0.41 d (so >= 820 d).
 
     ``repeatability_sd`` is the standard deviation s of at least 10 replicate weighings;
-    ``readability`` the balance's scale interval d (optional; without it no floor applies).
+    ``readability`` the balance's scale interval d. Without the readability the 0.41 d
+    floor is NOT applied: the result is 2000 x s alone, which is below the USP <41>
+    minimum when s < 0.41 d. Give d (or use :meth:`Balance.usp41`, whose description
+    says which rule set the minimum).
 
-    >>> usp41_minimum_weight("0.15 mg")
-    <Quantity(300.0, 'milligram')>
-    >>> usp41_minimum_weight("0.02 mg", "0.1 mg")
+    >>> usp41_minimum_weight("0.02 mg")  # no d: the floor is not applied
+    <Quantity(40.0, 'milligram')>
+    >>> usp41_minimum_weight("0.02 mg", "0.1 mg")  # 820 d, as s < 0.41 d
     <Quantity(82.0, 'milligram')>
     """
     s_mg = positive_amount(
