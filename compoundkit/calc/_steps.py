@@ -1,5 +1,4 @@
-"""What the calculations share: how a figure is written in a step, numbering, reading input,
-and the Quantity views of a result's floats (:class:`QuantityOf`).
+"""What the calculations share: how a figure is written in a step, numbering, reading input.
 
 Every result's ``steps()`` writes its figures with :func:`figure` (6 significant figures
 and the unit's symbol) and numbers its sentences with :func:`numbered`, so all the
@@ -12,17 +11,11 @@ calculations read alike and a second person can check each line by hand.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Final, Self, overload
-
-from attrs import field, frozen
+from typing import Final
 
 from compoundkit.errors import DimensionError
-from compoundkit.units import quantity
 
-if TYPE_CHECKING:
-    import pint
-
-__all__ = ["SYMBOL", "QuantityOf", "figure", "mass_or_volume", "numbered", "plain"]
+__all__ = ["SYMBOL", "figure", "mass_or_volume", "numbered", "plain"]
 
 #: pint unit name -> the symbol a step shows.
 SYMBOL: Final[dict[str, str]] = {
@@ -35,39 +28,6 @@ SYMBOL: Final[dict[str, str]] = {
     "dosage_unit": "dosage units",
     "percent": "%",
 }
-
-
-@frozen
-class QuantityOf:
-    """A result's float attribute read as a Quantity, in a fixed unit or in the unit an
-    attribute names (``unit`` by default); a read-only descriptor.
-
-    >>> from attrs import frozen
-    >>> @frozen
-    ... class Made:
-    ...     total_mg: float
-    ...     total = QuantityOf("total_mg", "milligram")
-    >>> Made(120.0).total
-    <Quantity(120.0, 'milligram')>
-    """
-
-    value: str
-    """The float attribute."""
-    unit: str | None = None
-    """Its pint unit name, or None to read the unit from the attribute ``unit_of``."""
-    unit_of: str = field(default="unit", kw_only=True)
-
-    @overload
-    def __get__(self, instance: None, owner: type | None = None) -> Self: ...
-
-    @overload
-    def __get__(self, instance: object, owner: type | None = None) -> pint.Quantity[Any]: ...
-
-    def __get__(self, instance: object, owner: type | None = None) -> Any:
-        if instance is None:
-            return self
-        unit = self.unit if self.unit is not None else getattr(instance, self.unit_of)
-        return quantity(getattr(instance, self.value), unit)
 
 
 def plain(value: float) -> str:

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import QuantityOf, figure, numbered, plain
+from compoundkit.calc._steps import figure, numbered, plain
 from compoundkit.calc.weighing import CalculationError, positive_amount
 from compoundkit.errors import DimensionError
 from compoundkit.units import Basis, Strength, density_g_per_ml, quantity
 from compoundkit.units.grammar import DIMENSION
+from compoundkit.units.registry import QuantityOf
 
 if TYPE_CHECKING:
     import pint

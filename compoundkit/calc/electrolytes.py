@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import QuantityOf, figure, numbered, plain
+from compoundkit.calc._steps import figure, numbered, plain
 from compoundkit.calc.chemistry import Species, _whole, species
 from compoundkit.calc.weighing import CalculationError, positive_amount
 from compoundkit.units import Strength, per_magnitude, quantity
+from compoundkit.units.registry import QuantityOf
 
 if TYPE_CHECKING:
     import pint

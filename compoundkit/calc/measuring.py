@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import QuantityOf, figure, mass_or_volume, numbered, plain
+from compoundkit.calc._steps import figure, mass_or_volume, numbered, plain
 from compoundkit.calc.chemistry import WATER_DENSITY_G_PER_ML
 from compoundkit.calc.weighing import (
     CalculationError,
@@ -28,6 +28,7 @@ from compoundkit.calc.weighing import (
 )
 from compoundkit.errors import DimensionError
 from compoundkit.units import quantity
+from compoundkit.units.registry import QuantityOf
 
 if TYPE_CHECKING:
     import pint

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import QuantityOf, figure, numbered, plain
+from compoundkit.calc._steps import figure, numbered, plain
 from compoundkit.calc.weighing import CalculationError, positive_amount
 from compoundkit.errors import DimensionError
 from compoundkit.units import Basis, Strength
 from compoundkit.units.grammar import MAX_TEXT
+from compoundkit.units.registry import QuantityOf
 
 if TYPE_CHECKING:
     pass

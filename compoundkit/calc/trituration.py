@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import QuantityOf, numbered
+from compoundkit.calc._steps import numbered
 from compoundkit.calc.weighing import (
     CANDIDATES,
     AliquotPlan,
@@ -37,6 +37,7 @@ from compoundkit.calc.weighing import (
     positive_amount,
     weighable_multiples,
 )
+from compoundkit.units.registry import QuantityOf
 
 if TYPE_CHECKING:
     import pint

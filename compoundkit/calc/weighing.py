@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import field, frozen
 
-from compoundkit.calc._steps import QuantityOf, numbered
+from compoundkit.calc._steps import numbered
 from compoundkit.errors import BatchError, CalculationError, CompoundkitError, StrengthParseError
 from compoundkit.units import magnitude, quantity
 from compoundkit.units.grammar import FACTOR, MAX_TEXT, Scanner, format_number
+from compoundkit.units.registry import QuantityOf
 
 if TYPE_CHECKING:
     import attrs
