@@ -22,7 +22,13 @@ from attrs import frozen
 from compoundkit.documents import calendar_date
 from compoundkit.errors import BudError
 from compoundkit.formulas.bud.classes import BudClass, classify
-from compoundkit.formulas.bud.table import DEFAULT_RULE_SET, BudRule, BudRuleSet, get_rule_set
+from compoundkit.formulas.bud.table import (
+    DEFAULT_RULE_SET,
+    BudRule,
+    BudRuleSet,
+    get_rule_set,
+    last_day,
+)
 
 __all__ = ["BudExtension", "BudResult", "ExtensionKind", "assign_bud"]
 
@@ -118,7 +124,7 @@ class BudResult:
             )
         else:
             ext = self.extension
-            ext_end = _day1_end(self.compounded_on, ext.days)
+            ext_end = last_day(self.compounded_on, ext.days)
             first = (
                 f"{ext.days} days by {ext.kind} ({ext.reference}; table: "
                 f"{self.rule.length_text}, {rule_part}), Day 1 = {start} -> "
@@ -132,16 +138,6 @@ class BudResult:
         assert self.earliest_expiry is not None
         name, expiry = self.earliest_expiry
         return f"{first}\nLimited to {span} by the expiry of {name} ({expiry.isoformat()})."
-
-
-def _day1_end(compounded_on: _dt.date, days: int) -> _dt.date:
-    try:
-        return compounded_on + _dt.timedelta(days=days - 1)
-    except OverflowError:
-        raise BudError(
-            f"compounded_on {compounded_on.isoformat()} is too late in the calendar "
-            f"for a {days}-day BUD"
-        ) from None
 
 
 def assign_bud(
@@ -187,7 +183,7 @@ def assign_bud(
         if not isinstance(extension, BudExtension):
             raise BudError(f"extension must be a BudExtension, got {extension!r}")
         _check_extension(extension, rule_set, rule, bud_class, rule_date, start)
-        date, limited_by = _day1_end(start, extension.days), "extension"
+        date, limited_by = last_day(start, extension.days), "extension"
         if extension.storage is not None:
             storage = storage_label = extension.storage
 
@@ -242,7 +238,7 @@ def _check_extension(
             f"{rule_set.max_extension_days}-day maximum of {rule_set.chapter} "
             f"{rule_set.revision}, whatever the reference"
         )
-    longer = _day1_end(start, extension.days) > rule_date
+    longer = last_day(start, extension.days) > rule_date
     if (
         bud_class.aqueous
         and longer
