@@ -5,12 +5,6 @@ directly (USP <1176>, USP <41>): the aliquot method weighs a multiple of it, dil
 that with an inert diluent to a known total and weighs the part of the mixture that
 holds the amount needed. Every figure here is a pint Quantity at the boundary and a
 plain float inside; figures to weigh are rounded in one place, :func:`round_to_increment`.
-
->>> Balance.class_iii().minimum_weight
-<Quantity(120.0, 'milligram')>
->>> plan = aliquot_plan("30 mg", "120 mg")
->>> plan.weigh, plan.diluent_amount, plan.aliquot
-(<Quantity(120.0, 'milligram')>, <Quantity(360.0, 'milligram')>, <Quantity(120.0, 'milligram')>)
 """
 
 from __future__ import annotations
@@ -174,8 +168,6 @@ def minimum_weighable_quantity(sensitivity: object, max_error: object) -> pint.Q
 
     >>> minimum_weighable_quantity("6 mg", "5%")
     <Quantity(120.0, 'milligram')>
-    >>> minimum_weighable_quantity("10 mg", "5%")
-    <Quantity(200.0, 'milligram')>
     """
     sr_mg = positive_amount(sensitivity, "milligram", field="sensitivity")
     percent = error_percent(max_error)
