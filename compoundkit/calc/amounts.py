@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import figure, numbered, plain
+from compoundkit.calc._steps import figure, numbered, plain, strength_of
 from compoundkit.calc.weighing import CalculationError, positive_amount
 from compoundkit.errors import DimensionError
 from compoundkit.units import Basis, Strength, density_g_per_ml, quantity
@@ -124,11 +124,7 @@ def total_for_active(
     >>> total_for_active("100 mg", "5 mg/capsule").total
     <Quantity(20.0, 'dosage_unit')>
     """
-    parsed = Strength.parse(strength) if isinstance(strength, str) else strength
-    if not isinstance(parsed, Strength):
-        raise CalculationError(
-            f"strength: {strength!r} is not a strength; give a Strength or text such as '2.5 % w/w'"
-        )
+    parsed = strength_of(strength, "strength")
     if not parsed.is_resolved:
         raise DimensionError(
             f"strength: {parsed} has no basis; write '{parsed} w/w' or '{parsed} w/v', or "

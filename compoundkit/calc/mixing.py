@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import figure, numbered, plain
+from compoundkit.calc._steps import figure, numbered, plain, strength_of
 from compoundkit.calc.weighing import CalculationError, positive_amount
 from compoundkit.errors import DimensionError
 from compoundkit.units import Basis, Strength
@@ -80,11 +80,7 @@ def _strength_or_zero(value: object, field: str) -> tuple[Strength | None, Basis
 
 def _strength(value: object, field: str) -> Strength:
     """A resolved w/w, w/v or v/v Strength from a Strength or strength text."""
-    strength = Strength.parse(value) if isinstance(value, str) else value
-    if not isinstance(strength, Strength):
-        raise CalculationError(
-            f"{field}: {value!r} is not a strength; give a Strength or text such as '10 % w/w'"
-        )
+    strength = strength_of(value, field)
     if strength.basis not in _AMOUNT_UNIT:
         raise DimensionError(
             f"{field}: {strength} is {strength.basis.value}; mixing needs a w/w, w/v or v/v "
