@@ -5,6 +5,9 @@ directly (USP <1176>, USP <41>): the aliquot method weighs a multiple of it, dil
 that with an inert diluent to a known total and weighs the part of the mixture that
 holds the amount needed. Every figure here is a pint Quantity at the boundary and a
 plain float inside; figures to weigh are rounded in one place, :func:`round_to_increment`.
+
+(Over 500 lines on purpose: the input checks, the balance and the aliquot planner that
+:mod:`~compoundkit.calc.trituration` shares are one piece of arithmetic, read together.)
 """
 
 from __future__ import annotations
