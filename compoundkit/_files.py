@@ -108,12 +108,7 @@ class UnreadableFileError(CompoundkitError, ValueError):
 def read_text(path: str | os.PathLike[str], limit: int, *, what: str) -> str:
     """The UTF-8 text of the regular file at ``path`` (a leading BOM dropped), refused
     over ``limit`` bytes; ``what`` (``"formula file"``) names the file in the reasons.
-
-    Every problem raises :class:`UnreadableFileError`, so a loader turns it into its own
-    error in one ``except``: ``no such file``, ``is a folder, not a formula file``, ``is a
-    named pipe (FIFO), not a regular file; give a formula file``, ``permission denied``,
-    ``cannot be read: ...``, ``is larger than 1,000,000 bytes, too large for a formula
-    file``, ``is not UTF-8 text (byte 3 is 0xff)``.
+    Every problem raises :class:`UnreadableFileError`, which a loader turns into its own.
 
     >>> read_text("/dev/null", 10, what="formula file")
     Traceback (most recent call last):
