@@ -43,23 +43,20 @@ class NotRegularFileError(OSError):
     """
 
 
-def _kind(mode: int) -> str | None:
-    """What a non-regular file is, in words (None for a regular file)."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"  # pragma: no cover - no other kind on POSIX
+#: What a file that is neither regular nor a folder is, in words.
+_KINDS: Final = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
 
 
 def _not_regular(name: str, mode: int) -> OSError:
     if stat.S_ISDIR(mode):
         return IsADirectoryError(errno.EISDIR, "is a folder, not a file", name)
-    return NotRegularFileError(errno.EINVAL, f"is {_kind(mode)}, not a regular file", name)
+    kind = next((words for test, words in _KINDS if test(mode)), "not a regular file")
+    return NotRegularFileError(errno.EINVAL, f"is {kind}, not a regular file", name)
 
 
 def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
