@@ -6,7 +6,8 @@ output path is checked before anything is computed (:func:`check_output_path`); 
 command's own inputs and record logs are never written over, and an existing file is
 replaced only when the caller says so (the command line's ``--force``). Files are read
 with :func:`read_regular_file`, which refuses a FIFO, a device or a folder at once
-instead of blocking on it.
+instead of blocking on it; :func:`read_text` adds the size limit and the UTF-8 check every
+document loader needs, and says what is wrong in one :class:`UnreadableFileError`.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-from compoundkit.errors import OutputPathError
+from compoundkit.errors import CompoundkitError, OutputPathError
 
 __all__ = [
     "NotRegularFileError",
+    "UnreadableFileError",
     "check_output_path",
     "is_record_log",
     "read_regular_file",
+    "read_text",
     "write_atomic",
 ]
 
@@ -40,23 +43,20 @@ class NotRegularFileError(OSError):
     """
 
 
-def _kind(mode: int) -> str | None:
-    """What a non-regular file is, in words (None for a regular file)."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"  # pragma: no cover - no other kind on POSIX
+#: What a file that is neither regular nor a folder is, in words.
+_KINDS: Final = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
 
 
 def _not_regular(name: str, mode: int) -> OSError:
     if stat.S_ISDIR(mode):
         return IsADirectoryError(errno.EISDIR, "is a folder, not a file", name)
-    return NotRegularFileError(errno.EINVAL, f"is {_kind(mode)}, not a regular file", name)
+    kind = next((words for test, words in _KINDS if test(mode)), "not a regular file")
+    return NotRegularFileError(errno.EINVAL, f"is {kind}, not a regular file", name)
 
 
 def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
@@ -90,6 +90,48 @@ def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
             return stream.read(limit + 1)
     finally:
         os.close(handle)
+
+
+class UnreadableFileError(CompoundkitError, ValueError):
+    """A file :func:`read_text` cannot give as text; ``reason`` says why, in the words of a
+    ``file: reason`` message, and ``file`` names it."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"{file}: {reason}")
+        self.file = file
+        self.reason = reason
+
+
+def read_text(path: str | os.PathLike[str], limit: int, *, what: str) -> str:
+    """The UTF-8 text of the regular file at ``path`` (a leading BOM dropped), refused
+    over ``limit`` bytes; ``what`` (``"formula file"``) names the file in the reasons.
+    Every problem raises :class:`UnreadableFileError`, which a loader turns into its own.
+
+    >>> read_text("/dev/null", 10, what="formula file")
+    Traceback (most recent call last):
+    ...
+    compoundkit._files.UnreadableFileError: /dev/null: is a device, not a regular file; give a ...
+    """
+    name = os.fspath(path)
+    try:
+        raw = read_regular_file(name, limit)
+    except IsADirectoryError:
+        raise UnreadableFileError(name, f"is a folder, not a {what}") from None
+    except NotRegularFileError as exc:
+        raise UnreadableFileError(name, f"{exc.strerror}; give a {what}") from None
+    except FileNotFoundError:
+        raise UnreadableFileError(name, "no such file") from None
+    except PermissionError:
+        raise UnreadableFileError(name, "permission denied") from None
+    except OSError as exc:
+        raise UnreadableFileError(name, f"cannot be read: {exc.strerror or exc}") from None
+    if len(raw) > limit:
+        raise UnreadableFileError(name, f"is larger than {limit:,} bytes, too large for a {what}")
+    try:
+        return raw.decode("utf-8-sig")  # a leading BOM (as Windows editors write) is dropped
+    except UnicodeDecodeError as exc:
+        reason = f"is not UTF-8 text (byte {exc.start} is 0x{raw[exc.start]:02x})"
+        raise UnreadableFileError(name, reason) from None
 
 
 def is_record_log(path: str | os.PathLike[str]) -> bool:

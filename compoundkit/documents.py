@@ -22,6 +22,9 @@ What the converter enforces, beyond the attrs classes' own validators:
 - a field may read and write itself (:func:`field_hooks`, :func:`as_text`), as an
   amount written ``'14 g'`` does.
 
+(Over 500 lines on purpose: the converter's hooks and the paths and lines its problems
+report are one layer, read together.)
+
 >>> import attrs
 >>> @attrs.frozen
 ... class Jar:
@@ -49,7 +52,7 @@ import typing
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeVar
 
-from compoundkit.errors import CompoundkitError, DocumentError, Problem
+from compoundkit.errors import CompoundkitError, DocumentError, Problem, dotted
 
 if TYPE_CHECKING:
     import cattrs
@@ -59,6 +62,7 @@ __all__ = [
     "Path",
     "Text",
     "as_text",
+    "calendar_date",
     "converter",
     "dotted",
     "extend",
@@ -267,18 +271,6 @@ def _field_overrides(cls: Any, *, read: bool = False) -> dict[str, Any]:
     return found
 
 
-def dotted(path: Path) -> str:
-    """``('ingredients', 0, 'name')`` -> ``ingredients[0].name``.
-
-    >>> dotted(("ingredients", 0, "name"))
-    'ingredients[0].name'
-    """
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
 def locate(text: str, path: Path) -> int | None:
     """The 1-based line of ``path`` in TOML or JSON ``text`` (best effort), or None.
 
@@ -342,6 +334,27 @@ def _scope_end(lines: list[str], tables: list[int], start: int, prefix: list[str
         return len(lines)
     inside = re.compile(rf"^\s*\[\[?\s*{re.escape('.'.join(prefix))}\.")
     return next((i for i in tables if i > start and not inside.match(lines[i])), len(lines))
+
+
+def calendar_date(
+    value: object, field: str, error: Callable[[str], Exception] = ValueError
+) -> _dt.date:
+    """``value`` when it is a ``datetime.date``, else ``error`` naming ``field``; a datetime
+    is refused, as the calendar day it falls on depends on a time zone.
+
+    >>> calendar_date(_dt.datetime(2024, 3, 1, 9, 30), "compounded_on")
+    Traceback (most recent call last):
+    ...
+    ValueError: compounded_on must be a datetime.date, not a datetime (...); pass value.date() ...
+    """
+    if isinstance(value, _dt.datetime):
+        raise error(
+            f"{field} must be a datetime.date, not a datetime ({value!r}); pass value.date() "
+            "for the local calendar day"
+        )
+    if not isinstance(value, _dt.date):
+        raise error(f"{field} must be a datetime.date, got {value!r:.60}")
+    return value
 
 
 def type_name(value: object) -> str:

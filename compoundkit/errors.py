@@ -60,6 +60,18 @@ def _did_you_mean(suggestions: Sequence[str]) -> str:
     return "; did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
 
 
+def dotted(path: Sequence[str | int]) -> str:
+    """``('ingredients', 0, 'name')`` -> ``ingredients[0].name``.
+
+    >>> dotted(("ingredients", 0, "name"))
+    'ingredients[0].name'
+    """
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
 class CompoundkitError(Exception):
     """Base class of every error compoundkit raises on purpose."""
 
@@ -79,10 +91,7 @@ class Problem:
     @property
     def field(self) -> str:
         """The dotted path: ``ingredients[0].strength``."""
-        out = ""
-        for part in self.path:
-            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-        return out
+        return dotted(self.path)
 
     def render(self, file: str | None = None) -> str:
         """``file:line: field.path: message`` (each part only where known)."""

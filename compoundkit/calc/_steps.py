@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from compoundkit.errors import DimensionError
+from compoundkit.errors import CalculationError, DimensionError
+from compoundkit.units import Strength
 
-__all__ = ["SYMBOL", "figure", "mass_or_volume", "numbered", "plain"]
+__all__ = ["SYMBOL", "figure", "mass_or_volume", "numbered", "plain", "strength_of"]
 
 #: pint unit name -> the symbol a step shows.
 SYMBOL: Final[dict[str, str]] = {
@@ -64,3 +65,13 @@ def mass_or_volume(value: object, field: str, mass_unit: str = "gram") -> tuple[
             f"{field}: {value!r} is not a mass or a volume; give a quantity such as "
             "'120 mg' or '5 mL'"
         ) from None
+
+
+def strength_of(value: object, field: str) -> Strength:
+    """A :class:`~compoundkit.Strength`, or its text parsed; anything else is refused."""
+    strength = Strength.parse(value) if isinstance(value, str) else value
+    if not isinstance(strength, Strength):
+        raise CalculationError(
+            f"{field}: {value!r} is not a strength; give a Strength or text such as '10 % w/w'"
+        )
+    return strength

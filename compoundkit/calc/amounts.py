@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import figure, numbered, plain
+from compoundkit.calc._steps import figure, numbered, plain, strength_of
 from compoundkit.calc.weighing import CalculationError, positive_amount
 from compoundkit.errors import DimensionError
 from compoundkit.units import Basis, Strength, density_g_per_ml, quantity
 from compoundkit.units.grammar import DIMENSION
+from compoundkit.units.registry import QuantityOf
 
 if TYPE_CHECKING:
     import pint
@@ -61,15 +62,11 @@ class ActiveTotal:
     density: float | None = None
     """The preparation's density (g/mL) used, if any."""
 
-    @property
-    def active(self) -> pint.Quantity[Any]:
-        """The amount of active."""
-        return quantity(self.active_value, self.active_unit)
+    active = QuantityOf("active_value", unit_of="active_unit")
+    """The amount of active."""
 
-    @property
-    def total(self) -> pint.Quantity[Any]:
-        """The preparation that holds it (mass for w/w, volume for w/v and v/v)."""
-        return quantity(self.total_value, self.total_unit)
+    total = QuantityOf("total_value", unit_of="total_unit")
+    """The preparation that holds it (mass for w/w, volume for w/v and v/v)."""
 
     @property
     def mass(self) -> pint.Quantity[Any] | None:
@@ -127,11 +124,7 @@ def total_for_active(
     >>> total_for_active("100 mg", "5 mg/capsule").total
     <Quantity(20.0, 'dosage_unit')>
     """
-    parsed = Strength.parse(strength) if isinstance(strength, str) else strength
-    if not isinstance(parsed, Strength):
-        raise CalculationError(
-            f"strength: {strength!r} is not a strength; give a Strength or text such as '2.5 % w/w'"
-        )
+    parsed = strength_of(strength, "strength")
     if not parsed.is_resolved:
         raise DimensionError(
             f"strength: {parsed} has no basis; write '{parsed} w/w' or '{parsed} w/v', or "

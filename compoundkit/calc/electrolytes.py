@@ -26,6 +26,7 @@ from compoundkit.calc._steps import figure, numbered, plain
 from compoundkit.calc.chemistry import Species, _whole, species
 from compoundkit.calc.weighing import CalculationError, positive_amount
 from compoundkit.units import Strength, per_magnitude, quantity
+from compoundkit.units.registry import QuantityOf
 
 if TYPE_CHECKING:
     import pint
@@ -67,15 +68,11 @@ class SubstanceMass:
     name: str
     """What is weighed."""
 
-    @property
-    def amount(self) -> pint.Quantity[Any]:
-        """The mEq, mmol or mOsm asked for."""
-        return quantity(self.amount_value, self.amount_unit)
+    amount = QuantityOf("amount_value", unit_of="amount_unit")
+    """The mEq, mmol or mOsm asked for."""
 
-    @property
-    def mass(self) -> pint.Quantity[Any]:
-        """The mass to weigh, in grams."""
-        return quantity(self.grams, "gram")
+    mass = QuantityOf("grams", "gram")
+    """The mass to weigh, in grams."""
 
     @property
     def milligrams_per_unit(self) -> float:
@@ -244,10 +241,8 @@ class ConcentrationPercent:
     strength: Strength
     """The answer: percent w/v (g per 100 mL)."""
 
-    @property
-    def concentration(self) -> pint.Quantity[Any]:
-        """mEq per mL."""
-        return quantity(self.meq_per_ml, "milliequivalent / milliliter")
+    concentration = QuantityOf("meq_per_ml", "milliequivalent / milliliter")
+    """mEq per mL."""
 
     @property
     def mass_per_ml(self) -> pint.Quantity[Any]:

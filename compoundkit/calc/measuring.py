@@ -28,6 +28,7 @@ from compoundkit.calc.weighing import (
 )
 from compoundkit.errors import DimensionError
 from compoundkit.units import quantity
+from compoundkit.units.registry import QuantityOf
 
 if TYPE_CHECKING:
     import pint
@@ -78,10 +79,8 @@ class PercentageError:
         """The percentage error, a float in percent."""
         return self.error_value * 100.0 / self.quantity_value
 
-    @property
-    def percent(self) -> pint.Quantity[Any]:
-        """The percentage error, in percent."""
-        return quantity(self.percent_value, "percent")
+    percent = QuantityOf("percent_value", "percent")
+    """The percentage error, in percent."""
 
     def steps(self) -> list[str]:
         """The calculation as a sentence a second person can check.
@@ -133,10 +132,8 @@ class SmallestQuantity:
         """The smallest quantity, in ``unit``."""
         return smallest_for_error(self.sensitivity_value, self.percent)
 
-    @property
-    def smallest(self) -> pint.Quantity[Any]:
-        """The smallest quantity measured within the error."""
-        return quantity(self.smallest_value, self.unit)
+    smallest = QuantityOf("smallest_value")
+    """The smallest quantity measured within the error."""
 
     def steps(self) -> list[str]:
         """The calculation as a sentence a second person can check.
@@ -188,10 +185,8 @@ class MeasurableVolume:
     capacity_ml: float | None
     """The capacity given, in mL."""
 
-    @property
-    def volume(self) -> pint.Quantity[Any]:
-        """The smallest volume to measure with this device."""
-        return quantity(self.volume_ml, "milliliter")
+    volume = QuantityOf("volume_ml", "milliliter")
+    """The smallest volume to measure with this device."""
 
     def steps(self) -> list[str]:
         """The calculation as sentences a second person can check.
@@ -328,25 +323,17 @@ class LiquidAliquot:
         """Drug per mL of the solution (mg/mL, or mL/mL for a liquid)."""
         return quantity(self.weigh_value / self.total_ml, f"{self.drug_unit} / milliliter")
 
-    @property
-    def needed(self) -> pint.Quantity[Any]:
-        """The drug needed."""
-        return quantity(self.needed_value, self.drug_unit)
+    needed = QuantityOf("needed_value", unit_of="drug_unit")
+    """The drug needed."""
 
-    @property
-    def weigh(self) -> pint.Quantity[Any]:
-        """The drug to weigh (a solid) or measure (a liquid)."""
-        return quantity(self.weigh_value, self.drug_unit)
+    weigh = QuantityOf("weigh_value", unit_of="drug_unit")
+    """The drug to weigh (a solid) or measure (a liquid)."""
 
-    @property
-    def total(self) -> pint.Quantity[Any]:
-        """The solution or dilution to make."""
-        return quantity(self.total_ml, "milliliter")
+    total = QuantityOf("total_ml", "milliliter")
+    """The solution or dilution to make."""
 
-    @property
-    def aliquot(self) -> pint.Quantity[Any]:
-        """The part to measure out."""
-        return quantity(self.aliquot_ml, "milliliter")
+    aliquot = QuantityOf("aliquot_ml", "milliliter")
+    """The part to measure out."""
 
     @property
     def diluent(self) -> pint.Quantity[Any] | None:
@@ -485,10 +472,8 @@ class DensityMeasurement:
         """The density, in g/mL."""
         return self.mass_g / self.volume_ml
 
-    @property
-    def density(self) -> pint.Quantity[Any]:
-        """The density, in g/mL."""
-        return quantity(self.density_value, "gram / milliliter")
+    density = QuantityOf("density_value", "gram / milliliter")
+    """The density, in g/mL."""
 
     @property
     def specific_gravity(self) -> pint.Quantity[Any]:

@@ -21,18 +21,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import figure, numbered, plain
+from compoundkit.calc._steps import figure, numbered, plain, strength_of
 from compoundkit.calc.weighing import CalculationError, positive_amount
 from compoundkit.errors import DimensionError
-from compoundkit.units import Basis, Strength, quantity
+from compoundkit.units import Basis, Strength
 from compoundkit.units.grammar import MAX_TEXT
+from compoundkit.units.registry import QuantityOf
 
 if TYPE_CHECKING:
-    import pint
+    pass
 
 __all__ = [
     "Alligation",
@@ -79,11 +80,7 @@ def _strength_or_zero(value: object, field: str) -> tuple[Strength | None, Basis
 
 def _strength(value: object, field: str) -> Strength:
     """A resolved w/w, w/v or v/v Strength from a Strength or strength text."""
-    strength = Strength.parse(value) if isinstance(value, str) else value
-    if not isinstance(strength, Strength):
-        raise CalculationError(
-            f"{field}: {value!r} is not a strength; give a Strength or text such as '10 % w/w'"
-        )
+    strength = strength_of(value, field)
     if strength.basis not in _AMOUNT_UNIT:
         raise DimensionError(
             f"{field}: {strength} is {strength.basis.value}; mixing needs a w/w, w/v or v/v "
@@ -127,20 +124,14 @@ class Alligation:
     parts_weak: float
     """Parts of the weak preparation (strong - target, in percentage points)."""
 
-    @property
-    def strong_amount(self) -> pint.Quantity[Any]:
-        """Amount of the strong preparation."""
-        return quantity(self.strong_value, self.unit)
+    strong_amount = QuantityOf("strong_value")
+    """Amount of the strong preparation."""
 
-    @property
-    def weak_amount(self) -> pint.Quantity[Any]:
-        """Amount of the weak preparation (or diluent)."""
-        return quantity(self.weak_value, self.unit)
+    weak_amount = QuantityOf("weak_value")
+    """Amount of the weak preparation (or diluent)."""
 
-    @property
-    def total(self) -> pint.Quantity[Any]:
-        """Amount of mixture made."""
-        return quantity(self.total_value, self.unit)
+    total = QuantityOf("total_value")
+    """Amount of mixture made."""
 
     def steps(self) -> list[str]:
         """The calculation as sentences a second person can check.
@@ -268,20 +259,14 @@ class Dilution:
     unit: str
     """Pint unit name of the amounts: ``gram`` or ``milliliter``."""
 
-    @property
-    def stock_amount(self) -> pint.Quantity[Any]:
-        """Amount of the stock preparation."""
-        return quantity(self.stock_value, self.unit)
+    stock_amount = QuantityOf("stock_value")
+    """Amount of the stock preparation."""
 
-    @property
-    def diluent_amount(self) -> pint.Quantity[Any]:
-        """Amount of diluent."""
-        return quantity(self.diluent_value, self.unit)
+    diluent_amount = QuantityOf("diluent_value")
+    """Amount of diluent."""
 
-    @property
-    def total(self) -> pint.Quantity[Any]:
-        """Amount of the dilution made."""
-        return quantity(self.total_value, self.unit)
+    total = QuantityOf("total_value")
+    """Amount of the dilution made."""
 
     def steps(self) -> list[str]:
         """The calculation as sentences a second person can check.
@@ -351,15 +336,11 @@ class MixtureStrength:
     strength: Strength
     """The mixture's strength, a percent on the parts' basis."""
 
-    @property
-    def total(self) -> pint.Quantity[Any]:
-        """Amount of mixture made."""
-        return quantity(self.total_value, self.unit)
+    total = QuantityOf("total_value")
+    """Amount of mixture made."""
 
-    @property
-    def drug(self) -> pint.Quantity[Any]:
-        """Drug in the whole mixture."""
-        return quantity(self.drug_value, self.drug_unit)
+    drug = QuantityOf("drug_value", unit_of="drug_unit")
+    """Drug in the whole mixture."""
 
     def steps(self) -> list[str]:
         """The calculation as sentences a second person can check.

@@ -19,27 +19,25 @@ least the minimum weighable quantity and a whole number of the balance's readabi
 from __future__ import annotations
 
 import math
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
 from compoundkit.calc._steps import numbered
 from compoundkit.calc.weighing import (
-    _CANDIDATES,
-    _SIGNIFICANT,
-    DEFAULT_READABILITY_MG,
+    CANDIDATES,
     AliquotPlan,
-    CalculationError,
     _display,
     _mg_text,
-    _nice_multiples,
     _plan,
-    _round_up_figure,
-    chosen_aliquot,
+    aliquot_ticks,
+    in_ticks,
+    plan_inputs,
     positive_amount,
+    weighable_multiples,
 )
-from compoundkit.units import quantity
+from compoundkit.units.registry import QuantityOf
 
 if TYPE_CHECKING:
     import pint
@@ -71,10 +69,8 @@ class TriturationPlan:
         """True for a two-stage (serial) trituration."""
         return len(self.stages) == 2
 
-    @property
-    def needed(self) -> pint.Quantity[Any]:
-        """The amount of drug needed."""
-        return quantity(self.needed_mg, "milligram")
+    needed = QuantityOf("needed_mg", "milligram")
+    """The amount of drug needed."""
 
     @property
     def delivered_mg(self) -> float:
@@ -84,10 +80,8 @@ class TriturationPlan:
             drug *= stage.weigh_mg / stage.total_mg
         return _display(drug)
 
-    @property
-    def delivered(self) -> pint.Quantity[Any]:
-        """Drug in the final aliquot."""
-        return quantity(self.delivered_mg, "milligram")
+    delivered = QuantityOf("delivered_mg", "milligram")
+    """Drug in the final aliquot."""
 
     @property
     def mixture_mg(self) -> float:
@@ -145,13 +139,13 @@ def trituration_plan(
     >>> plan.is_serial, plan.stages[0].total, plan.stages[0].diluent_amount
     (False, <Quantity(7500.0, 'milligram')>, <Quantity(7380.0, 'milligram')>)
     """
-    needed_mg, minimum_mg, step_mg, aliquot_mg = _inputs(needed, minimum, readability, aliquot)
+    inputs = plan_inputs(needed, minimum, readability, aliquot, method="trituration")
     limit_mg = positive_amount(max_mixture, "milligram", field="max_mixture")
-    one = _plan(needed_mg, minimum_mg, step_mg, diluent=diluent, drug=drug, aliquot_mg=aliquot_mg)
-    if one.total_mg <= limit_mg:
-        return TriturationPlan(needed_mg, (one,))
-    two = _serial(needed_mg, minimum_mg, step_mg, aliquot_mg, diluent=diluent, drug=drug)
-    return two if two.mixture_mg < one.total_mg else TriturationPlan(needed_mg, (one,))
+    one = TriturationPlan(inputs[0], (_plan(*inputs, diluent=diluent, drug=drug),))
+    if one.mixture_mg <= limit_mg:
+        return one
+    two = _serial(*inputs, diluent=diluent, drug=drug)
+    return two if two.mixture_mg < one.mixture_mg else one
 
 
 def serial_trituration(
@@ -174,32 +168,8 @@ def serial_trituration(
     >>> [stage.factor for stage in plan.stages], plan.mixture_mg
     ([10, 20], 3600.0)
     """
-    needed_mg, minimum_mg, step_mg, aliquot_mg = _inputs(needed, minimum, readability, aliquot)
-    return _serial(needed_mg, minimum_mg, step_mg, aliquot_mg, diluent=diluent, drug=drug)
-
-
-def _inputs(
-    needed: object, minimum: object, readability: object, aliquot: object
-) -> tuple[float, float, float, float | None]:
-    needed_mg = positive_amount(needed, "milligram", field="needed")
-    minimum_mg = positive_amount(minimum, "milligram", field="minimum")
-    step_mg = (
-        DEFAULT_READABILITY_MG
-        if readability is None
-        else positive_amount(readability, "milligram", field="readability")
-    )
-    if step_mg > minimum_mg:
-        raise CalculationError(
-            f"readability: {_mg_text(step_mg)} is larger than the minimum "
-            f"{_mg_text(minimum_mg)}; the readability must be at most the minimum"
-        )
-    if needed_mg >= minimum_mg:
-        raise CalculationError(
-            f"needed: {_mg_text(needed_mg)} is at or above the minimum weighable quantity "
-            f"{_mg_text(minimum_mg)}: weigh it directly, no trituration is needed"
-        )
-    chosen = None if aliquot is None else chosen_aliquot(aliquot, minimum_mg, step_mg)
-    return needed_mg, minimum_mg, step_mg, chosen
+    inputs = plan_inputs(needed, minimum, readability, aliquot, method="trituration")
+    return _serial(*inputs, diluent=diluent, drug=drug)
 
 
 def _serial(
@@ -212,52 +182,34 @@ def _serial(
     drug: str,
 ) -> TriturationPlan:
     """Choose K = k1 x k2, the weight W = K x needed (in readability ticks) and the aliquot."""
-    step = Decimal(repr(step_mg))
-    needed_ticks = Decimal(f"{needed_mg:.{_SIGNIFICANT}g}") / step
-    minimum_ticks = int((Decimal(repr(minimum_mg)) / step).to_integral_value(ROUND_CEILING))
-    fixed = None if aliquot_mg is None else int(Decimal(repr(aliquot_mg)) / step)
+    step, needed, minimum, fixed = in_ticks(needed_mg, minimum_mg, step_mg, aliquot_mg)
     best: tuple[bool, int, Decimal, int, int, int, int, int] | None = None
     seen = 0
-    for total_factor in _nice_multiples():
-        exact = total_factor * needed_ticks
-        if exact < minimum_ticks:
-            continue
-        weigh = int(exact.to_integral_value(ROUND_HALF_UP))
-        error = abs(weigh - exact) / total_factor
+    for total_factor, weigh, error in weighable_multiples(needed, minimum):
         found = False
         for k1 in range(2, total_factor // 2 + 1):
             k2, remainder = divmod(total_factor, k1)
-            if remainder or k2 < 2:
-                continue
             # Stage 2 weighs W of mixture 1 and makes k2 aliquots with >= minimum diluent.
-            if fixed is None:
-                aliquot = _round_up_figure(max(minimum_ticks, -(-(weigh + minimum_ticks) // k2)))
-            elif k2 * fixed - weigh < minimum_ticks:
+            aliquot = None if remainder or k2 < 2 else aliquot_ticks(weigh, k2, minimum, fixed)
+            if aliquot is None:
                 continue
-            else:
-                aliquot = fixed
             material = k1 * weigh + k2 * aliquot
             key = (error != 0, material, error, total_factor, k1, k2, weigh, aliquot)
             if best is None or key < best:
                 best = key
             found = True
         seen += found
-        if seen >= _CANDIDATES:
+        if seen >= CANDIDATES:
             break
-    if best is None:  # unreachable: the multiples are unbounded
-        raise CalculationError(f"needed: no serial trituration for {_mg_text(needed_mg)}")
+    assert best is not None  # the multiples are unbounded
     _, _, _, _, k1, k2, weigh, aliquot = best
-
-    def mg(ticks: int) -> float:
-        return float(ticks * step)
-
     common = {"minimum_mg": minimum_mg, "readability_mg": step_mg, "diluent": diluent}
     first = AliquotPlan(
-        needed_mg=mg(weigh) / k1,
-        weigh_mg=mg(weigh),
-        diluent_mg=mg((k1 - 1) * weigh),
-        total_mg=mg(k1 * weigh),
-        aliquot_mg=mg(weigh),
+        needed_mg=float(weigh * step) / k1,
+        weigh_mg=float(weigh * step),
+        diluent_mg=float((k1 - 1) * weigh * step),
+        total_mg=float(k1 * weigh * step),
+        aliquot_mg=float(weigh * step),
         factor=k1,
         drug=drug,
         mixture="mixture 1",
@@ -265,10 +217,10 @@ def _serial(
     )
     second = AliquotPlan(
         needed_mg=needed_mg * k1,
-        weigh_mg=mg(weigh),
-        diluent_mg=mg(k2 * aliquot - weigh),
-        total_mg=mg(k2 * aliquot),
-        aliquot_mg=mg(aliquot),
+        weigh_mg=float(weigh * step),
+        diluent_mg=float((k2 * aliquot - weigh) * step),
+        total_mg=float(k2 * aliquot * step),
+        aliquot_mg=float(aliquot * step),
         factor=k2,
         drug="mixture 1",
         mixture="mixture 2",

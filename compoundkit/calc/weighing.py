@@ -6,11 +6,8 @@ that with an inert diluent to a known total and weighs the part of the mixture t
 holds the amount needed. Every figure here is a pint Quantity at the boundary and a
 plain float inside; figures to weigh are rounded in one place, :func:`round_to_increment`.
 
->>> Balance.class_iii().minimum_weight
-<Quantity(120.0, 'milligram')>
->>> plan = aliquot_plan("30 mg", "120 mg")
->>> plan.weigh, plan.diluent_amount, plan.aliquot
-(<Quantity(120.0, 'milligram')>, <Quantity(360.0, 'milligram')>, <Quantity(120.0, 'milligram')>)
+(Over 500 lines on purpose: the input checks, the balance and the aliquot planner that
+:mod:`~compoundkit.calc.trituration` shares are one piece of arithmetic, read together.)
 """
 
 from __future__ import annotations
@@ -26,6 +23,7 @@ from compoundkit.calc._steps import numbered
 from compoundkit.errors import BatchError, CalculationError, CompoundkitError, StrengthParseError
 from compoundkit.units import magnitude, quantity
 from compoundkit.units.grammar import FACTOR, MAX_TEXT, Scanner, format_number
+from compoundkit.units.registry import QuantityOf
 
 if TYPE_CHECKING:
     import attrs
@@ -173,8 +171,6 @@ def minimum_weighable_quantity(sensitivity: object, max_error: object) -> pint.Q
 
     >>> minimum_weighable_quantity("6 mg", "5%")
     <Quantity(120.0, 'milligram')>
-    >>> minimum_weighable_quantity("10 mg", "5%")
-    <Quantity(200.0, 'milligram')>
     """
     sr_mg = positive_amount(sensitivity, "milligram", field="sensitivity")
     percent = error_percent(max_error)
@@ -187,11 +183,14 @@ def usp41_minimum_weight(
     """USP <41> minimum weight: 2000 x s, with s taken as at least 0.41 d (so >= 820 d).
 
     ``repeatability_sd`` is the standard deviation s of at least 10 replicate weighings;
-    ``readability`` the balance's scale interval d (optional; without it no floor applies).
+    ``readability`` the balance's scale interval d. Without the readability the 0.41 d
+    floor is NOT applied: the result is 2000 x s alone, which is below the USP <41>
+    minimum when s < 0.41 d. Give d (or use :meth:`Balance.usp41`, whose description
+    says which rule set the minimum).
 
-    >>> usp41_minimum_weight("0.15 mg")
-    <Quantity(300.0, 'milligram')>
-    >>> usp41_minimum_weight("0.02 mg", "0.1 mg")
+    >>> usp41_minimum_weight("0.02 mg")  # no d: the floor is not applied
+    <Quantity(40.0, 'milligram')>
+    >>> usp41_minimum_weight("0.02 mg", "0.1 mg")  # 820 d, as s < 0.41 d
     <Quantity(82.0, 'milligram')>
     """
     s_mg = positive_amount(
@@ -367,15 +366,11 @@ class Balance:
 
     # ----------------------------------------------------------------- quantities
 
-    @property
-    def minimum_weight(self) -> pint.Quantity[Any]:
-        """The minimum weighable quantity, in milligrams."""
-        return quantity(self.minimum_mg, "milligram")
+    minimum_weight = QuantityOf("minimum_mg", "milligram")
+    """The minimum weighable quantity, in milligrams."""
 
-    @property
-    def readability(self) -> pint.Quantity[Any]:
-        """The increment figures to weigh are rounded to, in milligrams."""
-        return quantity(self.increment_mg, "milligram")
+    readability = QuantityOf("increment_mg", "milligram")
+    """The increment figures to weigh are rounded to, in milligrams."""
 
     # ----------------------------------------------------------------- fast path
 
@@ -518,40 +513,28 @@ class AliquotPlan:
 
     # ----------------------------------------------------------------- quantities
 
-    @property
-    def needed(self) -> pint.Quantity[Any]:
-        """The amount of drug needed."""
-        return quantity(self.needed_mg, "milligram")
+    needed = QuantityOf("needed_mg", "milligram")
+    """The amount of drug needed."""
 
-    @property
-    def weigh(self) -> pint.Quantity[Any]:
-        """The drug to weigh first."""
-        return quantity(self.weigh_mg, "milligram")
+    weigh = QuantityOf("weigh_mg", "milligram")
+    """The drug to weigh first."""
 
-    @property
-    def diluent_amount(self) -> pint.Quantity[Any]:
-        """The diluent to add."""
-        return quantity(self.diluent_mg, "milligram")
+    diluent_amount = QuantityOf("diluent_mg", "milligram")
+    """The diluent to add."""
 
-    @property
-    def total(self) -> pint.Quantity[Any]:
-        """The mixture made."""
-        return quantity(self.total_mg, "milligram")
+    total = QuantityOf("total_mg", "milligram")
+    """The mixture made."""
 
-    @property
-    def aliquot(self) -> pint.Quantity[Any]:
-        """The mixture to weigh out."""
-        return quantity(self.aliquot_mg, "milligram")
+    aliquot = QuantityOf("aliquot_mg", "milligram")
+    """The mixture to weigh out."""
 
     @property
     def delivered_mg(self) -> float:
         """Drug in the aliquot, aliquot x weigh / total, in milligrams."""
         return self.aliquot_mg * self.weigh_mg / self.total_mg
 
-    @property
-    def delivered(self) -> pint.Quantity[Any]:
-        """Drug in the aliquot (equals ``needed`` within readability / (2 x factor))."""
-        return quantity(self.delivered_mg, "milligram")
+    delivered = QuantityOf("delivered_mg", "milligram")
+    """Drug in the aliquot (equals ``needed`` within readability / (2 x factor))."""
 
     # ----------------------------------------------------------------- fast path
 
@@ -639,6 +622,15 @@ def aliquot_plan(
     >>> plan.factor, plan.total, plan.diluent_amount
     (60, <Quantity(7500.0, 'milligram')>, <Quantity(7380.0, 'milligram')>)
     """
+    inputs = plan_inputs(needed, minimum, readability, aliquot, method="aliquot")
+    return _plan(*inputs, diluent=diluent, drug=drug)
+
+
+def plan_inputs(
+    needed: object, minimum: object, readability: object, aliquot: object, *, method: str
+) -> tuple[float, float, float, float | None]:
+    """Needed, minimum, readability and the chosen aliquot (or None) in mg, checked for an
+    aliquot plan or a trituration (``method`` names it in the error)."""
     needed_mg = positive_amount(needed, "milligram", field="needed")
     minimum_mg = positive_amount(minimum, "milligram", field="minimum")
     step_mg = readability_mg(readability)
@@ -647,8 +639,17 @@ def aliquot_plan(
             f"readability: {_mg_text(step_mg)} is larger than the minimum "
             f"{_mg_text(minimum_mg)}; the readability must be at most the minimum"
         )
+    _check_below_minimum(needed_mg, minimum_mg, method)
     aliquot_mg = None if aliquot is None else chosen_aliquot(aliquot, minimum_mg, step_mg)
-    return _plan(needed_mg, minimum_mg, step_mg, diluent=diluent, drug=drug, aliquot_mg=aliquot_mg)
+    return needed_mg, minimum_mg, step_mg, aliquot_mg
+
+
+def _check_below_minimum(needed_mg: float, minimum_mg: float, method: str) -> None:
+    if needed_mg >= minimum_mg:
+        raise CalculationError(
+            f"needed: {_mg_text(needed_mg)} is at or above the minimum weighable quantity "
+            f"{_mg_text(minimum_mg)}: weigh it directly, no {method} is needed"
+        )
 
 
 def chosen_aliquot(aliquot: object, minimum_mg: float, step_mg: float) -> float:
@@ -669,38 +670,63 @@ def chosen_aliquot(aliquot: object, minimum_mg: float, step_mg: float) -> float:
     return aliquot_mg
 
 
-def _nice_multiples() -> Iterator[int]:
-    """2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, ..."""
+#: How many round multiples past the smallest workable one the planners compare.
+CANDIDATES: Final = 12
+
+
+def in_ticks(
+    needed_mg: float, minimum_mg: float, step_mg: float, aliquot_mg: float | None
+) -> tuple[Decimal, Decimal, int, int | None]:
+    """The readability step, then needed, minimum (rounded up) and the chosen aliquot (or
+    None) in whole steps (ticks), as the planners count.
+
+    ``needed`` is read to 12 significant figures: float noise (0.0342 mg arriving as
+    0.03420000000000001 from a gram -> milligram conversion) is not a remainder.
+    """
+    step = Decimal(repr(step_mg))
+    needed = Decimal(f"{needed_mg:.12g}") / step
+    minimum = int((Decimal(repr(minimum_mg)) / step).to_integral_value(ROUND_CEILING))
+    fixed = None if aliquot_mg is None else int(Decimal(repr(aliquot_mg)) / step)
+    return step, needed, minimum, fixed
+
+
+def weighable_multiples(needed: Decimal, minimum: int) -> Iterator[tuple[int, int, Decimal]]:
+    """``(k, weigh, error)`` for the round multiples k (2, 3, 4, 5, 6, 8, 10, 12, 15, 20,
+    25, 30, 40, ...) whose k x ``needed`` is at least ``minimum`` (in ticks): ``weigh`` is
+    k x needed rounded to a tick, ``error`` what the rounding leaves in one aliquot."""
     power = 1
     while True:
         for base in (10, 12, 15, 20, 25, 30, 40, 50, 60, 80):
             value = base * power
-            if value % 10 == 0 and value >= 20:
-                yield value // 10
+            if value % 10 or value < 20:
+                continue
+            k = value // 10
+            exact = k * needed
+            if exact >= minimum:
+                weigh = int(exact.to_integral_value(ROUND_HALF_UP))
+                yield k, weigh, abs(weigh - exact) / k
         power *= 10
 
 
-def _round_up_figure(ticks: int) -> int:
-    """``ticks`` rounded up to two significant figures (121 -> 130, 85 -> 85)."""
-    step = int(10 ** max(0, len(str(ticks)) - 2))
-    return -(-ticks // step) * step
-
-
-#: How many round multiples past the smallest workable one the planner compares.
-_CANDIDATES: Final = 12
-
-#: Significant figures the planner reads the amount needed to.
-_SIGNIFICANT: Final = 12
+def aliquot_ticks(weigh: int, k: int, minimum: int, fixed: int | None) -> int | None:
+    """The aliquot (in ticks) for a mixture of ``k`` aliquots holding ``weigh`` with at
+    least ``minimum`` of diluent: ``fixed``, when it leaves room for that (else None), or
+    the round size (two significant figures, 121 -> 130) at least the minimum."""
+    if fixed is not None:
+        return fixed if k * fixed - weigh >= minimum else None
+    ticks = max(minimum, -(-(weigh + minimum) // k))
+    figure = int(10 ** max(0, len(str(ticks)) - 2))
+    return -(-ticks // figure) * figure
 
 
 def _plan(
     needed_mg: float,
     minimum_mg: float,
     step_mg: float,
+    aliquot_mg: float | None = None,
     *,
     diluent: str,
     drug: str,
-    aliquot_mg: float | None = None,
 ) -> AliquotPlan:
     """Choose k, W, A in whole readability steps (ticks); see :func:`aliquot_plan`.
 
@@ -708,52 +734,29 @@ def _plan(
     """
     if not (math.isfinite(needed_mg) and needed_mg > 0):
         raise CalculationError(f"needed: {needed_mg!r} mg must be a finite amount above zero")
-    if needed_mg >= minimum_mg:
-        raise CalculationError(
-            f"needed: {_mg_text(needed_mg)} is at or above the minimum weighable quantity "
-            f"{_mg_text(minimum_mg)}: weigh it directly, no aliquot is needed"
-        )
-    step = Decimal(repr(step_mg))
-    # Read ``needed`` to 12 significant figures: float noise (0.0342 mg arriving as
-    # 0.03420000000000001 from a gram -> milligram conversion) is not a remainder.
-    needed_ticks = Decimal(f"{needed_mg:.{_SIGNIFICANT}g}") / step
-    minimum_ticks = int((Decimal(repr(minimum_mg)) / step).to_integral_value(ROUND_CEILING))
-    fixed = None if aliquot_mg is None else int(Decimal(repr(aliquot_mg)) / step)
+    _check_below_minimum(needed_mg, minimum_mg, "aliquot")
+    step, needed, minimum, fixed = in_ticks(needed_mg, minimum_mg, step_mg, aliquot_mg)
     best: tuple[bool, int, Decimal, int, int, int] | None = None
     seen = 0
-    for k in _nice_multiples():
-        exact = k * needed_ticks
-        if exact < minimum_ticks:
-            continue
-        weigh = int(exact.to_integral_value(ROUND_HALF_UP))
-        if fixed is None:
-            # total = k * aliquot and diluent = total - weigh must both be >= minimum.
-            aliquot = _round_up_figure(max(minimum_ticks, -(-(weigh + minimum_ticks) // k)))
-        elif k * fixed - weigh < minimum_ticks:
+    for k, weigh, error in weighable_multiples(needed, minimum):
+        aliquot = aliquot_ticks(weigh, k, minimum, fixed)
+        if aliquot is None:
             continue  # too little diluent in k aliquots of this size: a larger k
-        else:
-            aliquot = fixed
-        error = abs(weigh - exact) / k
         # Exact first, then the least material, then the least error.
         key = (error != 0, k * aliquot, error, k, weigh, aliquot)
         if best is None or key < best:
             best = key
         seen += 1
-        if seen >= _CANDIDATES:
+        if seen >= CANDIDATES:
             break
-    if best is None:  # unreachable: the multiples are unbounded
-        raise CalculationError(f"needed: no aliquot plan for {_mg_text(needed_mg)}")
+    assert best is not None  # the multiples are unbounded
     _, total, _, k, weigh, aliquot = best
-
-    def mg(ticks: int) -> float:
-        return float(ticks * step)
-
     return AliquotPlan(
         needed_mg=needed_mg,
-        weigh_mg=mg(weigh),
-        diluent_mg=mg(total - weigh),
-        total_mg=mg(total),
-        aliquot_mg=mg(aliquot),
+        weigh_mg=float(weigh * step),
+        diluent_mg=float((total - weigh) * step),
+        total_mg=float(total * step),
+        aliquot_mg=float(aliquot * step),
         factor=k,
         minimum_mg=minimum_mg,
         readability_mg=step_mg,

@@ -46,6 +46,7 @@ from compoundkit.formulas.model import Component, Excipient
 from compoundkit.formulas.potency import POLICIES, Potency, potency_from
 from compoundkit.units import Strength, quantity
 from compoundkit.units.grammar import FACTOR, Scanner, check_length, format_number, parse_amount
+from compoundkit.units.registry import QuantityOf
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -61,10 +62,6 @@ __all__ = ["BatchOptions", "BatchSheet", "Excess", "SheetLine", "VehicleLine", "
 MAX_COUNT: Final = 10_000
 #: Largest batch, in grams (1,000 kg); the smallest is any positive mass.
 MAX_BATCH_G: Final = 1e6
-
-
-def _grams(value: float, unit: str = "gram") -> pint.Quantity[Any]:
-    return quantity(value, unit)
 
 
 @frozen
@@ -118,7 +115,7 @@ class Excess:
         """The excess as a Quantity (percent or grams)."""
         if self.percent is not None:
             return quantity(self.percent, "percent")
-        return _grams(self.extra_g or 0.0)
+        return quantity(self.extra_g or 0.0, "gram")
 
     def __str__(self) -> str:
         if self.percent is not None:
@@ -133,15 +130,10 @@ class _Weighed:
     weigh_g: float
     rounded_g: float
 
-    @property
-    def weigh(self) -> pint.Quantity[Any]:
-        """The quantity to weigh (before rounding; the vehicle: q.s.)."""
-        return _grams(self.weigh_g)
-
-    @property
-    def rounded(self) -> pint.Quantity[Any]:
-        """The figure actually to weigh on the balance."""
-        return _grams(self.rounded_g)
+    weigh = QuantityOf("weigh_g", "gram")
+    """The quantity to weigh (before rounding; the vehicle: q.s.)."""
+    rounded = QuantityOf("rounded_g", "gram")
+    """The figure actually to weigh on the balance."""
 
 
 @frozen
@@ -164,10 +156,8 @@ class SheetLine(_Weighed):
     below_minimum: bool
     aliquot: AliquotPlan | None
 
-    @property
-    def moiety(self) -> pint.Quantity[Any]:
-        """The amount of the moiety the strength is expressed as."""
-        return _grams(self.moiety_g)
+    moiety = QuantityOf("moiety_g", "gram")
+    """The amount of the moiety the strength is expressed as."""
 
     def explain(self, made_g: float) -> str:
         """The calculation trail for a second person to verify."""
@@ -202,7 +192,7 @@ class VehicleLine(_Weighed):
     @property
     def add_separately(self) -> pint.Quantity[Any]:
         """The vehicle to add besides what the aliquots already carry."""
-        return _grams(self.add_separately_g)
+        return quantity(self.add_separately_g, "gram")
 
     def aliquot_note(self) -> str | None:
         """One sentence on the vehicle the aliquots carry, or None without aliquots."""
@@ -236,20 +226,16 @@ class BatchSheet:
         vehicle = f"{self.vehicle.name} q.s. {self.vehicle.weigh_g:.6g} g"
         return f"<BatchSheet {_title(self)}: {lines}; {vehicle}>"
 
-    @property
-    def size(self) -> pint.Quantity[Any]:
-        """One container's size (or the whole batch when count is 1)."""
-        return _grams(self.size_g)
+    size = QuantityOf("size_g", "gram")
+    """One container's size (or the whole batch when count is 1)."""
 
     @property
     def prescribed(self) -> pint.Quantity[Any]:
         """The quantity prescribed: size x count."""
-        return _grams(self.size_g * self.count)
+        return quantity(self.size_g * self.count, "gram")
 
-    @property
-    def total(self) -> pint.Quantity[Any]:
-        """The quantity made: prescribed plus the excess for losses."""
-        return _grams(self.made_g)
+    total = QuantityOf("made_g", "gram")
+    """The quantity made: prescribed plus the excess for losses."""
 
     def explain(self) -> list[str]:
         """The whole calculation trail, one line per step."""

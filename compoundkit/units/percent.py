@@ -2,10 +2,7 @@
 
 USP General Notices, "Percentage Measurements": a bare percent is w/w in mixtures
 of solids and semisolids, w/v for solids (or gases) in liquids, and v/v for
-liquids in liquids.
-
->>> resolve_basis("cream"), resolve_basis("solution"), resolve_basis("solution", "liquid")
-(<Basis.W_W: 'w/w'>, <Basis.W_V: 'w/v'>, <Basis.V_V: 'v/v'>)
+liquids in liquids (:func:`resolve_basis`).
 """
 
 from __future__ import annotations
@@ -69,9 +66,6 @@ _SOLUTES: Final = ("solid", "liquid", "gas")
 
 def resolve_basis(dosage_form: str, solute: str = "solid") -> Basis:
     """The basis a bare percent means in ``dosage_form`` (USP General Notices).
-
-    w/w for mixtures of solids and semisolids; w/v for solids (or gases) in liquids;
-    v/v for liquids in liquids.
 
     >>> resolve_basis("cream"), resolve_basis("solution"), resolve_basis("solution", "liquid")
     (<Basis.W_W: 'w/w'>, <Basis.W_V: 'w/v'>, <Basis.V_V: 'v/v'>)

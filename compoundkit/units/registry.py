@@ -18,7 +18,9 @@ from __future__ import annotations
 import math
 import threading
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Self, overload
+
+from attrs import field, frozen
 
 from compoundkit.errors import CalculationError, DimensionError
 from compoundkit.units.grammar import (
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     import pint
 
 __all__ = [
+    "QuantityOf",
     "density_g_per_ml",
     "get_registry",
     "magnitude",
@@ -82,6 +85,39 @@ def quantity(value: Any, unit: str) -> pint.Quantity[Any]:
     if unit_object is None:
         unit_object = _unit_objects[unit] = registry.Unit(unit)
     return registry.Quantity(value, unit_object)
+
+
+@frozen
+class QuantityOf:
+    """A result's float attribute read as a Quantity, in a fixed unit or in the unit an
+    attribute names (``unit`` by default); a read-only descriptor.
+
+    >>> from attrs import frozen
+    >>> @frozen
+    ... class Made:
+    ...     total_mg: float
+    ...     total = QuantityOf("total_mg", "milligram")
+    >>> Made(120.0).total
+    <Quantity(120.0, 'milligram')>
+    """
+
+    value: str
+    """The float attribute."""
+    unit: str | None = None
+    """Its pint unit name, or None to read the unit from the attribute ``unit_of``."""
+    unit_of: str = field(default="unit", kw_only=True)
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> Self: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> pint.Quantity[Any]: ...
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        unit = self.unit if self.unit is not None else getattr(instance, self.unit_of)
+        return quantity(getattr(instance, self.value), unit)
 
 
 #: Dimensions an amount read from text may have (not a bare count of dosage units).

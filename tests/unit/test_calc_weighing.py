@@ -101,6 +101,15 @@ def test_usp41_worked_examples_from_the_domain_notes() -> None:
     assert usp41_minimum_weight(Q_(0, "mg"), Q_(0.01, "mg")).magnitude == pytest.approx(8.2)
 
 
+def test_usp41_without_readability_applies_no_floor_and_says_so() -> None:
+    # Without d the 0.41 d floor cannot be applied: 2000 x 0.02 mg = 40 mg, below the
+    # 82 mg the same balance gets once its d = 0.1 mg is given.
+    assert usp41_minimum_weight("0.02 mg").magnitude == pytest.approx(40)
+    assert usp41_minimum_weight("0.02 mg", "0.1 mg").magnitude == pytest.approx(82)
+    doc = " ".join((usp41_minimum_weight.__doc__ or "").split())
+    assert "Without the readability the 0.41 d floor is NOT applied" in doc
+
+
 def test_usp41_bad_input() -> None:
     with pytest.raises(CalculationError, match="repeatability_sd: 0 milligram must be greater"):
         usp41_minimum_weight(Q_(0, "mg"))

@@ -63,6 +63,28 @@ def test_output_paths_may_not_climb_out_or_hit_folders(
 # --------------------------------------------------------------------------- issue 18
 
 
+def test_read_text_says_what_is_wrong_in_one_error(tmp_path: Path) -> None:
+    from compoundkit._files import UnreadableFileError, read_text
+
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbfname = 'x'\n")
+    assert read_text(tmp_path / "bom.toml", 100, what="formula file") == "name = 'x'\n"
+    (tmp_path / "big.toml").write_bytes(b"x" * 11)
+    (tmp_path / "latin1.toml").write_bytes(b"na\xefve")
+    os.mkfifo(tmp_path / "pipe")
+    cases = {
+        tmp_path / "missing.toml": "no such file",
+        tmp_path: "is a folder, not a formula file",
+        tmp_path / "pipe": "is a named pipe (FIFO), not a regular file; give a formula file",
+        tmp_path / "big.toml": "is larger than 10 bytes, too large for a formula file",
+        tmp_path / "latin1.toml": "is not UTF-8 text (byte 2 is 0xef)",
+    }
+    for path, reason in cases.items():
+        with pytest.raises(UnreadableFileError) as caught:
+            read_text(path, 10, what="formula file")
+        assert (caught.value.file, caught.value.reason) == (str(path), reason)
+        assert str(caught.value) == f"{path}: {reason}"
+
+
 def test_only_regular_files_are_read(tmp_path: Path) -> None:
     from compoundkit._files import NotRegularFileError, read_regular_file
 

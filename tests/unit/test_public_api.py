@@ -302,6 +302,7 @@ PUBLIC: dict[str, list[str]] = {
         "Path",
         "Text",
         "as_text",
+        "calendar_date",
         "converter",
         "dotted",
         "extend",

@@ -19,9 +19,16 @@ from typing import Final, Literal
 
 from attrs import frozen
 
+from compoundkit.documents import calendar_date
 from compoundkit.errors import BudError
 from compoundkit.formulas.bud.classes import BudClass, classify
-from compoundkit.formulas.bud.table import DEFAULT_RULE_SET, BudRule, BudRuleSet, get_rule_set
+from compoundkit.formulas.bud.table import (
+    DEFAULT_RULE_SET,
+    BudRule,
+    BudRuleSet,
+    get_rule_set,
+    last_day,
+)
 
 __all__ = ["BudExtension", "BudResult", "ExtensionKind", "assign_bud"]
 
@@ -117,7 +124,7 @@ class BudResult:
             )
         else:
             ext = self.extension
-            ext_end = _day1_end(self.compounded_on, ext.days)
+            ext_end = last_day(self.compounded_on, ext.days)
             first = (
                 f"{ext.days} days by {ext.kind} ({ext.reference}; table: "
                 f"{self.rule.length_text}, {rule_part}), Day 1 = {start} -> "
@@ -131,27 +138,6 @@ class BudResult:
         assert self.earliest_expiry is not None
         name, expiry = self.earliest_expiry
         return f"{first}\nLimited to {span} by the expiry of {name} ({expiry.isoformat()})."
-
-
-def _require_date(name: str, value: object) -> _dt.date:
-    if isinstance(value, _dt.datetime):
-        raise BudError(
-            f"{name} must be a date, not a datetime ({value!r}); pass value.date() for the "
-            "local calendar day"
-        )
-    if not isinstance(value, _dt.date):
-        raise BudError(f"{name} must be a datetime.date, got {value!r}")
-    return value
-
-
-def _day1_end(compounded_on: _dt.date, days: int) -> _dt.date:
-    try:
-        return compounded_on + _dt.timedelta(days=days - 1)
-    except OverflowError:
-        raise BudError(
-            f"compounded_on {compounded_on.isoformat()} is too late in the calendar "
-            f"for a {days}-day BUD"
-        ) from None
 
 
 def assign_bud(
@@ -180,7 +166,7 @@ def assign_bud(
     >>> r.date, r.days, r.limited_by
     (datetime.date(2024, 4, 30), 61, 'pharmacist shortening')
     """
-    start = _require_date("compounded_on", compounded_on)
+    start = calendar_date(compounded_on, "compounded_on", BudError)
     rule_set = get_rule_set(rules)
     bud_class = classify(
         aqueous=aqueous,
@@ -197,7 +183,7 @@ def assign_bud(
         if not isinstance(extension, BudExtension):
             raise BudError(f"extension must be a BudExtension, got {extension!r}")
         _check_extension(extension, rule_set, rule, bud_class, rule_date, start)
-        date, limited_by = _day1_end(start, extension.days), "extension"
+        date, limited_by = last_day(start, extension.days), "extension"
         if extension.storage is not None:
             storage = storage_label = extension.storage
 
@@ -206,7 +192,7 @@ def assign_bud(
         date, limited_by = earliest[1], earliest[0]
 
     if shorten_to is not None:
-        wanted = _require_date("shorten_to", shorten_to)
+        wanted = calendar_date(shorten_to, "shorten_to", BudError)
         if wanted < start:
             raise BudError(
                 f"shorten_to {wanted.isoformat()} is before the compounding day "
@@ -252,7 +238,7 @@ def _check_extension(
             f"{rule_set.max_extension_days}-day maximum of {rule_set.chapter} "
             f"{rule_set.revision}, whatever the reference"
         )
-    longer = _day1_end(start, extension.days) > rule_date
+    longer = last_day(start, extension.days) > rule_date
     if (
         bud_class.aqueous
         and longer
@@ -275,7 +261,7 @@ def _earliest_expiry(
     for name, expiry in expiries.items():
         if not isinstance(name, str) or not name.strip():
             raise BudError(f"component_expiries: a component name must be text, got {name!r}")
-        checked.append((name, _require_date(f"expiry of component {name!r}", expiry)))
+        checked.append((name, calendar_date(expiry, f"expiry of component {name!r}", BudError)))
     expired = [(n, e) for n, e in checked if e < start]
     if expired:
         listing = ", ".join(f"{n!r} (expired {e.isoformat()})" for n, e in expired)

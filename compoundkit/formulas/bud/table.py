@@ -54,6 +54,7 @@ __all__ = [
     "RuleCondition",
     "RuleSetStatus",
     "get_rule_set",
+    "last_day",
     "rule_book",
     "rule_sets",
 ]
@@ -181,26 +182,36 @@ class BudRule:
         >>> rule.end_date(_dt.date(2024, 3, 1))
         datetime.date(2024, 3, 14)
         """
-        offset = -1 if self.day_counting == DayCounting.DAY1 else 0
-        try:
-            if self.months is not None:
-                return _add_months(compounded_on, self.months) + _dt.timedelta(days=offset)
-            assert self.days is not None  # guaranteed by the loader
-            return compounded_on + _dt.timedelta(days=self.days + offset)
-        except OverflowError:
-            raise BudError(
-                f"compounded_on {compounded_on.isoformat()} is too late in the calendar "
-                f"for a {self.length_text} BUD"
-            ) from None
+        return last_day(compounded_on, self.days, self.months, self.day_counting)
 
 
-def _add_months(day: _dt.date, months: int) -> _dt.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    if year > _dt.MAXYEAR:
-        raise OverflowError("date out of range")
-    last_day = calendar.monthrange(year, month)[1]
-    return day.replace(year=year, month=month, day=min(day.day, last_day))
+def last_day(
+    compounded_on: _dt.date,
+    days: int | None,
+    months: int | None = None,
+    counting: DayCounting = DayCounting.DAY1,
+) -> _dt.date:
+    """The last day of use of a BUD of ``days`` (or calendar ``months``), counted as
+    ``counting`` says, for a preparation made on ``compounded_on``.
+
+    >>> last_day(_dt.date(2024, 1, 31), None, 1)
+    datetime.date(2024, 2, 28)
+    """
+    offset = -1 if counting == DayCounting.DAY1 else 0
+    try:
+        if months is None:
+            assert days is not None  # a rule has one of them (the loader checks it)
+            return compounded_on + _dt.timedelta(days=days + offset)
+        index = compounded_on.month - 1 + months
+        year, month = compounded_on.year + index // 12, index % 12 + 1
+        day = min(compounded_on.day, calendar.monthrange(year, month)[1])
+        return compounded_on.replace(year=year, month=month, day=day) + _dt.timedelta(days=offset)
+    except (OverflowError, ValueError):  # past year 9999
+        length = f"{days}-day" if months is None else f"{months}-month"
+        raise BudError(
+            f"compounded_on {compounded_on.isoformat()} is too late in the calendar "
+            f"for a {length} BUD"
+        ) from None
 
 
 @frozen(kw_only=True)
