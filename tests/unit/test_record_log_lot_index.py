@@ -43,9 +43,7 @@ def _tamper(path: Path, *statements: str) -> None:
 
 
 TAMPERS: dict[str, tuple[str, ...]] = {
-    "a row deleted (entry #2 hidden from a K123 recall)": (
-        "DELETE FROM entry_lots WHERE seq = 2",
-    ),
+    "a row deleted (entry #2 hidden from a K123 recall)": ("DELETE FROM entry_lots WHERE seq = 2",),
     "a row added (entry #3 made to answer a K123 recall)": (
         "INSERT INTO entry_lots (lot_key, seq) VALUES ('k123', 3)",
     ),
