@@ -182,9 +182,17 @@ def _emit(data: str | bytes, target: Path | None, *, force: bool = False) -> Non
     write_file(data, target, force=force)
 
 
-def _report_missing(what: str, missing: tuple[Any, ...]) -> None:
-    if missing:
-        listing = "; ".join(str(m) for m in missing)
+def _report_missing(what: str, missing: tuple[Any, ...], *, released: bool = False) -> None:
+    if not missing:
+        return
+    listing = "; ".join(str(m) for m in missing)
+    if released:  # final all the same: these elements do not gate release
+        click.echo(
+            f"note: {what} is released without these USP <795> record elements (compoundkit "
+            f"record correct adds them): {listing}",
+            err=True,
+        )
+    else:
         click.echo(f"note: {what} is incomplete; USP elements missing: {listing}", err=True)
 
 
@@ -618,7 +626,9 @@ def record_cr(
         click.echo("note: a draft; to be final it lacks:", err=True)
         for finding in gaps:
             click.echo(f"  {finding.code}: {finding.message}", err=True)
-    _report_missing(f"compounding record {cr.internal_id}", cr.missing_elements())
+    _report_missing(
+        f"compounding record {cr.internal_id}", cr.missing_elements(), released=cr.is_final
+    )
 
 
 def _require_signed_approval(

@@ -327,6 +327,22 @@ def _component_rows(record: CompoundingRecord) -> list[tuple[str, ...]]:
     return rows
 
 
+def _provenance(record: CompoundingRecord) -> list[Block]:
+    """Where each actual came from: the balance and the moment it gave the reading, or
+    typed in (a verifier checks typed figures against the balance's printout)."""
+    weighed = [c for c in record.components if c.weighed_g is not None]
+    if not weighed:
+        return []
+    lines = [
+        f"{c.name}: {_grams(c.weighed_g)} read from {c.balance} at "
+        f"{c.weighed_at.isoformat(' ', timespec='seconds')}"
+        if c.balance is not None and c.weighed_at is not None
+        else f"{c.name}: {_grams(c.weighed_g)} typed in (not read from a balance)"
+        for c in weighed
+    ]
+    return [_p("Where each actual comes from:"), _items("list", lines)]
+
+
 def _deviations(record: CompoundingRecord) -> list[str]:
     """Element 13: lines outside their tolerance (documented or not), then free text."""
     from compoundkit.names import name_key
@@ -441,7 +457,10 @@ def cr_outline(record: CompoundingRecord, logged: LogEntry | None = None) -> Out
             6,
             names,
             missing,
-            [_table((header[0], *header[5:]), [(r[0], *r[5:]) for r in rows], (1, 2, 3, 4))],
+            [
+                _table((header[0], *header[5:]), [(r[0], *r[5:]) for r in rows], (1, 2, 3, 4)),
+                *_provenance(record),
+            ],
         ),
         _element(
             7,

@@ -355,3 +355,25 @@ def test_corrections_chain_in_the_log(mfr: MasterFormulationRecord, tmp_path: Pa
         fixed = correct(record, reason="re-read", by="B. Osei", at=later, **slip)
         assert fixed.record.is_final
         assert log.verify().ok
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def test_the_worksheet_says_where_each_actual_comes_from(mfr: MasterFormulationRecord) -> None:
+    """A verifier sees which actuals a balance gave (and when) and which were typed in."""
+    from compoundkit.records.render import cr_to_html, cr_to_markdown
+
+    record = prepared(mfr).weigh(ON_TARGET, by="A. Chen", at=AT)
+    read_at = dt.datetime(2026, 11, 25, 10, 31, 7, tzinfo=dt.timezone.utc)
+    first = attrs.evolve(
+        record.components[0], balance="Mettler Toledo XS205 SN 1234", weighed_at=read_at
+    )
+    record = attrs.evolve(record, components=(first, *record.components[1:]))
+    text = cr_to_markdown(record)
+    assert (
+        "Ketoprofen: 12.000 g read from Mettler Toledo XS205 SN 1234 at 2026-11-25 10:31:07+00:00"
+        in text
+    )
+    assert "Cyclobenzaprine: 2.400 g typed in (not read from a balance)" in text
+    assert "read from Mettler Toledo XS205 SN 1234" in cr_to_html(record)
