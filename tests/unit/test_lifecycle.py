@@ -365,7 +365,7 @@ def test_the_worksheet_says_where_each_actual_comes_from(mfr: MasterFormulationR
     from compoundkit.records.render import cr_to_html, cr_to_markdown
 
     record = prepared(mfr).weigh(ON_TARGET, by="A. Chen", at=AT)
-    read_at = dt.datetime(2026, 11, 25, 10, 31, 7, tzinfo=dt.timezone.utc)
+    read_at = dt.datetime(2026, 11, 25, 10, 31, 7, tzinfo=dt.UTC)
     first = attrs.evolve(
         record.components[0], balance="Mettler Toledo XS205 SN 1234", weighed_at=read_at
     )
