@@ -24,6 +24,7 @@ __all__ = [
     "CalculationError",
     "CatalogError",
     "CompoundkitError",
+    "CompoundkitWarning",
     "DensityRequiredError",
     "DimensionError",
     "DocumentError",
@@ -39,6 +40,7 @@ __all__ = [
     "Problem",
     "RecordError",
     "RecordRefusedError",
+    "RuleNotAppliedWarning",
     "SamePersonError",
     "SchemaVersionError",
     "SignatureError",
@@ -329,6 +331,15 @@ class SignatureError(CompoundkitError, ValueError):
 
 class LogStorageError(CompoundkitError, OSError):
     """The record log cannot be opened or written (read-only file, full disk, not a log)."""
+
+
+class CompoundkitWarning(UserWarning):
+    """A figure that is right for what was given, but the user should know how it was got."""
+
+
+class RuleNotAppliedWarning(CompoundkitWarning):
+    """A rule could not be applied for lack of an input (e.g. USP <41>'s 0.41 d floor
+    without the balance's readability d): the figure is what the rest of the rule gives."""
 
 
 def __dir__() -> list[str]:

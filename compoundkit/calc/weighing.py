@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any, Final
 from attrs import field, frozen
 
 from compoundkit.calc._steps import numbered
-from compoundkit.errors import BatchError, CalculationError, CompoundkitError, StrengthParseError
+from compoundkit.errors import (
+    BatchError,
+    CalculationError,
+    CompoundkitError,
+    RuleNotAppliedWarning,
+    StrengthParseError,
+)
 from compoundkit.units import magnitude, quantity
 from compoundkit.units.grammar import FACTOR, MAX_TEXT, Scanner, format_number
 from compoundkit.units.registry import QuantityOf
@@ -185,18 +191,32 @@ def usp41_minimum_weight(
     ``repeatability_sd`` is the standard deviation s of at least 10 replicate weighings;
     ``readability`` the balance's scale interval d. Without the readability the 0.41 d
     floor is NOT applied: the result is 2000 x s alone, which is below the USP <41>
-    minimum when s < 0.41 d. Give d (or use :meth:`Balance.usp41`, whose description
-    says which rule set the minimum).
+    minimum when s < 0.41 d, and a :class:`~compoundkit.errors.RuleNotAppliedWarning`
+    says so. Give d (or use :meth:`Balance.usp41`, whose description says which rule set
+    the minimum).
 
-    >>> usp41_minimum_weight("0.02 mg")  # no d: the floor is not applied
-    <Quantity(40.0, 'milligram')>
     >>> usp41_minimum_weight("0.02 mg", "0.1 mg")  # 820 d, as s < 0.41 d
     <Quantity(82.0, 'milligram')>
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     usp41_minimum_weight("0.02 mg")  # no d: the floor is not applied
+    <Quantity(40.0, 'milligram')>
+    >>> print(caught[0].message)  # doctest: +ELLIPSIS
+    usp41_minimum_weight: no readability given, so USP <41>'s 0.41 d floor was not ...
     """
     s_mg = positive_amount(
         repeatability_sd, "milligram", field="repeatability_sd", allow_zero=readability is not None
     )
     if readability is None:
+        import warnings
+
+        warnings.warn(
+            "usp41_minimum_weight: no readability given, so USP <41>'s 0.41 d floor was not "
+            "applied (2000 x s alone; give readability=d)",
+            RuleNotAppliedWarning,
+            stacklevel=2,
+        )
         return quantity(USP41_SD_FACTOR * s_mg, "milligram")
     d_mg = positive_amount(readability, "milligram", field="readability")
     return quantity(USP41_SD_FACTOR * max(s_mg, USP41_READABILITY_FLOOR * d_mg), "milligram")

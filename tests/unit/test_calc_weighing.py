@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+import warnings
 
 import pytest
 
@@ -19,7 +20,13 @@ from compoundkit.calc import (
     round_to_increment,
     usp41_minimum_weight,
 )
-from compoundkit.errors import BatchError, CompoundkitError, DimensionError, StrengthParseError
+from compoundkit.errors import (
+    BatchError,
+    CompoundkitError,
+    DimensionError,
+    RuleNotAppliedWarning,
+    StrengthParseError,
+)
 from compoundkit.units import Q_
 
 # --------------------------------------------------------------------------- MWQ
@@ -92,7 +99,8 @@ def test_mwq_bad_input_names_the_argument(
 
 def test_usp41_worked_examples_from_the_domain_notes() -> None:
     # s = 0.15 mg: 2000 x 0.15 mg = 300 mg.
-    assert usp41_minimum_weight(Q_(0.15, "mg")) == Q_(300, "mg")
+    with pytest.warns(RuleNotAppliedWarning):
+        assert usp41_minimum_weight(Q_(0.15, "mg")) == Q_(300, "mg")
     # s = 0.02 mg < 0.41 x 0.1 mg = 0.041 mg, so s is taken as 0.041 mg: 2000 x 0.041 = 82 mg.
     assert usp41_minimum_weight(Q_(0.02, "mg"), Q_(0.1, "mg")).magnitude == pytest.approx(82)
     # s = 0.15 mg >= 0.041 mg: the floor does not apply, 300 mg.
@@ -104,8 +112,12 @@ def test_usp41_worked_examples_from_the_domain_notes() -> None:
 def test_usp41_without_readability_applies_no_floor_and_says_so() -> None:
     # Without d the 0.41 d floor cannot be applied: 2000 x 0.02 mg = 40 mg, below the
     # 82 mg the same balance gets once its d = 0.1 mg is given.
-    assert usp41_minimum_weight("0.02 mg").magnitude == pytest.approx(40)
-    assert usp41_minimum_weight("0.02 mg", "0.1 mg").magnitude == pytest.approx(82)
+    with pytest.warns(RuleNotAppliedWarning, match=r"0\.41 d floor was not applied") as caught:
+        assert usp41_minimum_weight("0.02 mg").magnitude == pytest.approx(40)
+    assert caught[0].filename == __file__  # it points at the caller's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # with d given, nothing to say
+        assert usp41_minimum_weight("0.02 mg", "0.1 mg").magnitude == pytest.approx(82)
     doc = " ".join((usp41_minimum_weight.__doc__ or "").split())
     assert "Without the readability the 0.41 d floor is NOT applied" in doc
 
