@@ -30,7 +30,6 @@ _COMMANDS: Final = {
     "keys": ("compoundkit.cli.keys", "keys"),
     "weigh": ("compoundkit.cli.devices", "weigh"),
     "station": ("compoundkit.cli.devices", "station"),
-    "verify": ("compoundkit.cli.devices", "verify"),
     "vehicles": ("compoundkit.cli.vehicles", "vehicles"),
 }
 

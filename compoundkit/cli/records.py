@@ -263,7 +263,22 @@ def _mfr_for(
 # --------------------------------------------------------------------------- record
 
 
+class _RecordGroup(click.Group):
+    """``record``: its commands here, and ``verify`` (cli/verify.py) imported when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, "verify"})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "verify" and cmd_name not in self.commands:
+            from compoundkit.cli.verify import verify
+
+            return verify
+        return super().get_command(ctx, cmd_name)
+
+
 @click.group(
+    cls=_RecordGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog="Examples:\n\n\b\n"
     "  compoundkit record mfr examples/muscle-spasm-cream.toml -o mfr.toml --author 'A. Chen'\n"
@@ -271,11 +286,12 @@ def _mfr_for(
     "  compoundkit record cr mfr.approved.toml --size 120g --lot ketoprofen=K123:2027-01-31 \\\n"
     "      ... --weighed ketoprofen=12.01g ... --by 'A. Chen' --verified-by 'B. Osei' \\\n"
     "      --log records.db -o rx1001.html\n"
+    "  compoundkit record verify RX-1001 --log records.db --by 'B. Osei' --release\n"
     "  compoundkit record correct R000001 --reason 'lot mistyped' --by 'B. Osei' \\\n"
     "      --lot ketoprofen=K124:2027-01-31 --log records.db",
 )
 def record() -> None:
-    """Master formulation records (mfr, approve) and compounding records (cr, correct)."""
+    """Master formulation records (mfr, approve) and compounding records (cr, verify, correct)."""
 
 
 @record.command(

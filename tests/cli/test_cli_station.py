@@ -1,4 +1,4 @@
-"""`compoundkit station` and `compoundkit verify`: what they refuse before starting, the
+"""`compoundkit station` and `compoundkit record verify`: what they refuse before starting, the
 compounding record they write or log, and the verifier's sign-off of that record.
 
 The interactive part is tested headless in tests/unit/test_devices_station.py; here
@@ -172,11 +172,15 @@ def test_from_an_approved_mfr_to_a_released_record_by_file(operator: list[Any], 
     weighed = invoke("station", mfr, "--size", "120g", "--balance", "sim://", "--stock", STOCK,
                      "--by", "A. Chen", "--id", "RX-8", "-o", "rx8.toml")  # fmt: skip
     assert weighed.exit_code == 0, weighed.output
-    same = invoke("verify", "rx8.toml", "--by", "a. chen", "--release", "-o", "final.json")
+    same = invoke(
+        "record", "verify", "rx8.toml", "--by", "a. chen", "--release", "-o", "final.json"
+    )
     assert same.exit_code == 1
     assert "CK306" in same.output
     assert not (here / "final.json").exists()
-    result = invoke("verify", "rx8.toml", "--by", "B. Osei", "--release", "-o", "final.json")
+    result = invoke(
+        "record", "verify", "rx8.toml", "--by", "B. Osei", "--release", "-o", "final.json"
+    )
     assert result.exit_code == 0, result.output
     assert "final (released) by B. Osei; ID RX-8" in result.output
     final = load_record(here / "final.json")
@@ -197,7 +201,9 @@ def test_from_an_approved_mfr_to_a_released_record_in_the_log(
                      "--by", "A. Chen", "--id", "RX-9", "--log", "records.db")  # fmt: skip
     assert weighed.exit_code == 0, weighed.output
     assert "logged R000001" in weighed.output
-    result = invoke("verify", "RX-9", "--log", "records.db", "--by", "B. Osei", "--release")
+    result = invoke(
+        "record", "verify", "RX-9", "--log", "records.db", "--by", "B. Osei", "--release"
+    )
     assert result.exit_code == 0, result.output
     assert "completes draft R000001" in result.output
     with open_log(here / "records.db") as log:
@@ -205,17 +211,17 @@ def test_from_an_approved_mfr_to_a_released_record_in_the_log(
         assert [entry_state(e) for e in entries] == ["draft (weighed)", "released"]
         assert entries[1].corrects == entries[0].id
         assert log.verify().ok
-    again = invoke("verify", "RX-9", "--log", "records.db", "--by", "B. Osei")
+    again = invoke("record", "verify", "RX-9", "--log", "records.db", "--by", "B. Osei")
     assert again.exit_code == 2
     assert "already logged as a final record" in again.output
 
 
 def test_verify_refuses_an_mfr_and_an_unknown_entry(here: Path) -> None:
     approved_mfr(here)
-    result = invoke("verify", "mfr.approved.toml", "--by", "B. Osei")
+    result = invoke("record", "verify", "mfr.approved.toml", "--by", "B. Osei")
     assert result.exit_code == 2
     assert "is an MFR, not a compounding record" in result.output
-    missing = invoke("verify", "RX-0", "--log", "nothing.db", "--by", "B. Osei")
+    missing = invoke("record", "verify", "RX-0", "--log", "nothing.db", "--by", "B. Osei")
     assert missing.exit_code == 2
 
 
@@ -283,7 +289,7 @@ def test_with_trusted_signers_the_station_needs_a_signed_approval_and_verify_sig
     assert operator == []
     weighed = signed("station", "mfr.approved.toml", *base, "--id", "RX-11", "-o", "rx.json")
     assert weighed.exit_code == 0, weighed.output
-    done = signed("verify", "rx.json", "--by", "B. Osei", "--release", "--trust",
+    done = signed("record", "verify", "rx.json", "--by", "B. Osei", "--release", "--trust",
                   "trusted.json", "--sign-with", "chen.key", "--sign-with", "osei.key",
                   "-o", "final.json")  # fmt: skip
     assert done.exit_code == 0, done.output
@@ -303,7 +309,7 @@ def test_an_id_already_final_in_the_log_is_refused_before_anyone_weighs(
     first = invoke("station", mfr, "--size", "120g", "--balance", "sim://", "--stock", STOCK,
                    "--by", "A. Chen", "--id", "RX-12", "--log", "records.db")  # fmt: skip
     assert first.exit_code == 0, first.output
-    assert invoke("verify", "RX-12", "--log", "records.db", "--by", "B. Osei",
+    assert invoke("record", "verify", "RX-12", "--log", "records.db", "--by", "B. Osei",
                   "--release").exit_code == 0  # fmt: skip
     again = invoke("station", mfr, "--size", "120g", "--balance", "sim://", "--stock", STOCK,
                    "--by", "A. Chen", "--id", "RX-12", "--log", "records.db")  # fmt: skip

@@ -114,6 +114,7 @@ def test_calc_scale_formula_is_a_lazy_alias_of_the_formulas_function() -> None:
 #: an error, an enum or a protocol must be an attrs class (issue 17: attrs as it is meant).
 NOT_MODELS = {
     "compoundkit.cli._LazyGroup": "a click command group",
+    "compoundkit.cli.records._RecordGroup": "a click command group",
     "compoundkit.cli._common.WholeNumber": "a click parameter type",
     "compoundkit.devices.balance.Balance": "an open connection to a device",
     "compoundkit.devices.mtsics.MtSicsDriver": "a protocol driver over a transport",
