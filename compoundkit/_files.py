@@ -126,7 +126,8 @@ def read_text(path: str | os.PathLike[str], limit: int, *, what: str) -> str:
     except OSError as exc:
         raise UnreadableFileError(name, f"cannot be read: {exc.strerror or exc}") from None
     if len(raw) > limit:
-        raise UnreadableFileError(name, f"is larger than {limit:,} bytes, too large for a {what}")
+        size = f"{limit / 1_000_000:g} MB" if limit >= 1_000_000 else f"{limit:,} bytes"
+        raise UnreadableFileError(name, f"is larger than {size}, too large for a {what}")
     try:
         return raw.decode("utf-8-sig")  # a leading BOM (as Windows editors write) is dropped
     except UnicodeDecodeError as exc:

@@ -211,25 +211,12 @@ def _matches(item: StockItem, name: str, form: str | None, kind: str) -> bool:
 def load_stock(path: str | os.PathLike[str]) -> StockFile:
     """Read a stock file (TOML); :class:`~compoundkit.errors.DocumentError` lists every problem."""
     name = os.fspath(path)
-    from compoundkit._files import read_regular_file
+    from compoundkit._files import UnreadableFileError, read_text
 
     try:
-        raw = read_regular_file(name, MAX_FILE_BYTES)  # a FIFO or device is refused at once
-    except FileNotFoundError:
-        raise DocumentError((Problem((), "no such file"),), file=name) from None
-    except IsADirectoryError:
-        raise DocumentError((Problem((), "is a folder, not a stock file"),), file=name) from None
-    except OSError as exc:
-        raise DocumentError((Problem((), f"cannot be read: {exc.strerror}"),), file=name) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise DocumentError((Problem((), "is too large for a stock file"),), file=name)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DocumentError(
-            (Problem((), f"is not UTF-8 text (byte {exc.start} is 0x{raw[exc.start]:02x})"),),
-            file=name,
-        ) from None
+        text = read_text(name, MAX_FILE_BYTES, what="stock file")
+    except UnreadableFileError as exc:
+        raise DocumentError((Problem((), exc.reason),), file=name) from None
     return loads_stock(text, source=name)
 
 

@@ -311,37 +311,15 @@ def _sized(data: object, text: str) -> object:
 # --------------------------------------------------------------------------- reading
 
 
-def _read_bytes(path: str | os.PathLike[str]) -> tuple[str, bytes]:
-    from compoundkit._files import NotRegularFileError, read_regular_file
+def _read(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """The name and text of formula file ``path``; any problem is a FormulaFileError."""
+    from compoundkit._files import UnreadableFileError, read_text
 
     name = os.fspath(path)
     try:
-        raw = read_regular_file(name, MAX_FILE_BYTES)
-    except IsADirectoryError:
-        raise FormulaFileError("is a folder, not a formula file", file=name) from None
-    except NotRegularFileError as exc:
-        raise FormulaFileError(f"{exc.strerror}; give a formula file", file=name) from None
-    except FileNotFoundError:
-        raise FormulaFileError("no such file", file=name) from None
-    except PermissionError:
-        raise FormulaFileError("permission denied", file=name) from None
-    except OSError as exc:
-        raise FormulaFileError(f"cannot be read: {exc.strerror}", file=name) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise FormulaFileError(
-            f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; a formula file is a few KB",
-            file=name,
-        )
-    return name, raw
-
-
-def _decode(raw: bytes, name: str | None) -> str:
-    try:
-        return raw.decode("utf-8-sig")  # a leading BOM (as Windows editors write) is dropped
-    except UnicodeDecodeError as exc:
-        raise FormulaFileError(
-            f"is not UTF-8 text (byte {exc.start} is 0x{raw[exc.start]:02x})", file=name
-        ) from None
+        return name, read_text(name, MAX_FILE_BYTES, what="formula file")
+    except UnreadableFileError as exc:
+        raise FormulaFileError(exc.reason, file=name) from None
 
 
 def loads_toml(text: str, *, source: str | None = None) -> Formulation:
@@ -378,8 +356,7 @@ def load_formula(path: str | os.PathLike[str]) -> Formulation:
     ...
     compoundkit.errors.FormulaFileError: examples/no-such-file.toml: no such file
     """
-    name, raw = _read_bytes(path)
-    text = _decode(raw, name)
+    name, text = _read(path)
     if name.lower().endswith(".json"):
         return loads_json(text, source=name)
     return loads_toml(text, source=name)

@@ -60,23 +60,13 @@ def from_toml(
 
 def load_path(path: str | os.PathLike[str]) -> tuple[Ingredient, ...]:
     """Read and parse a catalog TOML file (checked; nothing is registered)."""
-    from compoundkit._files import read_regular_file
+    from compoundkit._files import UnreadableFileError, read_text
 
     name = os.fspath(path)
     try:
-        raw = read_regular_file(name, MAX_FILE_BYTES)
-    except OSError as exc:
-        raise refusal(f"cannot read catalog file: {exc.strerror or exc}", name) from None
-    if len(raw) > MAX_FILE_BYTES:
-        message = (
-            f"catalog file is larger than {MAX_FILE_BYTES // 1_000_000} MB; "
-            "split it into one file per ingredient"
-        )
-        raise refusal(message, name)
-    try:
-        text = raw.decode("utf-8-sig")  # a leading BOM (as Windows editors write) is dropped
-    except UnicodeDecodeError:
-        raise refusal("not UTF-8 text", name) from None
+        text = read_text(name, MAX_FILE_BYTES, what="catalog file")
+    except UnreadableFileError as exc:
+        raise refusal(f"cannot read catalog file: {exc.reason}", name) from None
     return from_toml(text, file=name, origin=f"file {name}")
 
 

@@ -147,20 +147,12 @@ def load_record(
     ``trusted`` signers when given (as :func:`loads_record`)."""
     target = Path(path)
     fmt = _format_of(target)
-    from compoundkit._files import NotRegularFileError, read_regular_file
+    from compoundkit._files import UnreadableFileError, read_text
 
     try:
-        raw = read_regular_file(target, MAX_RECORD_BYTES)
-    except IsADirectoryError:
-        raise RecordError(f"{target}: is a folder, not a record file") from None
-    except NotRegularFileError as exc:
-        raise RecordError(f"{target}: {exc.strerror}; give a record file") from None
-    if len(raw) > MAX_RECORD_BYTES:
-        raise RecordError(f"{target}: larger than {MAX_RECORD_BYTES} bytes")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RecordError(f"{target}: not UTF-8 text (byte {exc.start})") from None
+        text = read_text(target, MAX_RECORD_BYTES, what="record file")
+    except UnreadableFileError as exc:
+        raise RecordError(str(exc)) from None
     return loads_record(text, fmt, source=str(target), trusted=trusted)
 
 

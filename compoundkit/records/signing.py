@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
 
 from attrs import field, frozen
 
-from compoundkit._files import read_regular_file
+from compoundkit._files import UnreadableFileError, read_text
 from compoundkit.errors import DocumentError, MissingDependencyError, SignatureError
 
 if TYPE_CHECKING:
@@ -262,14 +262,10 @@ def _write_private(target: Path, text: str, *, replace: bool) -> None:
 def _read_json(path: str | os.PathLike[str], what: str) -> Any:
     name = os.fspath(path)
     try:
-        raw = read_regular_file(name, _MAX_BYTES)  # a FIFO is an error at once
-    except OSError as exc:
-        raise SignatureError(f"{what} {name}: cannot be read ({exc.strerror})") from None
-    if len(raw) > _MAX_BYTES:
-        raise SignatureError(f"{what} {name}: too large to be a {what}")
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        return json.loads(read_text(name, _MAX_BYTES, what=what))
+    except UnreadableFileError as exc:
+        raise SignatureError(f"{what} {exc}") from None
+    except ValueError:
         raise SignatureError(f"{what} {name}: not a JSON {what}") from None
 
 

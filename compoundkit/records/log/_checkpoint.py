@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from attrs import frozen
 
-from compoundkit._files import read_regular_file
+from compoundkit._files import UnreadableFileError, read_text
 from compoundkit.errors import DocumentError, LogStorageError
 from compoundkit.records.log._model import Checkpoint
 from compoundkit.records.signing import Signature
@@ -137,14 +137,10 @@ def load_checkpoint(path: str | os.PathLike[str]) -> SavedCheckpoint:
 
     name = os.fspath(path)
     try:
-        raw = read_regular_file(name, _MAX_BYTES)  # a FIFO is an error at once
-    except OSError as exc:
-        raise LogStorageError(f"checkpoint {name}: cannot be read ({exc.strerror})") from None
-    if len(raw) > _MAX_BYTES:
-        raise LogStorageError(f"checkpoint {name}: too large to be a checkpoint file")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        data = json.loads(read_text(name, _MAX_BYTES, what="checkpoint file"))
+    except UnreadableFileError as exc:
+        raise LogStorageError(f"checkpoint {exc}") from None
+    except ValueError:
         raise LogStorageError(f"checkpoint {name}: not a JSON checkpoint file") from None
     try:
         saved = structure(data, SavedCheckpoint, source=name)
