@@ -14,12 +14,11 @@ from compoundkit.cli._common import (
     InputError,
     echo_json,
     handle_errors,
-    output_options,
     output_target,
     printable,
 )
 from compoundkit.cli.log import WAIT_OPTION
-from compoundkit.cli.records import TRUST_OPTION
+from compoundkit.cli.records import TRUST_OPTION, record_outputs
 
 if TYPE_CHECKING:
     pass
@@ -140,13 +139,7 @@ usage or input errors."""
 )
 @WAIT_OPTION
 @TRUST_OPTION
-@output_options("Write the record to FILE (.json, .toml, .md, .html, .pdf).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "toml", "md", "html", "pdf"]),
-    help="Output format (default: from -o, else json).",
-)
+@record_outputs("json")
 def station(
     formula: str,
     size: str,
@@ -173,19 +166,19 @@ def station(
         _formula_errors,
         _log_cr,
         _mfr_for,
-        _output_format,
         _render,
         _report_missing,
         _require_signed_approval,
         _tolerance_option,
         _trusted,
+        output_format,
     )
     from compoundkit.devices import WeighSession, load_stock, open_balance
     from compoundkit.devices._extras import require
     from compoundkit.devices.station import steps_of
     from compoundkit.records.cr import CompoundingRecord
 
-    kind = _output_format(output, fmt or (None if output else "json"))
+    kind = output_format(output, fmt, default="json")
     inputs = {formula: "FORMULA", stock: "--stock"}
     if log_path is not None:
         inputs[log_path] = "record log (--log)"

@@ -70,7 +70,7 @@ TRUST_OPTION: Final = click.option(
 )
 
 
-def _sign_option(who: str) -> Callable[[FC], FC]:
+def sign_option(who: str) -> Callable[[FC], FC]:
     return click.option(
         "--sign-with",
         "sign_with",
@@ -84,11 +84,28 @@ def _sign_option(who: str) -> Callable[[FC], FC]:
 # --------------------------------------------------------------------------- helpers
 
 
-def _output_format(output: str | None, fmt: str | None) -> str:
+def record_outputs(default: str) -> Callable[[FC], FC]:
+    """``-o FILE``, ``--force`` and ``--format`` for a command that writes one record, in
+    ``default`` format unless ``-o`` or ``--format`` says otherwise."""
+
+    def decorate(command: FC) -> FC:
+        command = click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(_FORMATS),
+            help=f"Output format (default: from -o, else {default}).",
+        )(command)
+        return output_options("Write to FILE (.html, .md, .json, .toml, .pdf).")(command)
+
+    return decorate
+
+
+def output_format(output: str | None, fmt: str | None, *, default: str = "md") -> str:
+    """The format to write: ``--format``, else the ``-o`` file's suffix, else ``default``."""
     if fmt is not None:
         return fmt
     if output is None:
-        return "md"
+        return default
     suffix = Path(output).suffix.lower()
     if suffix not in _SUFFIXES:
         raise InputError(
@@ -306,13 +323,7 @@ def record() -> None:
     "(-o mfr.toml, edit, render again).",
 )
 @click.argument("formula", metavar="FORMULA")
-@output_options("Write to FILE (.html, .md, .json, .toml, .pdf).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(_FORMATS),
-    help="Output format (default: from -o, else md).",
-)
+@record_outputs("md")
 @click.option("--author", metavar="NAME", help="Who wrote the MFR.")
 @click.option(
     "--reference-batch",
@@ -334,7 +345,7 @@ def record_mfr(
 ) -> None:
     """Print or save the master formulation record of FORMULA."""
     printable("--author", author)
-    kind = _output_format(output, fmt)
+    kind = output_format(output, fmt)
     target = output_target(output, force=force, inputs={formula: "FORMULA"})
     trusted = _trusted(trust)
     with handle_errors(), _formula_errors(formula):
@@ -509,14 +520,8 @@ def _tolerance_option(value: str | None) -> float | None:
     help="Append the record to this record log (a file, or postgresql://user@host:port/db).",
 )
 @WAIT_OPTION
-@output_options("Write to FILE (.html, .md, .json, .toml, .pdf).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(_FORMATS),
-    help="Output format (default: from -o, else md).",
-)
-@_sign_option("each key signs the steps its holder did (prepared: --by; verified and released: "
+@record_outputs("md")
+@sign_option("each key signs the steps its holder did (prepared: --by; verified and released: "
               "--verified-by)")  # fmt: skip
 @TRUST_OPTION
 def record_cr(
@@ -552,7 +557,7 @@ def record_cr(
 
     from compoundkit.records.cr import CompoundingRecord, QcResult
 
-    kind = _output_format(output, fmt)
+    kind = output_format(output, fmt)
     inputs = {formula: "FORMULA", **({} if log_path is None else {log_path: "record log (--log)"})}
     target = output_target(output, force=force, inputs=inputs)
     for option, value in (
@@ -797,7 +802,7 @@ def record_approve(
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="Day of the correction; default today.")
 @click.option("--time", "clock", metavar="HH:MM", help="Time of the correction; default now.")
 @LOG_OPTION
-@_sign_option("each key signs the corrected record's steps its holder did")
+@sign_option("each key signs the corrected record's steps its holder did")
 @TRUST_OPTION
 def record_correct(
     entry_id: str,

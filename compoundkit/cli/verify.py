@@ -10,12 +10,11 @@ import click
 from compoundkit.cli._common import (
     InputError,
     handle_errors,
-    output_options,
     output_target,
     printable,
 )
 from compoundkit.cli.log import WAIT_OPTION
-from compoundkit.cli.records import TRUST_OPTION, _sign_option
+from compoundkit.cli.records import TRUST_OPTION, record_outputs, sign_option
 
 if TYPE_CHECKING:
     from compoundkit.records.cr import CompoundingRecord
@@ -58,16 +57,10 @@ written), 2 input errors."""
     help="The record log holding the draft (RECORD is then its ID or entry).",
 )
 @WAIT_OPTION
-@_sign_option("each key signs the steps its holder did (prepared: the compounder; verified "
+@sign_option("each key signs the steps its holder did (prepared: the compounder; verified "
               "and released: --by)")  # fmt: skip
 @TRUST_OPTION
-@output_options("Write the record to FILE (.json, .toml, .md, .html, .pdf).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "toml", "md", "html", "pdf"]),
-    help="Output format (default: from -o, else json).",
-)
+@record_outputs("json")
 def verify(
     source: str,
     by: str,
@@ -87,16 +80,16 @@ def verify(
         _emit,
         _log_cr,
         _open_keys,
-        _output_format,
         _refused,
         _render,
         _require_signed_approval,
         _sign_cr,
         _trusted,
+        output_format,
     )
     from compoundkit.errors import RecordRefusedError
 
-    kind = _output_format(output, fmt or (None if output else "json"))
+    kind = output_format(output, fmt, default="json")
     inputs = {source: "RECORD"} if log_path is None else {log_path: "record log (--log)"}
     target = output_target(output, force=force, inputs=inputs)
     printable("--by", by)
