@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs.validators import optional
 
+from compoundkit.documents import calendar_date
 from compoundkit.errors import RecordError
 
 if TYPE_CHECKING:
@@ -136,9 +137,7 @@ def check_text(value: object, field: str) -> str:
 
 def check_date(value: object, field: str) -> _dt.date:
     """A calendar date (a datetime is refused: which day it is depends on a time zone)."""
-    if isinstance(value, _dt.datetime) or not isinstance(value, _dt.date):
-        raise RecordError(f"{field} must be a datetime.date, got {shown(value)}")
-    return value
+    return calendar_date(value, field, RecordError)
 
 
 _LABELS: Final = types.MappingProxyType(

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from json.encoder import encode_basestring
 from typing import Any, Final, Literal, Protocol
 
+from compoundkit.documents import calendar_date
 from compoundkit.errors import (
     LogIntegrityError,
     LogStorageError,
@@ -377,8 +378,7 @@ class RecordLog(abc.ABC):
         for name, value, op in (("since", since, ">="), ("until", until, "<=")):
             if value is None:
                 continue
-            if isinstance(value, _dt.datetime) or not isinstance(value, _dt.date):
-                raise RecordError(f"{name} must be a datetime.date, got {value!r}")
+            calendar_date(value, name, RecordError)
             where.append(f"day {op} ?")
             params.append(value.isoformat())
         if since is not None and until is not None and since > until:

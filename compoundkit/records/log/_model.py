@@ -18,6 +18,7 @@ from typing import Any, Final, Literal, NamedTuple
 
 from attrs import field, frozen
 
+from compoundkit.documents import calendar_date
 from compoundkit.errors import CompoundkitError, LogIntegrityError, RecordError
 from compoundkit.names import name_key
 from compoundkit.records._canonical import GENESIS_HASH, MAX_DEPTH, canonical_json, is_canonical
@@ -433,10 +434,7 @@ def draft(
     lot_list = _check_lots(lots)
     if corrects is not None and not isinstance(corrects, str):
         raise RecordError(f"corrects must be an entry id, got {corrects!r}")
-    if on is None:
-        on = today
-    elif isinstance(on, _dt.datetime) or not isinstance(on, _dt.date):
-        raise RecordError(f"on must be a datetime.date, got {on!r}")
+    on = today if on is None else calendar_date(on, "on", RecordError)
     return Draft(
         kind,
         text,
