@@ -10,13 +10,22 @@ calculations read alike and a second person can check each line by hand.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Final
 
 from compoundkit.errors import CalculationError, DimensionError
-from compoundkit.units import Strength
+from compoundkit.units import Strength, magnitude
 
-__all__ = ["SYMBOL", "figure", "mass_or_volume", "numbered", "plain", "strength_of"]
+__all__ = [
+    "SYMBOL",
+    "figure",
+    "mass_or_volume",
+    "numbered",
+    "plain",
+    "positive_amount",
+    "strength_of",
+]
 
 #: pint unit name -> the symbol a step shows.
 SYMBOL: Final[dict[str, str]] = {
@@ -46,13 +55,29 @@ def numbered(sentences: Iterable[str]) -> list[str]:
     return [f"{number}. {sentence}" for number, sentence in enumerate(sentences, 1)]
 
 
+def positive_amount(value: object, unit: str, *, field: str, allow_zero: bool = False) -> float:
+    """The magnitude of ``value`` in ``unit`` as a float, refusing nan, inf and <= 0.
+
+    ``value`` is a pint Quantity from any registry, or strict text such as ``"6 mg"``.
+
+    >>> positive_amount("6 mg", "milligram", field="sensitivity")
+    6.0
+    """
+    number = float(magnitude(value, unit, field=field))
+    if not math.isfinite(number):
+        raise CalculationError(f"{field}: {value} is not a finite quantity")
+    if number < 0 or (number == 0 and not allow_zero):
+        least = "zero or more" if allow_zero else "greater than zero"
+        raise CalculationError(f"{field}: {value} must be {least}")
+    return number
+
+
 def mass_or_volume(value: object, field: str, mass_unit: str = "gram") -> tuple[float, str]:
     """A positive mass (in ``mass_unit``) or volume (in mL): ``(magnitude, unit)``.
 
     >>> mass_or_volume("250 mg", "quantity"), mass_or_volume("2 fl oz", "quantity")
     ((0.25, 'gram'), (59.147059125, 'milliliter'))
     """
-    from compoundkit.calc.weighing import positive_amount  # weighing itself uses this module
 
     try:
         return positive_amount(value, mass_unit, field=field), mass_unit

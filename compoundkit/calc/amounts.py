@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import figure, numbered, plain, strength_of
-from compoundkit.calc.weighing import CalculationError, positive_amount
-from compoundkit.errors import DimensionError
+from compoundkit.calc._steps import figure, numbered, plain, positive_amount, strength_of
+from compoundkit.errors import CalculationError, DimensionError
 from compoundkit.units import Basis, Strength, density_g_per_ml, quantity
 from compoundkit.units.grammar import DIMENSION
 from compoundkit.units.registry import QuantityOf

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
-from compoundkit.calc.weighing import CalculationError, positive_amount
-from compoundkit.errors import CatalogError, DimensionError
+from compoundkit.calc._steps import positive_amount
+from compoundkit.errors import CalculationError, CatalogError, DimensionError
 from compoundkit.units import density_g_per_ml, magnitude, per_magnitude, quantity
 
 if TYPE_CHECKING:

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import figure, numbered, plain
+from compoundkit.calc._steps import figure, numbered, plain, positive_amount
 from compoundkit.calc.chemistry import Species, _whole, species
-from compoundkit.calc.weighing import CalculationError, positive_amount
+from compoundkit.errors import CalculationError
 from compoundkit.units import Strength, per_magnitude, quantity
 from compoundkit.units.registry import QuantityOf
 

@@ -18,15 +18,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import figure, mass_or_volume, numbered, plain
+from compoundkit.calc._steps import figure, mass_or_volume, numbered, plain, positive_amount
 from compoundkit.calc.chemistry import WATER_DENSITY_G_PER_ML
-from compoundkit.calc.weighing import (
-    CalculationError,
-    error_percent,
-    positive_amount,
-    smallest_for_error,
-)
-from compoundkit.errors import DimensionError
+from compoundkit.calc.weighing import error_percent, smallest_for_error
+from compoundkit.errors import CalculationError, DimensionError
 from compoundkit.units import quantity
 from compoundkit.units.registry import QuantityOf
 

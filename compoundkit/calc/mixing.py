@@ -25,9 +25,8 @@ from typing import TYPE_CHECKING, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import figure, numbered, plain, strength_of
-from compoundkit.calc.weighing import CalculationError, positive_amount
-from compoundkit.errors import DimensionError
+from compoundkit.calc._steps import figure, numbered, plain, positive_amount, strength_of
+from compoundkit.errors import CalculationError, DimensionError
 from compoundkit.units import Basis, Strength
 from compoundkit.units.grammar import MAX_TEXT
 from compoundkit.units.registry import QuantityOf

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
-from compoundkit.calc._steps import numbered
+from compoundkit.calc._steps import numbered, positive_amount
 from compoundkit.calc.weighing import (
     CANDIDATES,
     AliquotPlan,
@@ -34,7 +34,6 @@ from compoundkit.calc.weighing import (
     aliquot_ticks,
     in_ticks,
     plan_inputs,
-    positive_amount,
     weighable_multiples,
 )
 from compoundkit.units.registry import QuantityOf

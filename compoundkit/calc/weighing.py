@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import field, frozen
 
-from compoundkit.calc._steps import numbered
+from compoundkit.calc._steps import numbered, positive_amount
 from compoundkit.errors import (
     BatchError,
     CalculationError,
@@ -66,23 +66,6 @@ _BALANCE_FORMS: Final = (
 
 
 # --------------------------------------------------------------------------- input checks
-
-
-def positive_amount(value: object, unit: str, *, field: str, allow_zero: bool = False) -> float:
-    """The magnitude of ``value`` in ``unit`` as a float, refusing nan, inf and <= 0.
-
-    ``value`` is a pint Quantity from any registry, or strict text such as ``"6 mg"``.
-
-    >>> positive_amount("6 mg", "milligram", field="sensitivity")
-    6.0
-    """
-    number = float(magnitude(value, unit, field=field))
-    if not math.isfinite(number):
-        raise CalculationError(f"{field}: {value} is not a finite quantity")
-    if number < 0 or (number == 0 and not allow_zero):
-        least = "zero or more" if allow_zero else "greater than zero"
-        raise CalculationError(f"{field}: {value} must be {least}")
-    return number
 
 
 def readability_mg(readability: object) -> float:
